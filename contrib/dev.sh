@@ -1,0 +1,91 @@
+#!/bin/sh
+# The README's two commands. On a fresh Debian 12 machine, as root:
+#   sh contrib/dev.sh run     install what is needed, build, start k8s-wizard
+#   sh contrib/dev.sh check   install what is needed, build, run every test
+# "check" is what CI runs: a -Werror build with make check, the same tests
+# under AddressSanitizer + UndefinedBehaviorSanitizer, the core library's unit
+# tests under valgrind, and make distcheck.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Build dependencies, then what the tests run for real (sshd, etcd, tmux...).
+BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
+	libncurses-dev libssh-dev libssl-dev libyaml-dev libcmocka-dev"
+TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
+	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3"
+
+step() {
+	printf '\n==> %s\n' "$*"
+}
+
+install_deps() {
+	missing=
+	for p in $BUILD_DEPS ${1:-}; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages:$missing" >&2
+		echo "run this as root, or install them: apt-get install$missing" >&2
+		exit 1
+	fi
+	step "installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+}
+
+# configure_build DIR FLAGS...: a build tree of its own for each flavour.
+configure_build() {
+	dir=$1
+	shift
+	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@")
+}
+
+case ${1:-} in
+run)
+	install_deps
+	[ -f "$top/build/Makefile" ] || configure_build "$top/build"
+	step "building"
+	make -C "$top/build" -j"$jobs" -s
+	shift
+	exec "$top/build/k8s-wizard" "$@"
+	;;
+check)
+	install_deps "$TEST_DEPS"
+	step "autoreconf"
+	(cd "$top" && autoreconf -fi)
+	step "build with -Werror and make check"
+	configure_build "$top/build-check" --enable-werror
+	make -C "$top/build-check" -j"$jobs" check || {
+		cat "$top"/build-check/tests/*.log 2>/dev/null | tail -200
+		exit 1
+	}
+	step "the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	configure_build "$top/build-asan" --enable-werror --enable-asan --enable-debug
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C "$top/build-asan" -j"$jobs" check || {
+		cat "$top"/build-asan/tests/*.log 2>/dev/null | tail -200
+		exit 1
+	}
+	step "the core library's unit tests under valgrind (leaks are errors)"
+	K8SW_VALGRIND=1 make -C "$top/build-check" -j"$jobs" check \
+		TESTS="$(make -s -C "$top/build-check" print-unit-tests)" || {
+		cat "$top"/build-check/tests/test_*.log | tail -200
+		exit 1
+	}
+	step "make distcheck"
+	make -C "$top/build-check" -j"$jobs" distcheck
+	step "all checks passed"
+	;;
+*)
+	echo "usage: sh contrib/dev.sh run|check" >&2
+	exit 2
+	;;
+esac

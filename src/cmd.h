@@ -1,0 +1,33 @@
+/* The command line: a table of commands, each a function that gets its own
+ * argc/argv (argv[0] is the command's name) and returns the exit status. */
+#ifndef K8SW_CMD_H
+#define K8SW_CMD_H
+
+#include <stdio.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1, /* the command ran and failed (a file could not be written) */
+	EXIT_USAGE = 2,  /* bad usage or bad input: nothing was done */
+};
+
+struct cmd_entry {
+	const char *name;    /* "plan init" */
+	const char *usage;   /* after the name: "[-o FILE]" */
+	const char *summary; /* one line, N_()-marked */
+	const char *help;    /* options and details for --help, N_()-marked */
+	int (*exec)(int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_plan_init_entry;
+extern const struct cmd_entry cmd_plan_check_entry;
+extern const struct cmd_entry cmd_plan_export_entry;
+
+/* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
+void cmd_usage(FILE *f, const struct cmd_entry *e);
+
+/* The usage on stderr and EXIT_USAGE, for a bad option or argument. */
+int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,197 @@
+/* k8s-wizard: the program. Without a command it starts the wizard on a
+ * terminal; the commands do the same work headless, for automation. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "nls.h"
+#include "plan.h"
+#include "planfile.h"
+#include "problem.h"
+#include "../ui/ui.h"
+
+static const struct cmd_entry *const commands[] = {
+	&cmd_plan_init_entry,
+	&cmd_plan_check_entry,
+	&cmd_plan_export_entry,
+	NULL,
+};
+
+void cmd_usage(FILE *f, const struct cmd_entry *e)
+{
+	fprintf(f, _("Usage: %s %s %s\n"), PACKAGE, e->name, e->usage);
+	fprintf(f, "%s.\n\n%s", _(e->summary), _(e->help));
+}
+
+int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", PACKAGE, e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fprintf(stderr, _("Usage: %s %s %s\n"), PACKAGE, e->name, e->usage);
+	fprintf(stderr, _("Try '%s %s --help' for more.\n"), PACKAGE, e->name);
+	return EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("Usage: %s [--plan FILE]\n"
+		     "       %s COMMAND [OPTIONS]\n"
+		     "\n"
+		     "Install a Kubernetes 1.29 cluster from binaries onto servers over SSH.\n"
+		     "Without a command, start the wizard on this terminal (on FILE's plan\n"
+		     "with --plan, else on the saved or default plan).\n"
+		     "\n"
+		     "Commands:\n"),
+		PACKAGE, PACKAGE);
+	for (size_t i = 0; commands[i] != NULL; i++)
+		fprintf(f, "  %-14s %s\n", commands[i]->name, _(commands[i]->summary));
+	fprintf(f, _("\n"
+		     "Options:\n"
+		     "  --plan FILE    open the wizard on this plan\n"
+		     "  -h, --help     show this help (COMMAND --help: the command's own)\n"
+		     "  -V, --version  show the version\n"
+		     "\n"
+		     "Exit status: 0 done, 1 failed while working, 2 bad usage or bad plan.\n"));
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", PACKAGE);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Start the wizard on a plan file, or on the default plan. */
+static int run_wizard(const char *plan_file)
+{
+	struct problems problems = { 0 };
+	struct plan *plan = NULL;
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, _("%s: the wizard needs a terminal; for automation use the "
+				  "commands (see %s --help)\n"), PACKAGE, PACKAGE);
+		return EXIT_USAGE;
+	}
+	if (plan_file != NULL) {
+		plan = planfile_load(plan_file, &problems, NULL);
+		if (plan == NULL) {
+			for (size_t i = 0; i < problems.n; i++)
+				fprintf(stderr, "%s:%u:%u: %s: %s\n", plan_file, problems.v[i].line,
+					problems.v[i].column, problems.v[i].path,
+					problems.v[i].message);
+			problems_clear(&problems);
+			return EXIT_USAGE;
+		}
+	} else {
+		plan = plan_new_default();
+	}
+	rc = ui_run(plan, plan_file);
+	plan_free(&plan);
+	return rc;
+}
+
+/* Find the command named by the first one or two words of argv. */
+static const struct cmd_entry *find_command(int argc, char **argv, int *words)
+{
+	for (size_t i = 0; commands[i] != NULL; i++) {
+		const char *name = commands[i]->name;
+		const char *space = strchr(name, ' ');
+		size_t first = space != NULL ? (size_t)(space - name) : strlen(name);
+
+		if (strlen(argv[0]) != first || strncmp(argv[0], name, first) != 0)
+			continue;
+		if (space == NULL) {
+			*words = 1;
+			return commands[i];
+		}
+		if (argc > 1 && strcmp(argv[1], space + 1) == 0) {
+			*words = 2;
+			return commands[i];
+		}
+	}
+	return NULL;
+}
+
+/* "k8s-wizard plan" alone, with --help or with an unknown subcommand: list
+ * the subcommands (on stdout for --help, else on stderr with status 2). */
+static int group_usage(const char *group, const char *next)
+{
+	bool help = next != NULL && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0);
+	FILE *f = help ? stdout : stderr;
+
+	if (next != NULL && !help)
+		fprintf(stderr, _("%s: unknown command '%s %s'\n"), PACKAGE, group, next);
+	fprintf(f, _("Commands of '%s':\n"), group);
+	for (size_t i = 0; commands[i] != NULL; i++) {
+		if (strncmp(commands[i]->name, group, strlen(group)) == 0)
+			fprintf(f, "  %s %-14s %s\n", PACKAGE, commands[i]->name,
+				_(commands[i]->summary));
+	}
+	return help ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd_entry *cmd = NULL;
+	const char *plan_file = NULL;
+	int words = 0;
+	int i = 1;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+
+	/* Options of the program itself come before any command. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("%s %s\n", PACKAGE, VERSION);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--plan") == 0) {
+			if (++i == argc)
+				return bad_usage(_("option --plan needs a FILE"), NULL);
+			plan_file = argv[i];
+			continue;
+		}
+		if (strncmp(argv[i], "--plan=", 7) == 0) {
+			plan_file = argv[i] + 7;
+			continue;
+		}
+		return bad_usage(_("unknown option %s"), argv[i]);
+	}
+	if (i == argc)
+		return run_wizard(plan_file);
+	if (plan_file != NULL)
+		return bad_usage(_("--plan opens the wizard and takes no command; commands take "
+				   "-f FILE"), NULL);
+	cmd = find_command(argc - i, argv + i, &words);
+	if (cmd == NULL) {
+		for (size_t c = 0; commands[c] != NULL; c++) {
+			if (strncmp(commands[c]->name, argv[i], strlen(argv[i])) == 0 &&
+			    commands[c]->name[strlen(argv[i])] == ' ')
+				return group_usage(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+		}
+		return bad_usage(_("unknown command '%s'"), argv[i]);
+	}
+	/* The command sees its own name as argv[0]. */
+	return cmd->exec(argc - i - words + 1, argv + i + words - 1);
+}

@@ -1,0 +1,898 @@
+/* Plans as YAML: a schema-driven walk of libyaml's document tree for loading,
+ * and libyaml's event emitter for saving. */
+#include "config.h"
+
+#include "planfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "nls.h"
+#include "xmalloc.h"
+
+/* Plans are small; a larger file is a mistake, not a plan. */
+#define PLANFILE_MAX_SIZE (16u << 20)
+
+struct loader {
+	yaml_document_t *doc;
+	struct plan *plan;
+	struct problems *problems;
+	unsigned char *visited; /* one flag per node: aliases are refused */
+	size_t n_nodes;
+	size_t errors;
+};
+
+static void loader_error(struct loader *l, const char *path, const yaml_node_t *node,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void loader_error(struct loader *l, const char *path, const yaml_node_t *node,
+			 const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	problems_add_at(l->problems, PROBLEM_ERROR, path,
+			node != NULL ? (unsigned)node->start_mark.line + 1 : 0,
+			node != NULL ? (unsigned)node->start_mark.column + 1 : 0, "%s", msg);
+	free(msg);
+	l->errors++;
+}
+
+static const char *node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_SCALAR_NODE:
+		return _("a scalar");
+	case YAML_SEQUENCE_NODE:
+		return _("a list");
+	case YAML_MAPPING_NODE:
+		return _("a mapping");
+	default:
+		return _("nothing");
+	}
+}
+
+/* Fetch a node, refusing one reached a second time (an alias). */
+static yaml_node_t *loader_node(struct loader *l, int id, const char *path)
+{
+	yaml_node_t *node = yaml_document_get_node(l->doc, id);
+
+	if (node == NULL)
+		return NULL;
+	if (l->visited[id - 1]) {
+		loader_error(l, path, node, _("aliases (*name) are not supported in a plan"));
+		return NULL;
+	}
+	l->visited[id - 1] = 1;
+	return node;
+}
+
+static const char *scalar(const yaml_node_t *node)
+{
+	return (const char *)node->data.scalar.value;
+}
+
+static bool scalar_is_plain(const yaml_node_t *node)
+{
+	return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* A plain "", "~" or "null" is YAML's null. */
+static bool scalar_is_null(const yaml_node_t *node)
+{
+	const char *s = scalar(node);
+
+	return scalar_is_plain(node) &&
+	       (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+		strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0);
+}
+
+static void record_mark(struct loader *l, const char *path, const yaml_node_t *node)
+{
+	plan_set_mark(l->plan, path, (unsigned)node->start_mark.line + 1,
+		      (unsigned)node->start_mark.column + 1);
+}
+
+static char *join_path(const char *parent, const char *key)
+{
+	return *parent == '\0' ? xstrdup(key) : xasprintf("%s.%s", parent, key);
+}
+
+/* Read a scalar that must be a string (or null). Returns NULL on a type error. */
+static const char *load_string_node(struct loader *l, const char *path, const yaml_node_t *node)
+{
+	if (node->type != YAML_SCALAR_NODE) {
+		loader_error(l, path, node, _("expected a string, found %s"), node_kind(node));
+		return NULL;
+	}
+	return scalar_is_null(node) ? "" : scalar(node);
+}
+
+static void load_uint(struct loader *l, const char *path, const yaml_node_t *node,
+		      unsigned *out)
+{
+	const char *s = NULL;
+	unsigned long v = 0;
+
+	if (node->type != YAML_SCALAR_NODE || !scalar_is_plain(node)) {
+		loader_error(l, path, node, _("expected a number, found %s"),
+			     node->type == YAML_SCALAR_NODE ? _("a quoted string") : node_kind(node));
+		return;
+	}
+	s = scalar(node);
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9) {
+		loader_error(l, path, node, _("'%s' is not a whole number"), s);
+		return;
+	}
+	v = strtoul(s, NULL, 10);
+	*out = (unsigned)v;
+}
+
+static void load_bool(struct loader *l, const char *path, const yaml_node_t *node, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", NULL };
+	static const char *const no[] = { "false", "False", "FALSE", NULL };
+	const char *s = NULL;
+
+	if (node->type == YAML_SCALAR_NODE && scalar_is_plain(node)) {
+		s = scalar(node);
+		for (size_t i = 0; yes[i] != NULL; i++) {
+			if (strcmp(s, yes[i]) == 0) {
+				*out = true;
+				return;
+			}
+			if (strcmp(s, no[i]) == 0) {
+				*out = false;
+				return;
+			}
+		}
+		loader_error(l, path, node, _("'%s' is not a boolean: use true or false"), s);
+		return;
+	}
+	loader_error(l, path, node, _("expected true or false, found %s"),
+		     node->type == YAML_SCALAR_NODE ? _("a quoted string") : node_kind(node));
+}
+
+/* "a, b or c" for messages. */
+static char *enum_choices(const char *const *names)
+{
+	char *out = xstrdup("");
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		char *next = xasprintf("%s%s%s", out,
+				       i == 0 ? "" : names[i + 1] == NULL ? _(" or ") : ", ", names[i]);
+
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void load_enum(struct loader *l, const char *path, const yaml_node_t *node,
+		      const char *const *names, int *out)
+{
+	const char *s = load_string_node(l, path, node);
+	char *choices = NULL;
+
+	if (s == NULL)
+		return;
+	for (int i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], s) == 0) {
+			*out = i;
+			return;
+		}
+	}
+	choices = enum_choices(names);
+	loader_error(l, path, node, _("'%s' is not valid: use %s"), s, choices);
+	free(choices);
+}
+
+static void load_strlist(struct loader *l, const char *path, const yaml_node_t *node,
+			 struct strlist *out)
+{
+	strlist_clear(out);
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, path, node, _("expected a list, found %s"), node_kind(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		char *ipath = xasprintf("%s[%zu]", path, (size_t)(it - node->data.sequence.items.start));
+		yaml_node_t *item = loader_node(l, *it, ipath);
+		const char *s = item != NULL ? load_string_node(l, ipath, item) : NULL;
+
+		if (s != NULL) {
+			record_mark(l, ipath, item);
+			strlist_add(out, s);
+		}
+		free(ipath);
+	}
+}
+
+static void load_roles(struct loader *l, const char *path, const yaml_node_t *node,
+		       unsigned *out)
+{
+	*out = 0;
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, path, node, _("expected a list of roles, found %s"), node_kind(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		yaml_node_t *item = loader_node(l, *it, path);
+		const char *s = item != NULL ? load_string_node(l, path, item) : NULL;
+		unsigned bit = 0;
+
+		if (s == NULL)
+			continue;
+		for (unsigned i = 0; plan_role_names[i] != NULL; i++) {
+			if (strcmp(plan_role_names[i], s) == 0)
+				bit = 1u << i;
+		}
+		if (bit == 0) {
+			char *choices = enum_choices(plan_role_names);
+
+			loader_error(l, path, item, _("unknown role '%s': use %s"), s, choices);
+			free(choices);
+		} else if (*out & bit) {
+			loader_error(l, path, item, _("role '%s' is listed twice"), s);
+		}
+		*out |= bit;
+	}
+}
+
+typedef void (*pair_fn)(struct loader *l, const char *path, const char *key,
+			yaml_node_t *value, void *ctx);
+
+/* Walk a mapping: keys must be unique scalars; fn gets each pair. */
+static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *node,
+			 pair_fn fn, void *ctx)
+{
+	yaml_node_pair_t *start = node->data.mapping.pairs.start;
+
+	for (yaml_node_pair_t *pair = start; pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = loader_node(l, pair->key, path);
+		yaml_node_t *value = NULL;
+		bool duplicate = false;
+
+		if (key == NULL)
+			continue;
+		if (key->type != YAML_SCALAR_NODE) {
+			loader_error(l, path, key, _("a key must be a plain word, found %s"),
+				     node_kind(key));
+			continue;
+		}
+		for (yaml_node_pair_t *prev = start; prev < pair && !duplicate; prev++) {
+			yaml_node_t *pk = yaml_document_get_node(l->doc, prev->key);
+
+			duplicate = pk != NULL && pk->type == YAML_SCALAR_NODE &&
+				    strcmp(scalar(pk), scalar(key)) == 0;
+		}
+		if (duplicate) {
+			char *kpath = join_path(path, scalar(key));
+
+			loader_error(l, kpath, key, _("duplicate key '%s'"), scalar(key));
+			free(kpath);
+			continue;
+		}
+		value = loader_node(l, pair->value, path);
+		if (value != NULL)
+			fn(l, path, scalar(key), value, ctx);
+	}
+}
+
+static void load_table(struct loader *l, const char *path, const yaml_node_t *node,
+		       const struct plan_field *fields, void *base);
+
+static void unknown_key(struct loader *l, const char *path, const char *key,
+			const yaml_node_t *value, const struct plan_field *fields)
+{
+	char *kpath = join_path(path, key);
+	char *valid = xstrdup("");
+
+	for (const struct plan_field *f = fields; f->key != NULL; f++) {
+		char *next = xasprintf("%s%s%s", valid, *valid ? ", " : "", f->key);
+
+		free(valid);
+		valid = next;
+	}
+	/* Point at the key: the value may be far below it. */
+	problems_add_at(l->problems, PROBLEM_ERROR, kpath, (unsigned)value->start_mark.line + 1,
+			(unsigned)value->start_mark.column + 1,
+			_("unknown key '%s' (valid keys here: %s)"), key, valid);
+	l->errors++;
+	free(valid);
+	free(kpath);
+}
+
+struct table_ctx {
+	const struct plan_field *fields;
+	void *base;
+};
+
+static void load_hosts(struct loader *l, const char *path, const yaml_node_t *node);
+static void load_mirrors(struct loader *l, const char *path, const yaml_node_t *node);
+
+static void table_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
+		       void *ctx)
+{
+	struct table_ctx *t = ctx;
+	const struct plan_field *f = NULL;
+	char *fpath = NULL;
+	void *ptr = NULL;
+
+	for (const struct plan_field *it = t->fields; it->key != NULL; it++) {
+		if (strcmp(it->key, key) == 0)
+			f = it;
+	}
+	if (f == NULL) {
+		unknown_key(l, path, key, value, t->fields);
+		return;
+	}
+	fpath = join_path(path, key);
+	record_mark(l, fpath, value);
+	ptr = plan_field_ptr(t->base, f);
+	switch (f->type) {
+	case PT_SECTION:
+		load_table(l, fpath, value, f->fields, ptr);
+		break;
+	case PT_STRING: {
+		const char *s = load_string_node(l, fpath, value);
+
+		if (s != NULL)
+			plan_set_string(ptr, s);
+		break;
+	}
+	case PT_UINT:
+		load_uint(l, fpath, value, ptr);
+		break;
+	case PT_BOOL:
+		load_bool(l, fpath, value, ptr);
+		break;
+	case PT_ENUM:
+		load_enum(l, fpath, value, f->enum_names, ptr);
+		break;
+	case PT_STRLIST:
+		load_strlist(l, fpath, value, ptr);
+		break;
+	case PT_ROLES:
+		load_roles(l, fpath, value, ptr);
+		break;
+	case PT_HOSTS:
+		load_hosts(l, fpath, value);
+		break;
+	case PT_MIRRORS:
+		load_mirrors(l, fpath, value);
+		break;
+	}
+	free(fpath);
+}
+
+static void load_table(struct loader *l, const char *path, const yaml_node_t *node,
+		       const struct plan_field *fields, void *base)
+{
+	struct table_ctx t = { fields, base };
+
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, path, node, _("expected a mapping of keys, found %s"), node_kind(node));
+		return;
+	}
+	walk_mapping(l, path, node, table_pair, &t);
+}
+
+static void load_hosts(struct loader *l, const char *path, const yaml_node_t *node)
+{
+	struct plan *p = l->plan;
+
+	for (size_t i = 0; i < p->n_hosts; i++)
+		plan_host_clear(&p->hosts[i]);
+	p->n_hosts = 0;
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, path, node, _("expected a list of hosts, found %s"), node_kind(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		char *hpath = xasprintf("%s[%zu]", path, p->n_hosts);
+		yaml_node_t *item = loader_node(l, *it, hpath);
+
+		if (item != NULL) {
+			record_mark(l, hpath, item);
+			load_table(l, hpath, item, plan_host_schema(), plan_add_host(p, NULL));
+		}
+		free(hpath);
+	}
+}
+
+static void mirror_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
+			void *ctx)
+{
+	char *mpath = join_path(path, key);
+
+	(void)ctx;
+	record_mark(l, mpath, value);
+	load_strlist(l, mpath, value, &plan_add_mirror(l->plan, key)->endpoints);
+	free(mpath);
+}
+
+static void load_mirrors(struct loader *l, const char *path, const yaml_node_t *node)
+{
+	struct plan *p = l->plan;
+
+	while (p->registries.n_mirrors > 0)
+		plan_remove_mirror(p, p->registries.n_mirrors - 1);
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, path, node, _("expected a mapping of registry: [endpoints], found %s"),
+			     node_kind(node));
+		return;
+	}
+	walk_mapping(l, path, node, mirror_pair, NULL);
+}
+
+struct root_ctx {
+	bool seen_api, seen_kind, seen_hosts;
+};
+
+static void root_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
+		      void *ctx)
+{
+	struct root_ctx *r = ctx;
+	struct table_ctx t = { plan_schema(), l->plan };
+	const char *s = NULL;
+
+	if (strcmp(key, "apiVersion") == 0 || strcmp(key, "kind") == 0) {
+		bool api = key[0] == 'a';
+		const char *want = api ? PLAN_API_VERSION : PLAN_KIND;
+
+		*(api ? &r->seen_api : &r->seen_kind) = true;
+		s = load_string_node(l, key, value);
+		if (s != NULL && strcmp(s, want) != 0)
+			loader_error(l, key, value, _("'%s' is not supported: this version reads %s"),
+				     s, want);
+		return;
+	}
+	if (strcmp(key, "hosts") == 0)
+		r->seen_hosts = true;
+	table_pair(l, path, key, value, &t);
+}
+
+static void load_root(struct loader *l, const yaml_node_t *root)
+{
+	struct root_ctx r = { false, false, false };
+
+	if (root->type != YAML_MAPPING_NODE) {
+		loader_error(l, "apiVersion", root,
+			     _("a plan is a mapping starting with apiVersion: %s, found %s"),
+			     PLAN_API_VERSION, node_kind(root));
+		return;
+	}
+	walk_mapping(l, "", root, root_pair, &r);
+	if (!r.seen_api)
+		loader_error(l, "apiVersion", root, _("apiVersion is missing: add apiVersion: %s"),
+			     PLAN_API_VERSION);
+	if (!r.seen_kind)
+		loader_error(l, "kind", root, _("kind is missing: add kind: %s"), PLAN_KIND);
+	if (!r.seen_hosts)
+		loader_error(l, "hosts", root, _("hosts is missing: a plan lists its servers"));
+}
+
+static void parser_problem(struct problems *problems, const yaml_parser_t *parser)
+{
+	const yaml_mark_t *mark = &parser->problem_mark;
+	const char *what = parser->problem != NULL ? parser->problem : _("unreadable YAML");
+
+	if (parser->context != NULL)
+		problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)mark->line + 1,
+				(unsigned)mark->column + 1, _("syntax error: %s %s"), what,
+				parser->context);
+	else
+		problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)mark->line + 1,
+				(unsigned)mark->column + 1, _("syntax error: %s"), what);
+}
+
+/* Refuse a second document, which would otherwise be ignored. */
+static void check_single_document(struct loader *l, yaml_parser_t *parser)
+{
+	yaml_document_t extra;
+	yaml_node_t *root = NULL;
+
+	if (!yaml_parser_load(parser, &extra)) {
+		parser_problem(l->problems, parser);
+		l->errors++;
+		return;
+	}
+	root = yaml_document_get_root_node(&extra);
+	if (root != NULL) {
+		loader_error(l, "yaml", root, _("a plan file holds one YAML document; found another"));
+	}
+	yaml_document_delete(&extra);
+}
+
+struct plan *planfile_parse(const char *text, size_t len, struct problems *problems,
+			    struct plan **partial)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root = NULL;
+	struct loader l = { 0 };
+	struct plan *plan = NULL;
+	bool have_doc = false;
+
+	l.problems = problems;
+	l.plan = plan_new_empty();
+	if (partial != NULL)
+		*partial = NULL;
+	if (!yaml_parser_initialize(&parser)) {
+		problems_add(problems, PROBLEM_ERROR, "yaml", _("cannot start the YAML parser"));
+		goto out;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		parser_problem(problems, &parser);
+		goto out;
+	}
+	have_doc = true;
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL) {
+		problems_add_at(problems, PROBLEM_ERROR, "apiVersion", 1, 1,
+				_("the file is empty: a plan starts with apiVersion: %s"),
+				PLAN_API_VERSION);
+		goto out;
+	}
+	l.doc = &doc;
+	l.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+	l.visited = xcalloc(l.n_nodes, 1);
+	l.visited[0] = 1; /* the root */
+	load_root(&l, root);
+	check_single_document(&l, &parser);
+	if (l.errors == 0) {
+		plan = l.plan;
+		l.plan = NULL;
+	}
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	free(l.visited);
+	if (partial != NULL) {
+		*partial = l.plan;
+		l.plan = NULL;
+	}
+	plan_free(&l.plan);
+	return plan;
+}
+
+struct outbuf {
+	char *data;
+	size_t len, cap;
+};
+
+static int outbuf_write(void *ctx, unsigned char *buffer, size_t size)
+{
+	struct outbuf *b = ctx;
+
+	if (b->len + size + 1 > b->cap) {
+		while (b->len + size + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 4096;
+		b->data = xreallocarray(b->data, b->cap, 1);
+	}
+	memcpy(b->data + b->len, buffer, size);
+	b->len += size;
+	b->data[b->len] = '\0';
+	return 1;
+}
+
+/* Emit one event; libyaml only fails here on a programming error. */
+static void emit(yaml_emitter_t *e, yaml_event_t *ev)
+{
+	if (!yaml_emitter_emit(e, ev))
+		xalloc_die(e->problem != NULL ? e->problem : "yaml emitter");
+}
+
+/* True when a plain scalar s would be read back by YAML as something other than
+ * a string (null, boolean, number), so it must be quoted. */
+static bool looks_typed(const char *s)
+{
+	static const char *const words[] = { "~", "null", "true", "false", "yes", "no", "on",
+					     "off", "y", "n", NULL };
+	char *end = NULL;
+
+	if (*s == '\0')
+		return true;
+	for (size_t i = 0; words[i] != NULL; i++) {
+		if (strcasecmp(s, words[i]) == 0)
+			return true;
+	}
+	errno = 0;
+	(void)strtod(s, &end);
+	return *end == '\0';
+}
+
+static void emit_scalar(yaml_emitter_t *e, const char *s, bool is_string)
+{
+	yaml_event_t ev;
+	yaml_scalar_style_t style = is_string && looks_typed(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+								 : YAML_ANY_SCALAR_STYLE;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+				     style);
+	emit(e, &ev);
+}
+
+static void emit_start(yaml_emitter_t *e, bool mapping, bool flow)
+{
+	yaml_event_t ev;
+
+	if (mapping)
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+						    flow ? YAML_FLOW_MAPPING_STYLE
+							 : YAML_BLOCK_MAPPING_STYLE);
+	else
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+						     flow ? YAML_FLOW_SEQUENCE_STYLE
+							  : YAML_BLOCK_SEQUENCE_STYLE);
+	emit(e, &ev);
+}
+
+static void emit_end(yaml_emitter_t *e, bool mapping)
+{
+	yaml_event_t ev;
+
+	if (mapping)
+		yaml_mapping_end_event_initialize(&ev);
+	else
+		yaml_sequence_end_event_initialize(&ev);
+	emit(e, &ev);
+}
+
+static void emit_strlist(yaml_emitter_t *e, const struct strlist *l, bool flow)
+{
+	emit_start(e, false, flow || l->n == 0);
+	for (size_t i = 0; i < l->n; i++)
+		emit_scalar(e, l->v[i], true);
+	emit_end(e, false);
+}
+
+static void emit_table(yaml_emitter_t *e, const struct plan *p, const void *base,
+		       const struct plan_field *fields, bool is_host);
+
+static void emit_hosts(yaml_emitter_t *e, const struct plan *p)
+{
+	emit_start(e, false, p->n_hosts == 0);
+	for (size_t i = 0; i < p->n_hosts; i++)
+		emit_table(e, p, &p->hosts[i], plan_host_schema(), true);
+	emit_end(e, false);
+}
+
+static void emit_mirrors(yaml_emitter_t *e, const struct plan *p)
+{
+	const struct plan_registries *r = &p->registries;
+
+	emit_start(e, true, r->n_mirrors == 0);
+	for (size_t i = 0; i < r->n_mirrors; i++) {
+		emit_scalar(e, r->mirrors[i].registry, true);
+		emit_strlist(e, &r->mirrors[i].endpoints, false);
+	}
+	emit_end(e, true);
+}
+
+static void emit_field(yaml_emitter_t *e, const struct plan *p, const struct plan_field *f,
+		       const void *ptr)
+{
+	char num[16];
+
+	switch (f->type) {
+	case PT_SECTION:
+		emit_table(e, p, ptr, f->fields, false);
+		break;
+	case PT_STRING: {
+		const char *s = *(char *const *)ptr;
+
+		emit_scalar(e, s != NULL ? s : "", true);
+		break;
+	}
+	case PT_UINT:
+		xsnprintf(num, sizeof num, "%u", *(const unsigned *)ptr);
+		emit_scalar(e, num, false);
+		break;
+	case PT_BOOL:
+		emit_scalar(e, *(const bool *)ptr ? "true" : "false", false);
+		break;
+	case PT_ENUM:
+		emit_scalar(e, f->enum_names[*(const int *)ptr], false);
+		break;
+	case PT_STRLIST:
+		emit_strlist(e, ptr, false);
+		break;
+	case PT_ROLES: {
+		unsigned roles = *(const unsigned *)ptr;
+
+		emit_start(e, false, true);
+		for (unsigned i = 0; plan_role_names[i] != NULL; i++) {
+			if (roles & (1u << i))
+				emit_scalar(e, plan_role_names[i], false);
+		}
+		emit_end(e, false);
+		break;
+	}
+	case PT_HOSTS:
+		emit_hosts(e, p);
+		break;
+	case PT_MIRRORS:
+		emit_mirrors(e, p);
+		break;
+	}
+}
+
+/* Hosts leave out an unset port and user: they inherit ssh.port and ssh.user. */
+static bool host_field_unset(const struct plan_field *f, const void *ptr)
+{
+	if (f->type == PT_UINT)
+		return *(const unsigned *)ptr == 0;
+	if (f->type == PT_STRING && f->optional)
+		return *(char *const *)ptr == NULL;
+	return false;
+}
+
+static void emit_table(yaml_emitter_t *e, const struct plan *p, const void *base,
+		       const struct plan_field *fields, bool is_host)
+{
+	emit_start(e, true, false);
+	for (const struct plan_field *f = fields; f->key != NULL; f++) {
+		const void *ptr = (const char *)base + f->offset;
+
+		if (is_host && host_field_unset(f, ptr))
+			continue;
+		emit_scalar(e, f->key, false);
+		emit_field(e, p, f, ptr);
+	}
+	emit_end(e, true);
+}
+
+char *planfile_emit(const struct plan *p, size_t *len)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+	struct outbuf out = { 0 };
+
+	if (!yaml_emitter_initialize(&e))
+		xalloc_die("yaml emitter");
+	yaml_emitter_set_output(&e, outbuf_write, &out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	yaml_emitter_set_indent(&e, 2);
+
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(&e, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	emit(&e, &ev);
+	emit_start(&e, true, false);
+	emit_scalar(&e, "apiVersion", false);
+	emit_scalar(&e, PLAN_API_VERSION, false);
+	emit_scalar(&e, "kind", false);
+	emit_scalar(&e, PLAN_KIND, false);
+	for (const struct plan_field *f = plan_schema(); f->key != NULL; f++) {
+		emit_scalar(&e, f->key, false);
+		emit_field(&e, p, f, (const char *)p + f->offset);
+	}
+	emit_end(&e, true);
+	yaml_document_end_event_initialize(&ev, 1);
+	emit(&e, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	emit(&e, &ev);
+	yaml_emitter_flush(&e);
+	yaml_emitter_delete(&e);
+	if (len != NULL)
+		*len = out.len;
+	return out.data != NULL ? out.data : xstrdup("");
+}
+
+struct plan *planfile_load(const char *filename, struct problems *problems,
+			   struct plan **partial)
+{
+	struct plan *plan = NULL;
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int fd = -1;
+
+	if (partial != NULL)
+		*partial = NULL;
+	fd = open(filename, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		problems_add(problems, PROBLEM_ERROR, "file", _("cannot read the plan: %s"),
+			     strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > PLANFILE_MAX_SIZE) {
+		problems_add(problems, PROBLEM_ERROR, "file",
+			     _("not a plan: expected a regular file of at most %u MiB"),
+			     PLANFILE_MAX_SIZE >> 20);
+		goto out;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			problems_add(problems, PROBLEM_ERROR, "file", _("cannot read the plan: %s"),
+				     n < 0 ? strerror(errno) : _("file shrank while reading"));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	plan = planfile_parse(text, len, problems, partial);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return plan;
+}
+
+int planfile_save(const struct plan *p, const char *filename, char **err)
+{
+	char *text = NULL;
+	char *tmp = NULL;
+	size_t len = 0, done = 0;
+	int fd = -1;
+	int rc = -1;
+
+	*err = NULL;
+	text = planfile_emit(p, &len);
+	tmp = xasprintf("%s.tmp.XXXXXX", filename);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf(_("cannot create a file next to %s: %s"), filename, strerror(errno));
+		xfree(&tmp);
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, filename) < 0) {
+		*err = xasprintf(_("cannot replace %s: %s"), filename, strerror(errno));
+		goto out;
+	}
+	xfree(&tmp);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# The layer rule: src/ never includes curses, ui/ never includes libssh or
+# OpenSSL. The engine and the UI meet only through src/ headers.
+. "$top_srcdir/tests/lib.sh"
+cd "$top_srcdir"
+bad=$(grep -nE '#[[:space:]]*include[[:space:]]*[<"](n?curses|panel|menu|form|term)\.h' src/*.c src/*.h)
+[ -z "$bad" ] || fail "src/ must not include curses:
+$bad"
+bad=$(grep -nE '#[[:space:]]*include[[:space:]]*[<"](libssh/|openssl/)' ui/*.c ui/*.h)
+[ -z "$bad" ] || fail "ui/ must not include libssh or OpenSSL:
+$bad"
+pass "layering"

@@ -1,0 +1,35 @@
+# Helpers for the shell tests. Each test sources this file.
+set -u
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+: "${K8SW:=$top_builddir/k8s-wizard}"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/k8sw-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "PASS: $*"
+}
+
+# check NAME COMMAND...: run a check, count a failure instead of stopping.
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+finish() {
+	[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
+	pass "${1:-all checks}"
+}
