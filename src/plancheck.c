@@ -66,14 +66,23 @@ static void check_string(struct checker *c, const char *path, const struct plan_
 	}
 	if (grammar_check(f->grammar, s, &why))
 		return;
-	if ((f->grammar == GR_CIDR || f->grammar == GR_CIDR4) &&
-	    net_cidr_parse(s, &net, &why) == -2) {
+	if (f->grammar == GR_CIDR || f->grammar == GR_CIDR4) {
+		const char *detail = NULL;
 		char fixed[NET_CIDRSTRLEN];
+		int rc = net_cidr_parse(s, &net, &detail);
 
-		net_cidr_format(&net, fixed, sizeof fixed);
-		report(c, PROBLEM_ERROR, path,
-		       _("%s has host bits set after the prefix: did you mean %s?"), s, fixed);
-		return;
+		if (rc == -2) {
+			net_cidr_format(&net, fixed, sizeof fixed);
+			report(c, PROBLEM_ERROR, path,
+			       _("%s has host bits set after the prefix: did you mean %s?"), s, fixed);
+			return;
+		}
+		if (rc == -1) {
+			/* L10N: '%1$s' is the value, %2$s why it is wrong, %3$s what is valid. */
+			report(c, PROBLEM_ERROR, path, _("'%s' is not valid: %s; %s"), s, _(detail),
+			       why);
+			return;
+		}
 	}
 	report(c, PROBLEM_ERROR, path, _("'%s' is not valid: %s"), s, why);
 }
