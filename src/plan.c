@@ -589,8 +589,9 @@ bool plan_mark_find(const struct plan *p, const char *path, unsigned *line, unsi
 {
 	size_t len = strlen(path);
 
-	/* Try path itself, then each prefix ending before a '.' or '['. */
-	while (len > 0) {
+	/* Try path itself, then each prefix ending before a '.' or '[', and last
+	 * the root mapping, recorded under "". */
+	for (;;) {
 		for (size_t i = p->n_marks; i-- > 0;) {
 			const struct plan_mark *m = &p->marks[i];
 
@@ -600,12 +601,13 @@ bool plan_mark_find(const struct plan *p, const char *path, unsigned *line, unsi
 				return true;
 			}
 		}
+		if (len == 0)
+			return false;
 		while (len > 0 && path[len - 1] != '.' && path[len - 1] != '[')
 			len--;
 		if (len > 0)
 			len--;
 	}
-	return false;
 }
 
 void plan_clear_marks(struct plan *p)

@@ -28,6 +28,7 @@ struct loader {
 	unsigned char *visited; /* one flag per node: aliases are refused */
 	size_t n_nodes;
 	size_t errors;
+	bool walked; /* the document was a mapping: a partial plan means something */
 };
 
 static void loader_error(struct loader *l, const char *path, const yaml_node_t *node,
@@ -478,6 +479,8 @@ static void load_root(struct loader *l, const yaml_node_t *root)
 			     PLAN_API_VERSION, node_kind(root));
 		return;
 	}
+	record_mark(l, "", root);
+	l->walked = true;
 	walk_mapping(l, "", root, root_pair, &r);
 	if (!r.seen_api)
 		loader_error(l, "apiVersion", root, _("apiVersion is missing: add apiVersion: %s"),
@@ -566,7 +569,7 @@ out:
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	free(l.visited);
-	if (partial != NULL) {
+	if (partial != NULL && l.walked) {
 		*partial = l.plan;
 		l.plan = NULL;
 	}
