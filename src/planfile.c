@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +117,11 @@ static const char *load_string_node(struct loader *l, const char *path, const ya
 {
 	if (node->type != YAML_SCALAR_NODE) {
 		loader_error(l, path, node, _("expected a string, found %s"), node_kind(node));
+		return NULL;
+	}
+	/* A "\0" escape would silently cut the C string short. */
+	if (strlen(scalar(node)) != node->data.scalar.length) {
+		loader_error(l, path, node, _("the value contains a NUL character"));
 		return NULL;
 	}
 	return scalar_is_null(node) ? "" : scalar(node);

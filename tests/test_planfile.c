@@ -271,6 +271,7 @@ static void load_errors(void **state)
 	expect_error(HEAD HOSTS "---\n" HEAD, "yaml", 8, 1, "one YAML document");
 	expect_error(HEAD HOSTS "network:\n  podCIDR: [\n", "yaml", 9, 1, "syntax error");
 	expect_error("", "apiVersion", 1, 1, "the file is empty");
+	expect_error(HEAD HOSTS "name: \"a\\0b\"\n", "name", 7, 7, "NUL character");
 	expect_error("- a\n", "apiVersion", 1, 1, "a plan is a mapping");
 	expect_error(HEAD HOSTS "? [a]\n: b\n", "", 7, 3, "a key must be a plain word");
 }
