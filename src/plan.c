@@ -574,6 +574,38 @@ size_t plan_count_role(const struct plan *p, enum plan_role role)
 	return n;
 }
 
+char *plan_path_join(const char *parent, const char *key)
+{
+	size_t a = strlen(parent), b = strlen(key);
+	char *s = xmalloc(a + b + 2);
+
+	memcpy(s, parent, a);
+	if (a > 0)
+		s[a++] = '.';
+	memcpy(s + a, key, b + 1);
+	return s;
+}
+
+char *plan_path_index(const char *parent, size_t i)
+{
+	char digits[24];
+	size_t n = sizeof digits, a = strlen(parent);
+	char *s = NULL;
+
+	do {
+		digits[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	s = xmalloc(a + (sizeof digits - n) + 3);
+	memcpy(s, parent, a);
+	s[a++] = '[';
+	memcpy(s + a, digits + n, sizeof digits - n);
+	a += sizeof digits - n;
+	s[a++] = ']';
+	s[a] = '\0';
+	return s;
+}
+
 void plan_set_mark(struct plan *p, const char *path, unsigned line, unsigned column)
 {
 	struct plan_mark *m = NULL;

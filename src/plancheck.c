@@ -111,7 +111,7 @@ static void check_mirrors(struct checker *c, const char *path)
 
 	for (size_t i = 0; i < r->n_mirrors; i++) {
 		const struct plan_mirror *m = &r->mirrors[i];
-		char *mpath = xasprintf("%s.%s", path, m->registry);
+		char *mpath = plan_path_join(path, m->registry);
 
 		check_string(c, mpath, &reg, m->registry);
 		for (size_t j = 0; j < i; j++) {
@@ -124,7 +124,7 @@ static void check_mirrors(struct checker *c, const char *path)
 			       _("no endpoint for %s: list at least one mirror URL or remove it"),
 			       m->registry);
 		for (size_t j = 0; j < m->endpoints.n; j++) {
-			char *epath = xasprintf("%s[%zu]", mpath, j);
+			char *epath = plan_path_index(mpath, j);
 
 			check_string(c, epath, &url, m->endpoints.v[j]);
 			free(epath);
@@ -152,7 +152,7 @@ static void check_field(struct checker *c, const char *path, const struct plan_f
 
 		item.optional = false;
 		for (size_t i = 0; i < l->n; i++) {
-			char *ipath = xasprintf("%s[%zu]", path, i);
+			char *ipath = plan_path_index(path, i);
 
 			check_string(c, ipath, &item, l->v[i]);
 			free(ipath);
@@ -166,7 +166,7 @@ static void check_field(struct checker *c, const char *path, const struct plan_f
 		break;
 	case PT_HOSTS:
 		for (size_t i = 0; i < c->plan->n_hosts; i++) {
-			char *hpath = xasprintf("%s[%zu]", path, i);
+			char *hpath = plan_path_index(path, i);
 
 			check_table(c, hpath, &c->plan->hosts[i], f->fields, true);
 			free(hpath);
@@ -185,7 +185,7 @@ static void check_table(struct checker *c, const char *prefix, const void *base,
 			const struct plan_field *fields, bool is_host)
 {
 	for (const struct plan_field *f = fields; f->key != NULL; f++) {
-		char *path = *prefix ? xasprintf("%s.%s", prefix, f->key) : xstrdup(f->key);
+		char *path = plan_path_join(prefix, f->key);
 
 		check_field(c, path, f, (const char *)base + f->offset, is_host);
 		free(path);

@@ -107,11 +107,6 @@ static void record_mark(struct loader *l, const char *path, const yaml_node_t *n
 		      (unsigned)node->start_mark.column + 1);
 }
 
-static char *join_path(const char *parent, const char *key)
-{
-	return *parent == '\0' ? xstrdup(key) : xasprintf("%s.%s", parent, key);
-}
-
 /* Read a scalar that must be a string (or null). Returns NULL on a type error. */
 static const char *load_string_node(struct loader *l, const char *path, const yaml_node_t *node)
 {
@@ -216,7 +211,7 @@ static void load_strlist(struct loader *l, const char *path, const yaml_node_t *
 	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		char *ipath = xasprintf("%s[%zu]", path, (size_t)(it - node->data.sequence.items.start));
+		char *ipath = plan_path_index(path, (size_t)(it - node->data.sequence.items.start));
 		yaml_node_t *item = loader_node(l, *it, ipath, node);
 		const char *s = item != NULL ? load_string_node(l, ipath, item) : NULL;
 
@@ -288,7 +283,7 @@ static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *
 			duplicate = pk != NULL && pk->type == YAML_SCALAR_NODE &&
 				    strcmp(scalar(pk), scalar(key)) == 0;
 		}
-		kpath = join_path(path, scalar(key));
+		kpath = plan_path_join(path, scalar(key));
 		if (duplicate)
 			loader_error(l, kpath, key, _("duplicate key '%s'"), scalar(key));
 		else
@@ -305,7 +300,7 @@ static void load_table(struct loader *l, const char *path, const yaml_node_t *no
 static void unknown_key(struct loader *l, const char *path, const yaml_node_t *key,
 			const struct plan_field *fields)
 {
-	char *kpath = join_path(path, scalar(key));
+	char *kpath = plan_path_join(path, scalar(key));
 	char *valid = xstrdup("");
 
 	for (const struct plan_field *f = fields; f->key != NULL; f++) {
@@ -345,7 +340,7 @@ static void table_pair(struct loader *l, const char *path, const yaml_node_t *kn
 		unknown_key(l, path, knode, t->fields);
 		return;
 	}
-	fpath = join_path(path, key);
+	fpath = plan_path_join(path, key);
 	record_mark(l, fpath, value);
 	ptr = plan_field_ptr(t->base, f);
 	switch (f->type) {
@@ -409,7 +404,7 @@ static void load_hosts(struct loader *l, const char *path, const yaml_node_t *no
 	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		char *hpath = xasprintf("%s[%zu]", path, p->n_hosts);
+		char *hpath = plan_path_index(path, p->n_hosts);
 		yaml_node_t *item = loader_node(l, *it, hpath, node);
 
 		if (item != NULL) {
@@ -423,7 +418,7 @@ static void load_hosts(struct loader *l, const char *path, const yaml_node_t *no
 static void mirror_pair(struct loader *l, const char *path, const yaml_node_t *key,
 			yaml_node_t *value, void *ctx)
 {
-	char *mpath = join_path(path, scalar(key));
+	char *mpath = plan_path_join(path, scalar(key));
 
 	(void)ctx;
 	record_mark(l, mpath, value);
