@@ -285,6 +285,7 @@ static int tokenize(struct renderer *r, const char *text)
 		const char *open = strstr(p, "{{");
 		const char *close = NULL;
 		struct token t = { 0 };
+		bool comment = false;
 
 		if (open == NULL)
 			open = p + strlen(p);
@@ -300,8 +301,12 @@ static int tokenize(struct renderer *r, const char *text)
 		if (*open == '\0')
 			break;
 		close = strstr(open + 2, "}}");
-		if (close == NULL || memchr(open + 2, '\n', (size_t)(close - open - 2)) != NULL) {
-			fail(r, line, _("'{{' without '}}' on the same line"));
+		/* Only a comment may span lines. */
+		comment = open[2 + strspn(open + 2, " \t")] == '!';
+		if (close == NULL ||
+		    (!comment && memchr(open + 2, '\n', (size_t)(close - open - 2)) != NULL)) {
+			fail(r, line, comment ? _("'{{!' without '}}'")
+					      : _("'{{' without '}}' on the same line"));
 			return -1;
 		}
 		memset(&t, 0, sizeof t);
@@ -309,6 +314,8 @@ static int tokenize(struct renderer *r, const char *text)
 		if (parse_tag(r, open + 2, (size_t)(close - open - 2), &t) < 0)
 			return -1;
 		add_token(r, &t);
+		for (const char *c = open; c < close; c++)
+			line += *c == '\n';
 		p = close + 2;
 	}
 	return 0;
@@ -476,7 +483,7 @@ static bool plain_value(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._/:@=,+%~-", *s) != NULL))
+		      (*s >= '0' && *s <= '9') || strchr("._/:@=,+%~[]-", *s) != NULL))
 			return false;
 	}
 	return true;

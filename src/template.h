@@ -1,7 +1,7 @@
 /* A small template language for the files placed on hosts (assets/templates).
  *
  *   {{name}}              the value of name, inserted as it is; it must be made
- *                         of letters, digits and . _ / : @ = , + % ~ - only,
+ *                         of letters, digits and . _ / : @ = , + % ~ [ ] - only,
  *                         else rendering fails (use |q)
  *   {{name|q}}            the value as one quoted scalar of the template's
  *                         syntax: "..." in YAML and TOML, '...' in shell

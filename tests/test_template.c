@@ -196,6 +196,7 @@ static void test_standalone_lines(void **state)
 	template_set(template_add_item(v, "l"), "x", "1");
 	template_set(template_add_item(v, "l"), "x", "2");
 	out = render_ok("t.yaml",
+			"{{! a comment\n    on two lines }}\n"
 			"a:\n"
 			"{{! a comment line }}\n"
 			"  {{#if on}}\n"
@@ -231,6 +232,8 @@ static void test_errors(void **state)
 	render_fails("t.txt", "{{else}}", v, "{{else}} outside");
 	render_fails("t.txt", "{{#if on}}{{else}}{{else}}{{/if}}", v, "{{else}} outside");
 	render_fails("t.txt", "a {{ b\n}}", v, "t.txt:1: '{{' without '}}'");
+	render_fails("t.txt", "{{! a\ncomment\n}}\n{{nope}}", v, "t.txt:4: unknown name 'nope'");
+	render_fails("t.txt", "{{! open", v, "t.txt:1: '{{!' without '}}'");
 	render_fails("t.txt", "{{a b}}", v, "malformed tag {{a b}}");
 	render_fails("t.txt", "{{}}", v, "malformed tag");
 	render_fails("t.txt", "{{x|z}}", v, "malformed tag");

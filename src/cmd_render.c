@@ -1,0 +1,347 @@
+/* k8s-wizard render: a dry run that writes, for every host of a plan, the
+ * files it would receive (DIR/HOST/ABSOLUTE/PATH), their modes, owners and
+ * checksums (DIR/HOST/MANIFEST) and the commands it would run
+ * (DIR/HOST/steps); cluster-level manifests go to DIR/_cluster/. No host is
+ * contacted; the PKI is created or reused in the cluster's state directory. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certs.h"
+#include "cmd.h"
+#include "nls.h"
+#include "plan.h"
+#include "render.h"
+#include "statedir.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+/* Hex SHA-256 of len bytes. */
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
+		xalloc_die("EVP_Digest");
+	for (unsigned int i = 0; i < n; i++)
+		xsnprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Hex SHA-256 of a file, or false when it cannot be read. */
+static bool sha256_file(const char *path, char out[65])
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx = NULL;
+	FILE *f = fopen(path, "rb");
+	size_t got;
+	bool ok = false;
+
+	if (f == NULL)
+		return false;
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		xalloc_die("EVP_MD_CTX");
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (!EVP_DigestUpdate(ctx, buf, got))
+			xalloc_die("EVP_DigestUpdate");
+	}
+	if (!ferror(f) && EVP_DigestFinal_ex(ctx, md, &n)) {
+		for (unsigned int i = 0; i < n; i++)
+			xsnprintf(out + 2 * i, 3, "%02x", md[i]);
+		ok = true;
+	}
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+	return ok;
+}
+
+/* mkdir -p with mode for the directories created. */
+static int make_dirs(const char *path, mode_t mode)
+{
+	char *copy = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1; rc == 0; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+/* Write len bytes to path, created with mode (keys 0600). */
+static int write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t done = 0;
+
+	if (fd < 0)
+		return -1;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	/* The umask may have narrowed it; the mode recorded is the one wanted. */
+	if (fchmod(fd, mode) < 0 || close(fd) < 0)
+		return -1;
+	return 0;
+}
+
+/* An output directory that does not exist yet or is empty. */
+static bool usable_out_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e = NULL;
+	bool empty = true;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = false;
+	}
+	closedir(d);
+	return empty;
+}
+
+struct counts {
+	size_t files;
+	char **missing; /* bundle files not found, each named once */
+	size_t n_missing;
+};
+
+/* Warn once about a bundle file that is not there. */
+static void missing(struct counts *n, const char *path, int error)
+{
+	for (size_t i = 0; i < n->n_missing; i++) {
+		if (strcmp(n->missing[i], path) == 0)
+			return;
+	}
+	fprintf(stderr, _("k8s-wizard: warning: %s: %s (apply needs it)\n"), path, strerror(error));
+	n->missing = xreallocarray(n->missing, n->n_missing + 1, sizeof *n->missing);
+	n->missing[n->n_missing++] = xstrdup(path);
+}
+
+/* Write one host's files, MANIFEST and steps under dir/host. */
+static int write_host(const struct render *r, const struct render_host *h, const char *dir,
+		      struct counts *n)
+{
+	struct strbuf manifest = { 0 };
+	char *hostdir = xasprintf("%s/%s", dir, h->name);
+	char *path = NULL, *steps = NULL;
+	int rc = -1;
+
+	if (make_dirs(hostdir, 0755) < 0) {
+		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), hostdir, strerror(errno));
+		goto out;
+	}
+	strbuf_adds(&manifest, "# path\tmode\towner\tsha256\tsource\n");
+	for (size_t i = 0; i < h->n_files; i++) {
+		const struct render_file *f = &h->files[i];
+		char sum[65] = "-";
+		const char *source = "rendered";
+		char *slash = NULL;
+
+		if (f->source_type == RENDER_TEXT) {
+			sha256_hex(f->content, f->len, sum);
+			path = xasprintf("%s%s%s", hostdir, f->path[0] == '/' ? "" : "/", f->path);
+			slash = strrchr(path, '/');
+			*slash = '\0';
+			if (make_dirs(path, 0755) < 0) {
+				fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), path,
+					strerror(errno));
+				goto out;
+			}
+			*slash = '/';
+			if (write_file(path, f->content, f->len, f->mode) < 0) {
+				fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path,
+					strerror(errno));
+				goto out;
+			}
+			xfree(&path);
+			n->files++;
+		} else if (f->source_type == RENDER_BUNDLE) {
+			source = f->source;
+			if (!sha256_file(f->source, sum))
+				missing(n, f->source, errno);
+		} else {
+			source = f->source;
+		}
+		strbuf_addf(&manifest, "%s\t%04o\t%s\t%s\t%s%s\n", f->path, f->mode, f->owner, sum,
+			    f->source_type == RENDER_TEXT ? "" : f->source_type == RENDER_BUNDLE
+									  ? "bundle:" : "mirror:",
+			    source);
+	}
+	path = xasprintf("%s/MANIFEST", hostdir);
+	if (write_file(path, manifest.s, manifest.len, 0644) < 0) {
+		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
+		goto out;
+	}
+	xfree(&path);
+	steps = render_steps_text(r, h);
+	path = xasprintf("%s/steps", hostdir);
+	if (write_file(path, steps, strlen(steps), 0644) < 0) {
+		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	free(steps);
+	free(hostdir);
+	strbuf_clear(&manifest);
+	return rc;
+}
+
+enum { OPT_FORCE = 0x100, OPT_HELP };
+
+static const struct option render_options[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_render(int argc, char **argv)
+{
+	const char *file = NULL, *out = NULL;
+	struct plan *plan = NULL;
+	struct certs *certs = NULL;
+	struct render *r = NULL;
+	struct render_options ro = { 0 };
+	struct counts n = { 0 };
+	char *state = NULL, *pki = NULL, *err = NULL, *copy = NULL;
+	bool warnings = false;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:f:o:", render_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP:
+			cmd_usage(stdout, &cmd_render_entry);
+			return EXIT_OK;
+		case 'f':
+			file = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case ':':
+			return cmd_bad_usage(&cmd_render_entry, _("option %s needs a value"),
+					     argv[optind - 1]);
+		default:
+			return cmd_bad_usage(&cmd_render_entry, _("unknown option %s"),
+					     argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_bad_usage(&cmd_render_entry, _("unexpected argument '%s'"), argv[optind]);
+	if (file == NULL)
+		return cmd_bad_usage(&cmd_render_entry, _("which plan? give it with -f FILE"));
+	if (out == NULL)
+		return cmd_bad_usage(&cmd_render_entry, _("where to? give a directory with --out DIR"));
+	if (!usable_out_dir(out)) {
+		fprintf(stderr, _("k8s-wizard: %s exists and is not empty: give a new or empty "
+				  "directory\n"), out);
+		return EXIT_USAGE;
+	}
+	plan = cmd_load_plan(file, &warnings);
+	if (plan == NULL)
+		return EXIT_USAGE;
+
+	rc = EXIT_FAILED;
+	state = statedir_path(plan->name, &err);
+	if (state == NULL)
+		goto fail;
+	pki = xasprintf("%s/pki", state);
+	if (statedir_create(state, &err) < 0 || certs_ensure(plan, pki, &certs, &err) < 0)
+		goto fail;
+	copy = xstrdup(file);
+	ro.base_dir = dirname(copy);
+	switch (render_build(plan, certs, &ro, &r, &err)) {
+	case 0:
+		break;
+	case -2:
+		rc = EXIT_USAGE;
+		goto fail;
+	default:
+		goto fail;
+	}
+	/* The render holds private keys: only its owner may read it. */
+	if (make_dirs(out, 0700) < 0 || chmod(out, 0700) < 0) {
+		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), out, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (write_host(r, &r->hosts[i], out, &n) < 0)
+			goto out;
+	}
+	/* L10N: %zu files, %zu hosts (the cluster is not counted), %s the directory. */
+	printf(_("rendered %zu files for %zu hosts into %s; PKI in %s\n"), n.files, r->n_hosts - 1,
+	       out, pki);
+	if (n.n_missing > 0)
+		/* L10N: %zu is a number of files. */
+		printf(_("%zu files of the bundle are missing (see the warnings above)\n"),
+		       n.n_missing);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	fprintf(stderr, "k8s-wizard: %s\n", err);
+out:
+	for (size_t i = 0; i < n.n_missing; i++)
+		free(n.missing[i]);
+	free(n.missing);
+	free(err);
+	free(copy);
+	free(state);
+	free(pki);
+	render_free(&r);
+	certs_free(&certs);
+	plan_free(&plan);
+	return rc;
+}
+
+const struct cmd_entry cmd_render_entry = {
+	.name = "render",
+	.usage = "-f FILE --out DIR",
+	.summary = N_("write every file and command of every host, contacting none"),
+	.help = N_("  -f, --file FILE  the plan\n"
+		   "  -o, --out DIR    a new or empty directory to write into\n"
+		   "\n"
+		   "For each host: DIR/HOST/PATH for every file it receives (PATH absolute on\n"
+		   "the host), DIR/HOST/MANIFEST (path, mode, owner, sha256, source) and\n"
+		   "DIR/HOST/steps (its commands, phase by phase). Cluster manifests and the\n"
+		   "commands that apply them are in DIR/_cluster/. Binaries are listed in\n"
+		   "MANIFEST with their bundle or mirror source, not copied. The PKI is\n"
+		   "created, or reused, in the cluster's state directory ($K8SW_STATE_DIR\n"
+		   "or $XDG_STATE_HOME/k8s-wizard/NAME); DIR holds private keys and is\n"
+		   "made readable by its owner only.\n"
+		   "Exit status: 0 done, 1 failed while writing, 2 bad plan or bundle.\n"),
+	.exec = cmd_render,
+};

@@ -1,0 +1,981 @@
+/* Rendering a plan: the values of the plan become template variables, each
+ * host gets the files of its roles (templates from assets/templates, binaries
+ * from the bundle or a mirror, certificates and kubeconfigs from the PKI) and
+ * the commands of each phase; the cluster gets its manifests, three of them
+ * upstream ones patched on their YAML tree. */
+#include "config.h"
+
+#include "render.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "kubeconfig.h"
+#include "manifest.h"
+#include "net.h"
+#include "nls.h"
+#include "shquote.h"
+#include "strbuf.h"
+#include "template.h"
+#include "xmalloc.h"
+
+/* Directories of the guide's layout on the hosts. */
+#define PKI_DIR "/etc/kubernetes/pki"
+#define ETCD_PKI_DIR "/etc/etcdssl"
+#define STATIC_PODS "/etc/kubernetes/staticPods"
+#define ADMIN_KUBECONFIG "/etc/kubernetes/admin.kubeconfig"
+#define KUBECTL "kubectl --kubeconfig=" ADMIN_KUBECONFIG
+
+static const char *const phase_names[PHASE_COUNT] = {
+	"preflight", "prepare",   "containerd",    "pki",          "kubelet",
+	"etcd",      "apiserver", "controller-manager", "scheduler", "workers",
+	"calico",    "coredns",   "nodelocaldns",  "csr-approver", "metrics-server",
+};
+
+/* Which host receives which certificate, and where: what its static pods,
+ * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
+ * host except k8s-ca's, which the controller-manager needs to sign the
+ * kubelets' certificates (--cluster-signing-key-file). */
+static const struct placement {
+	enum cert_id id;
+	bool key;
+	const char *dir;
+	unsigned roles;
+} placements[] = {
+	{ CERT_ETCD_CA, false, ETCD_PKI_DIR, ROLE_ETCD },
+	{ CERT_ETCD_PEER, false, ETCD_PKI_DIR, ROLE_ETCD },
+	{ CERT_ETCD_PEER, true, ETCD_PKI_DIR, ROLE_ETCD },
+	{ CERT_K8S_CA, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_K8S_CA, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_ETCD_CA, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_ETCD_PEER, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_ETCD_PEER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_AGG_CA, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_AGG, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_AGG, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_CLIENT, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_CLIENT, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_CONTROLLER_MANAGER, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_CONTROLLER_MANAGER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_WORKER },
+};
+
+/* Kubeconfigs on the hosts, with the phase that places them. */
+static const struct {
+	enum kubeconfig_id id;
+	unsigned roles;
+	enum render_phase phase;
+} kubeconfigs[] = {
+	{ KUBECONFIG_ADMIN, ROLE_MASTER, PHASE_APISERVER },
+	{ KUBECONFIG_CONTROLLER_MANAGER, ROLE_MASTER, PHASE_CONTROLLER_MANAGER },
+	{ KUBECONFIG_SCHEDULER, ROLE_MASTER, PHASE_SCHEDULER },
+	{ KUBECONFIG_KUBELET_BOOTSTRAP, ROLE_WORKER, PHASE_WORKERS },
+};
+
+/* Directories that must not be readable by others. */
+static const char *const private_dirs[] = { ETCD_PKI_DIR };
+
+/* Directories every host has: not created, and their mode is left alone. */
+static const char *const system_dirs[] = { "/etc", "/etc/systemd/system", "/usr/local/bin",
+					   "/usr/local/sbin" };
+
+struct cached_template {
+	char *name;
+	char *text;
+};
+
+struct builder {
+	const struct plan *p;
+	const struct certs *c;
+	const struct render_options *o;
+	struct template_vars *vars;
+	char *bundle; /* NULL until needed */
+	struct cached_template *templates;
+	size_t n_templates;
+	struct render *r;
+	char *err;
+	bool bad_input; /* the error is the bundle's, not ours */
+};
+
+const char *render_phase_name(enum render_phase phase)
+{
+	return phase < PHASE_COUNT ? phase_names[phase] : "?";
+}
+
+static void fail(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Keep the first error: what follows it is a consequence. */
+static void fail(struct builder *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->err != NULL)
+		return;
+	va_start(ap, fmt);
+	b->err = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Take over an error message allocated by a callee. */
+static void fail_with(struct builder *b, char **err)
+{
+	if (b->err == NULL)
+		b->err = *err;
+	else
+		free(*err);
+	*err = NULL;
+}
+
+static struct render_host *add_host(struct render *r, const char *name, const char *address,
+				    unsigned roles)
+{
+	struct render_host *h = NULL;
+
+	r->hosts = xreallocarray(r->hosts, r->n_hosts + 1, sizeof *r->hosts);
+	h = &r->hosts[r->n_hosts++];
+	memset(h, 0, sizeof *h);
+	h->name = xstrdup(name);
+	h->address = address != NULL ? xstrdup(address) : NULL;
+	h->roles = roles;
+	return h;
+}
+
+static struct render_file *add_file(struct render_host *h, enum render_phase phase,
+				    const char *path, unsigned mode)
+{
+	struct render_file *f = NULL;
+
+	h->files = xreallocarray(h->files, h->n_files + 1, sizeof *h->files);
+	f = &h->files[h->n_files++];
+	memset(f, 0, sizeof *f);
+	f->path = xstrdup(path);
+	f->mode = mode;
+	f->owner = "root:root";
+	f->phase = phase;
+	return f;
+}
+
+/* A file whose content is text (taken over when own is true). */
+static void add_text(struct render_host *h, enum render_phase phase, const char *path,
+		     unsigned mode, char *content, bool secret)
+{
+	struct render_file *f = add_file(h, phase, path, mode);
+
+	f->source_type = RENDER_TEXT;
+	f->content = content;
+	f->len = strlen(content);
+	f->secret = secret;
+}
+
+static void add_step(struct render_host *h, enum render_phase phase, enum render_step_type type,
+		     char *command, size_t file)
+{
+	struct render_step *s = NULL;
+
+	h->steps = xreallocarray(h->steps, h->n_steps + 1, sizeof *h->steps);
+	s = &h->steps[h->n_steps++];
+	s->phase = phase;
+	s->type = type;
+	s->command = command;
+	s->file = file;
+}
+
+static void run(struct render_host *h, enum render_phase phase, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void run(struct render_host *h, enum render_phase phase, const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd = NULL;
+
+	va_start(ap, fmt);
+	cmd = xvasprintf(fmt, ap);
+	va_end(ap);
+	add_step(h, phase, STEP_RUN, cmd, 0);
+}
+
+/* A template's text, read once per build. */
+static const char *template_text(struct builder *b, const char *name)
+{
+	char *text = NULL, *err = NULL;
+
+	for (size_t i = 0; i < b->n_templates; i++) {
+		if (strcmp(b->templates[i].name, name) == 0)
+			return b->templates[i].text;
+	}
+	if (template_read(name, &text, &err) < 0) {
+		fail_with(b, &err);
+		return NULL;
+	}
+	b->templates = xreallocarray(b->templates, b->n_templates + 1, sizeof *b->templates);
+	b->templates[b->n_templates].name = xstrdup(name);
+	b->templates[b->n_templates].text = text;
+	return b->templates[b->n_templates++].text;
+}
+
+/* Render a template with the builder's variables; a YAML result must parse.
+ * Returns the text, or NULL after recording the error. */
+static char *render_template(struct builder *b, const char *name, const struct template_vars *v)
+{
+	const char *text = template_text(b, name);
+	struct manifest *m = NULL;
+	char *out = NULL, *err = NULL;
+
+	if (text == NULL)
+		return NULL;
+	if (template_render(name, text, v != NULL ? v : b->vars, &out, &err) < 0) {
+		fail_with(b, &err);
+		return NULL;
+	}
+	if (template_syntax_of(name) == TEMPLATE_YAML) {
+		if (manifest_parse(name, out, strlen(out), &m, &err) < 0) {
+			fail(b, _("template %s renders invalid YAML: %s"), name, err);
+			free(err);
+			xfree(&out);
+		}
+		manifest_free(&m);
+	}
+	return out;
+}
+
+static void add_template(struct builder *b, struct render_host *h, enum render_phase phase,
+			 const char *path, unsigned mode, const char *name)
+{
+	char *content = render_template(b, name, NULL);
+
+	if (content != NULL)
+		add_text(h, phase, path, mode, content, false);
+}
+
+/* A binary of the bundle: uploaded from the jump host, or fetched by the
+ * host from the mirror. */
+static void add_binary(struct builder *b, struct render_host *h, enum render_phase phase,
+		       enum bundle_item id)
+{
+	const struct bundle_entry *e = bundle_entry(id);
+	struct render_file *f = add_file(h, phase, e->host_path, e->mode);
+
+	if (b->p->binaries.source == BINARIES_MIRROR) {
+		f->source_type = RENDER_MIRROR;
+		f->source = xasprintf("%s/%s", b->p->binaries.mirror_url, e->file);
+	} else {
+		f->source_type = RENDER_BUNDLE;
+		f->source = bundle_path(b->bundle, id);
+	}
+}
+
+/* An address as it appears in a URL: IPv6 in brackets. */
+static char *url_address(const char *address)
+{
+	return strchr(address, ':') != NULL ? xasprintf("[%s]", address) : xstrdup(address);
+}
+
+/* The value of CN= in a subject "CN=x,O=y". */
+static char *subject_cn(const char *subject)
+{
+	const char *cn = strstr(subject, "CN=");
+
+	if (cn == NULL || (cn != subject && cn[-1] != ','))
+		return NULL;
+	cn += 3;
+	return xstrndup(cn, strcspn(cn, ","));
+}
+
+static char *cert_cn(struct builder *b, enum cert_id id)
+{
+	struct certs_info info = { 0 };
+	char *cn = NULL;
+
+	if (certs_info(b->c, id, &info) == 0)
+		cn = subject_cn(info.subject);
+	certs_info_clear(&info);
+	if (cn == NULL)
+		fail(b, _("the %s certificate has no CN"), certs_name(id));
+	return cn;
+}
+
+/* The variables every template may use. */
+static void set_common_vars(struct builder *b)
+{
+	const struct plan *p = b->p;
+	const struct plan_network *n = &p->network;
+	struct template_vars *v = b->vars;
+	struct strbuf servers = { 0 }, cluster = { 0 };
+	struct net_addr svc;
+	const char *k8s = p->versions.kubernetes;
+	char *vip = url_address(n->apiserver_vip);
+	char *user = NULL, *agg = NULL;
+	size_t member = 0;
+	bool v6 = net_addr_parse(n->apiserver_vip, &svc) == 0 && svc.family == NET_IPV6;
+
+	template_setf(v, "k8s.version", "%s%s", k8s[0] == 'v' ? "" : "v", k8s);
+	template_set(v, "k8s.arch", "amd64");
+	template_set(v, "network.serviceCIDR", n->service_cidr);
+	template_set(v, "network.podCIDR", n->pod_cidr);
+	template_set(v, "network.clusterDNS", n->cluster_dns);
+	template_set(v, "network.nodeLocalDNS", n->node_local_dns);
+	template_set(v, "network.clusterDomain", n->cluster_domain);
+	template_setf(v, "network.apiserverPort", "%u", n->apiserver_port);
+	template_set(v, "network.kubeProxyMode", n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
+	template_set(v, "network.bindAny", v6 ? "::" : "0.0.0.0");
+	template_set(v, "network.bindAnyPort", v6 ? "[::]:" : "0.0.0.0:");
+	template_set(v, "kubelet.clusterDNS",
+		     p->addons.nodelocaldns.enabled ? n->node_local_dns : n->cluster_dns);
+	template_setf(v, "apiserver.url", "https://%s:%u", vip, n->apiserver_port);
+	template_setf(v, "etcd.clientPort", "%u", p->etcd.client_port);
+	template_setf(v, "etcd.peerPort", "%u", p->etcd.peer_port);
+	template_set(v, "etcd.dataDir", p->etcd.data_dir);
+	template_set(v, "etcd.clusterToken", p->etcd.cluster_token);
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		char *a = NULL;
+
+		if (!(p->hosts[i].roles & ROLE_ETCD))
+			continue;
+		a = url_address(p->hosts[i].address);
+		member++;
+		strbuf_addf(&servers, "%shttps://%s:%u", member > 1 ? "," : "", a, p->etcd.client_port);
+		strbuf_addf(&cluster, "%setcd%zu=https://%s:%u", member > 1 ? "," : "", member, a,
+			    p->etcd.peer_port);
+		free(a);
+	}
+	template_set(v, "etcd.servers", servers.s != NULL ? servers.s : "");
+	template_set(v, "etcd.initialCluster", cluster.s != NULL ? cluster.s : "");
+	template_set(v, "registries.imageRepository", p->registries.image_repository);
+	template_set(v, "registries.sandboxImage", p->registries.sandbox_image);
+	template_set(v, "registries.etcdImage", p->registries.etcd_image);
+	template_set(v, "registries.corednsImage", p->registries.coredns_image);
+	template_set(v, "registries.nodeCacheImage", p->registries.node_cache_image);
+	/* The names the apiserver and the kubelets will see in the certificates. */
+	user = cert_cn(b, CERT_KUBELET_CLIENT);
+	agg = cert_cn(b, CERT_AGG);
+	template_set(v, "rbac.kubeletClientUser", user != NULL ? user : "");
+	template_set(v, "pki.aggregatorName", agg != NULL ? agg : "");
+	free(user);
+	free(agg);
+	free(vip);
+	strbuf_clear(&servers);
+	strbuf_clear(&cluster);
+}
+
+/* The variables describing host h (replacing the previous host's). */
+static void set_host_vars(struct builder *b, const struct plan_host *h)
+{
+	struct template_vars *v = b->vars;
+	char *url = url_address(h->address);
+	size_t member = 0;
+
+	for (const struct plan_host *o = b->p->hosts; o <= h; o++)
+		member += (o->roles & ROLE_ETCD) != 0;
+	template_set(v, "host.name", h->name);
+	template_set(v, "host.address", h->address);
+	template_set(v, "host.urlAddress", url);
+	template_set_bool(v, "host.isMaster", h->roles & ROLE_MASTER);
+	template_set_bool(v, "host.isEtcd", h->roles & ROLE_ETCD);
+	template_set_bool(v, "host.isWorker", h->roles & ROLE_WORKER);
+	template_set_bool(v, "host.ipvs",
+			  (h->roles & ROLE_WORKER) && b->p->network.kube_proxy_mode == PROXY_IPVS);
+	template_setf(v, "etcd.number", "%zu", member);
+	free(url);
+}
+
+/* containerd's hosts.toml of each mirrored registry. */
+static void add_mirrors(struct builder *b, struct render_host *h)
+{
+	const struct plan_registries *r = &b->p->registries;
+
+	for (size_t i = 0; i < r->n_mirrors; i++) {
+		const struct plan_mirror *m = &r->mirrors[i];
+		struct template_vars *v = template_vars_new();
+		char *path = xasprintf("/etc/containerd/certs.d/%s/hosts.toml", m->registry);
+		char *content = NULL;
+
+		/* Docker Hub's registry is not at the name images use. */
+		if (strcmp(m->registry, "docker.io") == 0)
+			template_set(v, "server", "https://registry-1.docker.io");
+		else
+			template_setf(v, "server", "https://%s", m->registry);
+		template_set_list(v, "endpoints");
+		for (size_t j = 0; j < m->endpoints.n; j++) {
+			const char *url = m->endpoints.v[j];
+			const char *rest = strstr(url, "://") + 3;
+			const char *slash = strchr(rest, '/');
+			struct template_vars *e = template_add_item(v, "endpoints");
+
+			template_set(e, "url", url);
+			/* registry.mirrors used a path as given; hosts.toml adds /v2 unless told. */
+			template_set_bool(e, "overridePath", slash != NULL && slash[1] != '\0');
+		}
+		content = render_template(b, "containerd/hosts.toml", v);
+		if (content != NULL)
+			add_text(h, PHASE_CONTAINERD, path, 0644, content, false);
+		free(path);
+		template_vars_free(&v);
+	}
+}
+
+static void add_pki(struct builder *b, struct render_host *h)
+{
+	const struct certs *c = b->c;
+
+	for (size_t i = 0; i < sizeof placements / sizeof placements[0]; i++) {
+		const struct placement *pl = &placements[i];
+		char *path = NULL;
+
+		if (!(h->roles & pl->roles))
+			continue;
+		path = xasprintf("%s/%s%s.pem", pl->dir, certs_name(pl->id), pl->key ? "-key" : "");
+		add_text(h, PHASE_PKI, path, pl->key ? 0600 : 0644,
+			 xstrdup(pl->key ? certs_key_pem(c, pl->id) : certs_cert_pem(c, pl->id)),
+			 pl->key);
+		free(path);
+	}
+	if (h->roles & ROLE_MASTER) {
+		add_text(h, PHASE_PKI, PKI_DIR "/sa.key", 0600, xstrdup(certs_sa_key_pem(c)), true);
+		add_text(h, PHASE_PKI, PKI_DIR "/sa.pub", 0644, xstrdup(certs_sa_pub_pem(c)), false);
+		add_text(h, PHASE_APISERVER, PKI_DIR "/token.csv", 0600, certs_token_csv(c), true);
+	}
+	for (size_t i = 0; i < sizeof kubeconfigs / sizeof kubeconfigs[0]; i++) {
+		char *path = NULL;
+
+		if (!(h->roles & kubeconfigs[i].roles))
+			continue;
+		path = xasprintf("/etc/kubernetes/%s", kubeconfig_name(kubeconfigs[i].id));
+		add_text(h, kubeconfigs[i].phase, path, 0600,
+			 kubeconfig_render(b->p, c, kubeconfigs[i].id), true);
+		free(path);
+	}
+}
+
+static void add_host_files(struct builder *b, struct render_host *h, const struct plan_host *ph)
+{
+	static const enum bundle_item runtime[] = { BUNDLE_CONTAINERD, BUNDLE_CONTAINERD_SHIM,
+						    BUNDLE_CTR, BUNDLE_RUNC, BUNDLE_CRICTL };
+	bool master = ph->roles & ROLE_MASTER;
+	enum render_phase kubelet_phase = master ? PHASE_KUBELET : PHASE_WORKERS;
+
+	set_host_vars(b, ph);
+	add_template(b, h, PHASE_PREPARE, "/etc/sysctl.d/99-k8s-wizard.conf", 0644,
+		     "host/sysctl.conf");
+	add_template(b, h, PHASE_PREPARE, "/etc/security/limits.d/99-k8s-wizard.conf", 0644,
+		     "host/limits.conf");
+	add_template(b, h, PHASE_PREPARE, "/etc/modules-load.d/k8s-wizard.conf", 0644,
+		     "host/modules.conf");
+	for (size_t i = 0; i < sizeof runtime / sizeof runtime[0]; i++)
+		add_binary(b, h, PHASE_CONTAINERD, runtime[i]);
+	add_template(b, h, PHASE_CONTAINERD, "/etc/containerd/config.toml", 0644,
+		     "containerd/config.toml");
+	add_mirrors(b, h);
+	add_template(b, h, PHASE_CONTAINERD, "/etc/systemd/system/containerd.service", 0644,
+		     "containerd/containerd.service");
+	add_template(b, h, PHASE_CONTAINERD, "/etc/crictl.yaml", 0644, "crictl.yaml");
+	add_pki(b, h);
+	add_binary(b, h, kubelet_phase, BUNDLE_KUBELET);
+	add_template(b, h, kubelet_phase, "/etc/systemd/system/kubelet.service", 0644,
+		     "kubelet/kubelet.service");
+	add_template(b, h, kubelet_phase, "/etc/kubernetes/kubelet", 0644, "kubelet/kubelet.env");
+	add_template(b, h, kubelet_phase, "/etc/kubernetes/kubeletConfig", 0644,
+		     master ? "kubelet/kubelet-config-master.yaml"
+			    : "kubelet/kubelet-config-worker.yaml");
+	if (ph->roles & ROLE_ETCD)
+		add_template(b, h, PHASE_ETCD, STATIC_PODS "/etcd.yaml", 0644,
+			     "static-pods/etcd.yaml");
+	if (master) {
+		add_binary(b, h, PHASE_APISERVER, BUNDLE_KUBECTL);
+		add_template(b, h, PHASE_APISERVER, STATIC_PODS "/kube-apiserver.yaml", 0644,
+			     "static-pods/kube-apiserver.yaml");
+		add_template(b, h, PHASE_CONTROLLER_MANAGER,
+			     STATIC_PODS "/kube-controller-manager.yaml", 0644,
+			     "static-pods/kube-controller-manager.yaml");
+		add_template(b, h, PHASE_SCHEDULER, STATIC_PODS "/kube-scheduler.yaml", 0644,
+			     "static-pods/kube-scheduler.yaml");
+	}
+}
+
+static int compare_dirs(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* install -d the directories of a phase's files that earlier phases did not
+ * create, then the uploads (or, for a mirror, the downloads). */
+static void add_upload_steps(struct render_host *h, enum render_phase phase, char ***made,
+			     size_t *n_made)
+{
+	char **dirs = NULL;
+	size_t n_dirs = 0;
+
+	for (size_t i = 0; i < h->n_files; i++) {
+		char *dir = NULL;
+		bool seen = false;
+
+		if (h->files[i].phase != phase)
+			continue;
+		dir = xstrndup(h->files[i].path,
+			       (size_t)(strrchr(h->files[i].path, '/') - h->files[i].path));
+		for (size_t j = 0; j < *n_made && !seen; j++)
+			seen = strcmp((*made)[j], dir) == 0;
+		for (size_t j = 0; j < sizeof system_dirs / sizeof system_dirs[0] && !seen; j++)
+			seen = strcmp(system_dirs[j], dir) == 0;
+		if (seen) {
+			free(dir);
+			continue;
+		}
+		*made = xreallocarray(*made, *n_made + 1, sizeof **made);
+		(*made)[(*n_made)++] = xstrdup(dir);
+		dirs = xreallocarray(dirs, n_dirs + 1, sizeof *dirs);
+		dirs[n_dirs++] = dir;
+	}
+	if (n_dirs > 0)
+		qsort(dirs, n_dirs, sizeof *dirs, compare_dirs);
+	for (size_t i = 0; i < n_dirs; i++) {
+		unsigned mode = 0755;
+		char *q = shquote(dirs[i]);
+
+		for (size_t j = 0; j < sizeof private_dirs / sizeof private_dirs[0]; j++) {
+			if (strcmp(dirs[i], private_dirs[j]) == 0)
+				mode = 0700;
+		}
+		run(h, phase, "install -d -m %04o %s", mode, q);
+		free(q);
+		free(dirs[i]);
+	}
+	free(dirs);
+	for (size_t i = 0; i < h->n_files; i++) {
+		const struct render_file *f = &h->files[i];
+
+		if (f->phase != phase)
+			continue;
+		if (f->source_type == RENDER_MIRROR) {
+			char *url = shquote(f->source);
+			char *tmp = xasprintf("%s.k8sw-new", f->path);
+			char *qtmp = shquote(tmp), *qpath = shquote(f->path);
+
+			run(h, phase, "curl -fsSL --retry 3 -o %s %s && chmod %04o %s && mv -f %s %s",
+			    qtmp, url, f->mode, qtmp, qtmp, qpath);
+			free(url);
+			free(tmp);
+			free(qtmp);
+			free(qpath);
+		} else {
+			add_step(h, phase, STEP_UPLOAD, NULL, i);
+		}
+	}
+}
+
+/* (Re)start a systemd unit whose files were just placed. */
+static void restart_unit(struct render_host *h, enum render_phase phase, const char *unit)
+{
+	run(h, phase, "systemctl daemon-reload");
+	run(h, phase, "systemctl enable %s", unit);
+	run(h, phase, "systemctl restart %s", unit);
+}
+
+static void add_host_steps(struct builder *b, struct render_host *h, const struct plan_host *ph)
+{
+	bool ipvs = (ph->roles & ROLE_WORKER) && b->p->network.kube_proxy_mode == PROXY_IPVS;
+	char **made = NULL;
+	size_t n_made = 0;
+	char *q = NULL;
+
+	/* Preflight: what the guide assumes of a host (Ubuntu 22.04: x86_64,
+	 * systemd, cgroup v2) and what the kubelet refuses (swap, failSwapOn). */
+	run(h, PHASE_PREFLIGHT, "test \"$(uname -m)\" = x86_64");
+	run(h, PHASE_PREFLIGHT, "systemctl --version");
+	run(h, PHASE_PREFLIGHT, "test \"$(stat -fc %%T /sys/fs/cgroup/)\" = cgroup2fs");
+	run(h, PHASE_PREFLIGHT, "test -z \"$(swapon --noheadings --show)\"");
+	if (ph->roles & ROLE_WORKER) {
+		/* The kubelet registers the node under the host's own name. */
+		q = shquote(ph->name);
+		run(h, PHASE_PREFLIGHT, "test \"$(hostname)\" = %s", q);
+		xfree(&q);
+	}
+
+	add_upload_steps(h, PHASE_PREPARE, &made, &n_made);
+	run(h, PHASE_PREPARE, "modprobe -a overlay br_netfilter%s",
+	    ipvs ? " ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack" : "");
+	run(h, PHASE_PREPARE, "sysctl -p /etc/sysctl.d/99-k8s-wizard.conf");
+	if (ipvs)
+		run(h, PHASE_PREPARE, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+				      "ipvsadm ipset");
+
+	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);
+	restart_unit(h, PHASE_CONTAINERD, "containerd");
+	run(h, PHASE_CONTAINERD, "crictl version");
+
+	add_upload_steps(h, PHASE_PKI, &made, &n_made);
+
+	if (ph->roles & ROLE_MASTER) {
+		run(h, PHASE_KUBELET, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS
+				      " /var/log/kubernetes");
+		add_upload_steps(h, PHASE_KUBELET, &made, &n_made);
+		restart_unit(h, PHASE_KUBELET, "kubelet");
+	}
+	if (ph->roles & ROLE_ETCD) {
+		q = shquote(b->p->etcd.data_dir);
+		run(h, PHASE_ETCD, "install -d -m 0700 %s", q);
+		xfree(&q);
+		add_upload_steps(h, PHASE_ETCD, &made, &n_made);
+	}
+	add_upload_steps(h, PHASE_APISERVER, &made, &n_made);
+	add_upload_steps(h, PHASE_CONTROLLER_MANAGER, &made, &n_made);
+	add_upload_steps(h, PHASE_SCHEDULER, &made, &n_made);
+	if (ph->roles & ROLE_WORKER) {
+		run(h, PHASE_WORKERS, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS);
+		add_upload_steps(h, PHASE_WORKERS, &made, &n_made);
+		restart_unit(h, PHASE_WORKERS, "kubelet");
+	}
+	for (size_t i = 0; i < n_made; i++)
+		free(made[i]);
+	free(made);
+}
+
+/* A cluster manifest and the step that applies it. */
+static void add_manifest(struct render_host *cl, enum render_phase phase, const char *name,
+			 char *content)
+{
+	add_text(cl, phase, name, 0644, content, false);
+	add_step(cl, phase, STEP_APPLY, xstrdup(KUBECTL " apply -f -"), cl->n_files - 1);
+}
+
+/* Load an upstream manifest from the bundle. */
+static struct manifest *load_upstream(struct builder *b, enum bundle_item id)
+{
+	char *path = NULL, *err = NULL;
+	struct manifest *m = NULL;
+
+	if (b->bundle == NULL)
+		return NULL;
+	path = bundle_path(b->bundle, id);
+	if (manifest_load(path, &m, &err) < 0) {
+		b->bad_input = true;
+		fail(b, _("%s (%s; see doc/bundle.md)"), err, bundle_entry(id)->what);
+		free(err);
+	}
+	free(path);
+	return m;
+}
+
+/* The object and container a patch needs, or false after recording why. */
+static bool find_container(struct builder *b, struct manifest *m, const char *kind,
+			   const char *name, const char *container, struct manifest_ref *c)
+{
+	struct manifest_ref obj;
+	char *err = NULL;
+
+	if (manifest_find(m, kind, name, &obj, &err) < 0 ||
+	    manifest_find_container(m, &obj, container, c, &err) < 0) {
+		b->bad_input = true;
+		fail_with(b, &err);
+		return false;
+	}
+	return true;
+}
+
+/* An env var the upstream manifest sets and the patch changes: a manifest
+ * without it is not the one the patch was written for. */
+static void replace_env(struct builder *b, struct manifest *m, const struct manifest_ref *c,
+			const char *file, const char *name, const char *value)
+{
+	if (manifest_get_env(m, c, name) == NULL) {
+		b->bad_input = true;
+		fail(b, _("%s: container %s has no env %s: is this the upstream manifest the "
+			  "plan's version expects?"), file, manifest_get(m, c, "name"), name);
+		return;
+	}
+	manifest_set_env(m, c, name, value);
+}
+
+struct calico_images {
+	struct builder *b;
+	const char *file;
+};
+
+/* Point a Calico image at the plan's registry, checking its version. */
+static void calico_image(struct manifest *m, const struct manifest_ref *obj,
+			 const struct manifest_ref *c, void *data)
+{
+	struct calico_images *ci = data;
+	const struct plan *p = ci->b->p;
+	const char *image = manifest_get(m, c, "image");
+	const char *base = image != NULL ? strrchr(image, '/') : NULL;
+	const char *tag = base != NULL ? strrchr(base, ':') : NULL;
+	const char *want = p->versions.calico;
+	char *fresh = NULL, *err = NULL;
+
+	(void)obj;
+	if (tag == NULL) {
+		ci->b->bad_input = true;
+		fail(ci->b, _("%s: container %s has no image with a tag"), ci->file,
+		     manifest_get(m, c, "name"));
+		return;
+	}
+	tag++;
+	if (strcmp(tag + (tag[0] == 'v'), want + (want[0] == 'v')) != 0) {
+		ci->b->bad_input = true;
+		fail(ci->b, _("%s is Calico %s but the plan says versions.calico: %s: put the "
+			      "plan's version in the bundle or change the plan"), ci->file, tag, want);
+		return;
+	}
+	fresh = xasprintf("%s%s", p->registries.calico_registry, base);
+	if (manifest_set(m, c, "image", fresh, MANIFEST_STRING, &err) < 0)
+		fail_with(ci->b, &err);
+	free(fresh);
+}
+
+static char *patch_calico(struct builder *b)
+{
+	static const char *const ipip[] = { "Always", "CrossSubnet", "Never" };
+	struct manifest *m = load_upstream(b, BUNDLE_CALICO);
+	const char *file = bundle_entry(BUNDLE_CALICO)->file;
+	struct calico_images ci = { b, file };
+	struct manifest_ref c, unused;
+	struct net_cidr pod;
+	const char *why = NULL;
+	char *out = NULL;
+
+	if (m == NULL)
+		return NULL;
+	if (net_cidr_parse(b->p->network.pod_cidr, &pod, &why) == 0 &&
+	    pod.addr.family == NET_IPV6) {
+		b->bad_input = true;
+		fail(b, _("an IPv6 podCIDR needs Calico's IPv6 pool settings, which render does not "
+			  "write yet"));
+	}
+	if (find_container(b, m, "DaemonSet", "calico-node", "calico-node", &c) &&
+	    find_container(b, m, "Deployment", "calico-kube-controllers", "calico-kube-controllers",
+			   &unused)) {
+		/* Upstream leaves the pool CIDR commented out: it is added. */
+		manifest_set_env(m, &c, "CALICO_IPV4POOL_CIDR", b->p->network.pod_cidr);
+		replace_env(b, m, &c, file, "CALICO_IPV4POOL_IPIP",
+			    ipip[b->p->network.calico_ipip_mode]);
+		manifest_foreach_container(m, calico_image, &ci);
+	}
+	if (b->err == NULL)
+		out = manifest_emit(m, NULL);
+	manifest_free(&m);
+	return out;
+}
+
+static char *patch_metrics_server(struct builder *b)
+{
+	const struct plan_addon_metrics_server *ms = &b->p->addons.metrics_server;
+	struct manifest *m = load_upstream(b, BUNDLE_METRICS_SERVER);
+	struct manifest_ref c, d;
+	char port[16];
+	char *err = NULL, *out = NULL;
+
+	if (m == NULL)
+		return NULL;
+	if (!find_container(b, m, "Deployment", "metrics-server", "metrics-server", &c))
+		goto out;
+	xsnprintf(port, sizeof port, "%u", ms->secure_port);
+	if (manifest_find(m, "Deployment", "metrics-server", &d, &err) < 0 ||
+	    manifest_set(m, &d, "spec.template.spec.hostNetwork", ms->host_network ? "true" : "false",
+			 MANIFEST_PLAIN, &err) < 0 ||
+	    manifest_set(m, &c, "image", b->p->registries.metrics_server_image, MANIFEST_STRING,
+			 &err) < 0 ||
+	    manifest_set_port(m, &c, "https", ms->secure_port, &err) < 0) {
+		fail_with(b, &err);
+		goto out;
+	}
+	manifest_set_arg(m, &c, "--secure-port", port);
+	if (ms->kubelet_insecure_tls)
+		manifest_set_arg(m, &c, "--kubelet-insecure-tls", NULL);
+	else
+		manifest_remove_arg(m, &c, "--kubelet-insecure-tls");
+	out = manifest_emit(m, NULL);
+out:
+	manifest_free(&m);
+	return out;
+}
+
+static char *patch_csr_approver(struct builder *b)
+{
+	const struct plan_addon_csr_approver *a = &b->p->addons.csr_approver;
+	struct manifest *m = load_upstream(b, BUNDLE_CSR_APPROVER);
+	const char *file = bundle_entry(BUNDLE_CSR_APPROVER)->file;
+	struct strbuf prefixes = { 0 };
+	struct manifest_ref c;
+	char *err = NULL, *out = NULL;
+
+	if (m == NULL)
+		return NULL;
+	if (!find_container(b, m, "Deployment", "kubelet-csr-approver", "kubelet-csr-approver", &c))
+		goto out;
+	for (size_t i = 0; i < a->provider_ip_prefixes.n; i++)
+		strbuf_addf(&prefixes, "%s%s", i > 0 ? "," : "", a->provider_ip_prefixes.v[i]);
+	replace_env(b, m, &c, file, "PROVIDER_REGEX", a->provider_regex);
+	replace_env(b, m, &c, file, "PROVIDER_IP_PREFIXES", prefixes.s != NULL ? prefixes.s : "");
+	if (manifest_set(m, &c, "image", b->p->registries.csr_approver_image, MANIFEST_STRING,
+			 &err) < 0)
+		fail_with(b, &err);
+	if (b->err == NULL)
+		out = manifest_emit(m, NULL);
+out:
+	strbuf_clear(&prefixes);
+	manifest_free(&m);
+	return out;
+}
+
+static void add_cluster(struct builder *b, struct render_host *cl)
+{
+	const struct plan_addons *a = &b->p->addons;
+	const struct {
+		bool enabled;
+		enum render_phase phase;
+		const char *name;
+		const char *template;
+		char *(*patch)(struct builder *b);
+	} manifests[] = {
+		{ true, PHASE_WORKERS, "rbac-bootstrap.yaml", "cluster/rbac-bootstrap.yaml", NULL },
+		{ true, PHASE_WORKERS, "kube-proxy.yaml", "cluster/kube-proxy.yaml", NULL },
+		{ a->calico.enabled, PHASE_CALICO, "calico.yaml", NULL, patch_calico },
+		{ a->coredns.enabled, PHASE_COREDNS, "coredns.yaml", "cluster/coredns.yaml", NULL },
+		{ a->nodelocaldns.enabled, PHASE_NODELOCALDNS, "node-local-dns.yaml",
+		  "cluster/node-local-dns.yaml", NULL },
+		{ a->csr_approver.enabled, PHASE_CSR_APPROVER, "kubelet-csr-approver.yaml", NULL,
+		  patch_csr_approver },
+		{ a->metrics_server.enabled, PHASE_METRICS_SERVER, "metrics-server.yaml", NULL,
+		  patch_metrics_server },
+	};
+
+	for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && b->err == NULL; i++) {
+		char *content = NULL;
+
+		if (!manifests[i].enabled)
+			continue;
+		content = manifests[i].template != NULL ? render_template(b, manifests[i].template, NULL)
+							: manifests[i].patch(b);
+		if (content != NULL)
+			add_manifest(cl, manifests[i].phase, manifests[i].name, content);
+	}
+}
+
+/* Whether the build reads the bundle directory: for binaries, or for an
+ * upstream manifest of an enabled add-on. */
+static bool needs_bundle(const struct plan *p)
+{
+	return p->binaries.source == BINARIES_BUNDLE || p->addons.calico.enabled ||
+	       p->addons.metrics_server.enabled || p->addons.csr_approver.enabled;
+}
+
+int render_build(const struct plan *p, const struct certs *c, const struct render_options *o,
+		 struct render **out, char **err)
+{
+	static const struct render_options defaults = { 0 };
+	struct builder b = { .p = p, .c = c, .o = o != NULL ? o : &defaults };
+	struct render_host *cluster = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*err = NULL;
+	b.r = xcalloc(1, sizeof *b.r);
+	b.vars = template_vars_new();
+	if (needs_bundle(p)) {
+		b.bundle = bundle_dir(p, b.o->base_dir, &b.err);
+		b.bad_input = b.bundle == NULL;
+		if (b.bundle == NULL)
+			goto out;
+	}
+	set_common_vars(&b);
+	for (size_t i = 0; i < p->n_hosts && b.err == NULL; i++) {
+		const struct plan_host *ph = &p->hosts[i];
+		struct render_host *h = add_host(b.r, ph->name, ph->address, ph->roles);
+
+		if (b.r->apply_host == NULL && (ph->roles & ROLE_MASTER))
+			b.r->apply_host = xstrdup(ph->name);
+		add_host_files(&b, h, ph);
+		add_host_steps(&b, h, ph);
+	}
+	cluster = add_host(b.r, RENDER_CLUSTER, NULL, 0);
+	add_cluster(&b, cluster);
+	if (b.err != NULL)
+		goto out;
+	*out = b.r;
+	b.r = NULL;
+	rc = 0;
+out:
+	if (rc < 0) {
+		*err = b.err;
+		b.err = NULL;
+		rc = b.bad_input ? -2 : -1;
+	}
+	for (size_t i = 0; i < b.n_templates; i++) {
+		free(b.templates[i].name);
+		free(b.templates[i].text);
+	}
+	free(b.templates);
+	free(b.bundle);
+	free(b.err);
+	template_vars_free(&b.vars);
+	render_free(&b.r);
+	return rc;
+}
+
+void render_free(struct render **rp)
+{
+	struct render *r = *rp;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		struct render_host *h = &r->hosts[i];
+
+		for (size_t j = 0; j < h->n_files; j++) {
+			free(h->files[j].path);
+			free(h->files[j].content);
+			free(h->files[j].source);
+		}
+		for (size_t j = 0; j < h->n_steps; j++)
+			free(h->steps[j].command);
+		free(h->files);
+		free(h->steps);
+		free(h->name);
+		free(h->address);
+	}
+	free(r->hosts);
+	free(r->apply_host);
+	free(r);
+	*rp = NULL;
+}
+
+char *render_steps_text(const struct render *r, const struct render_host *h)
+{
+	struct strbuf out = { 0 };
+	int last = -1;
+
+	if (h->address != NULL)
+		strbuf_addf(&out, "# The commands %s (%s) runs, phase by phase. A line \"# upload "
+				  "PATH\" is a file\n# of MANIFEST written there (temporary file, "
+				  "mode, owner, rename).\n",
+			    h->name, h->address);
+	else
+		strbuf_addf(&out, "# The commands that apply the cluster's manifests, run on %s "
+				  "with the\n# manifest named in the line above each on standard "
+				  "input.\n",
+			    r->apply_host != NULL ? r->apply_host : "?");
+	for (size_t i = 0; i < h->n_steps; i++) {
+		const struct render_step *s = &h->steps[i];
+
+		if ((int)s->phase != last) {
+			strbuf_addf(&out, "\n## phase %s\n", render_phase_name(s->phase));
+			last = (int)s->phase;
+		}
+		switch (s->type) {
+		case STEP_RUN:
+			strbuf_addf(&out, "%s\n", s->command);
+			break;
+		case STEP_UPLOAD:
+			strbuf_addf(&out, "# upload %s\n", h->files[s->file].path);
+			break;
+		case STEP_APPLY:
+			strbuf_addf(&out, "# stdin: %s\n%s\n", h->files[s->file].path, s->command);
+			break;
+		}
+	}
+	return strbuf_detach(&out, NULL);
+}
