@@ -14,7 +14,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
 	libncurses-dev libssh-dev libssl-dev libyaml-dev libcmocka-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
-	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3"
+	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3
+	python3-yaml openssl"
 
 step() {
 	printf '\n==> %s\n' "$*"
@@ -55,6 +56,9 @@ run)
 	step "building"
 	make -C "$top/build" -j"$jobs" -s
 	shift
+	# Uninstalled: the templates are read from the source tree.
+	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
+	export K8SW_ASSETS_DIR
 	exec "$top/build/k8s-wizard" "$@"
 	;;
 check)

@@ -1,0 +1,160 @@
+#!/bin/sh
+# k8s-wizard render on the default plan (with the test bundle's stand-in
+# manifests): the layout of the output, the golden comparison with the
+# guide's files, the syntax, 1.29 names and consistency checks, a second
+# render giving the same files, bad inputs, and proof that the checks fail
+# on broken renders.
+. "$top_srcdir/tests/lib.sh"
+
+: "${K8SW_ASSETS_DIR:=$top_srcdir/assets}"
+export K8SW_ASSETS_DIR
+export K8SW_STATE_DIR="$TMP/state"
+fixtures="$top_srcdir/tests/fixtures/bundle"
+py() { python3 "$@"; }
+
+command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null ||
+	{ echo "SKIP: python3 with PyYAML is needed (apt-get install python3-yaml)"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: openssl is needed"; exit 77; }
+
+# plan_with BUNDLE OUT [SED...]: the default plan with bundleDir BUNDLE.
+plan_with() {
+	bundle=$1 out=$2
+	shift 2
+	"$K8SW" plan init -o "$out" --force || fail "plan init"
+	sed -i "s|^  bundleDir: .*|  bundleDir: $bundle|" "$out"
+	for expr in "$@"; do
+		sed -i "$expr" "$out"
+	done
+}
+
+plan_with "$fixtures" "$TMP/plan.yaml"
+"$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/out" >"$TMP/stdout" 2>"$TMP/stderr" ||
+	fail "render of the default plan: $(cat "$TMP/stderr")"
+check "render says what it wrote" grep -q "rendered [0-9]* files for 5 hosts into $TMP/out" "$TMP/stdout"
+check "missing binaries are warnings" grep -q "bin/kubelet: No such file" "$TMP/stderr"
+
+# Layout: every host, the cluster, MANIFEST and steps; the output is private.
+for h in master1 master2 master3 node1 node2 _cluster; do
+	check "$h has MANIFEST and steps" test -s "$TMP/out/$h/MANIFEST" -a -s "$TMP/out/$h/steps"
+done
+check "the output directory is 0700" test "$(stat -c %a "$TMP/out")" = 700
+check "MANIFEST lists each written file" sh -c "
+	cd '$TMP/out/node1' && grep -v '^#' MANIFEST | awk -F'\t' '\$5 == \"\" { print \$1 }' |
+	while read -r p; do test -f \".\$p\" || exit 1; done"
+check "MANIFEST sha256 matches the file" sh -c "
+	cd '$TMP/out/master1' && line=\$(grep '^/etc/kubernetes/staticPods/etcd.yaml	' MANIFEST) &&
+	test \"\$(echo \"\$line\" | cut -f4)\" = \"\$(sha256sum etc/kubernetes/staticPods/etcd.yaml | cut -d' ' -f1)\""
+check "binaries are listed with their bundle source" \
+	grep -q "^/usr/local/bin/kubelet	0755	root:root	-	bundle:$fixtures/bin/kubelet\$" "$TMP/out/node1/MANIFEST"
+check "kubectl only on masters" sh -c "grep -q /usr/local/bin/kubectl '$TMP/out/master2/MANIFEST' &&
+	! grep -q /usr/local/bin/kubectl '$TMP/out/node2/MANIFEST'"
+check "workers have no static pods" test ! -e "$TMP/out/node1/etc/kubernetes/staticPods"
+check "every phase of a master, in order" sh -c "grep '^## phase' '$TMP/out/master1/steps' | tr '\n' ' ' |
+	grep -qx '## phase preflight ## phase prepare ## phase containerd ## phase pki ## phase kubelet ## phase etcd ## phase apiserver ## phase controller-manager ## phase scheduler '"
+check "every phase of a worker, in order" sh -c "grep '^## phase' '$TMP/out/node2/steps' | tr '\n' ' ' |
+	grep -qx '## phase preflight ## phase prepare ## phase containerd ## phase pki ## phase workers '"
+check "cluster phases, in order" sh -c "grep '^## phase' '$TMP/out/_cluster/steps' | tr '\n' ' ' |
+	grep -qx '## phase workers ## phase calico ## phase coredns ## phase nodelocaldns ## phase csr-approver ## phase metrics-server '"
+check "plan values in steps are quoted" sh -c "grep -qx \"test \\\"\\\$(hostname)\\\" = 'node2'\" '$TMP/out/node2/steps' &&
+	grep -qx \"install -d -m 0700 '/data/etcd'\" '$TMP/out/master3/steps'"
+check "each upload names a MANIFEST file" sh -c "
+	for h in master1 node1; do
+		grep '^# upload ' '$TMP/out/'\$h/steps | cut -d' ' -f3 | while read -r p; do
+			grep -q \"^\$p	\" '$TMP/out/'\$h/MANIFEST || exit 1
+		done || exit 1
+	done"
+
+# The guide's files, the syntax, the names, the consistency.
+check "golden: the guide's files apart from doc/deviations.md" \
+	py "$top_srcdir/tests/golden.py" "$top_srcdir/tests/golden/guide.yaml" \
+	"$top_srcdir/tests/golden/guide" "$TMP/out" "$top_srcdir/doc/deviations.md"
+check "every file parses, no placeholder left" py "$top_srcdir/tests/render_checks.py" syntax "$TMP/out"
+check "every name is Kubernetes 1.29's" \
+	py "$top_srcdir/tests/render_checks.py" names "$TMP/out" "$top_srcdir/tests/reference"
+check "files, certificates and keys are consistent" \
+	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
+
+# A second render reuses the PKI and writes the same files.
+"$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"
+check "a second render is identical" diff -r "$TMP/out" "$TMP/again"
+
+# Mirror mode: hosts fetch binaries, the URL quoted.
+plan_with "$fixtures" "$TMP/mirror.yaml" 's|^  source: bundle|  source: mirror|' \
+	's|^  mirrorURL: .*|  mirrorURL: https://mirror.example.com/k8s|'
+grep -q '^  mirrorURL: https' "$TMP/mirror.yaml" || fail "could not set mirrorURL in the plan"
+"$K8SW" render -f "$TMP/mirror.yaml" --out "$TMP/mirror" >/dev/null 2>&1 || fail "mirror render"
+check "mirror: hosts fetch binaries with quoted URLs" grep -qx \
+	"curl -fsSL --retry 3 -o '/usr/local/bin/kubelet.k8sw-new' 'https://mirror.example.com/k8s/bin/kubelet' && chmod 0755 '/usr/local/bin/kubelet.k8sw-new' && mv -f '/usr/local/bin/kubelet.k8sw-new' '/usr/local/bin/kubelet'" \
+	"$TMP/mirror/node1/steps"
+check "mirror: no upload of binaries" sh -c "! grep -q '^# upload /usr/local/bin' '$TMP/mirror/node1/steps'"
+
+# Bad input: exit 2, the cause named, nothing written.
+bad() {
+	what=$1 plan=$2 want=$3 dir="$TMP/bad-$(echo "$1" | tr -c 'a-z\n' -)"
+	"$K8SW" render -f "$plan" --out "$dir" >"$TMP/bad.out" 2>&1
+	rc=$?
+	check "$what: exit 2" test "$rc" = 2
+	check "$what: says '$want'" grep -q -- "$want" "$TMP/bad.out"
+	check "$what: writes nothing" test ! -e "$dir"
+}
+mkdir "$TMP/empty-bundle"
+plan_with "$TMP/empty-bundle" "$TMP/p1.yaml"
+bad "no calico.yaml in the bundle" "$TMP/p1.yaml" "manifests/calico.yaml: No such file"
+mkdir -p "$TMP/b2/manifests"
+cp "$fixtures"/manifests/*.yaml "$TMP/b2/manifests/"
+sed -i 's/name: calico-node$/name: calico-agent/' "$TMP/b2/manifests/calico.yaml"
+plan_with "$TMP/b2" "$TMP/p2.yaml"
+bad "calico.yaml of another shape" "$TMP/p2.yaml" "calico.yaml: no DaemonSet named calico-node"
+plan_with "$fixtures" "$TMP/p3.yaml" 's|^  calico: v3.27.4|  calico: v3.28.0|'
+bad "calico.yaml of another version" "$TMP/p3.yaml" "calico.yaml is Calico v3.27.4 but the plan says versions.calico: v3.28.0"
+cp "$fixtures"/manifests/*.yaml "$TMP/b2/manifests/"
+sed -i '/name: PROVIDER_REGEX/,+1d' "$TMP/b2/manifests/kubelet-csr-approver.yaml"
+bad "csr-approver without PROVIDER_REGEX" "$TMP/p2.yaml" "has no env PROVIDER_REGEX"
+plan_with "$fixtures" "$TMP/p4.yaml" 's|^  podCIDR: .*|  podCIDR: 192.168.0.0/24|'
+bad "an invalid plan" "$TMP/p4.yaml" "network.podCIDR"
+mkdir "$TMP/full" && : >"$TMP/full/x"
+"$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/full" >"$TMP/bad.out" 2>&1
+check "a non-empty output directory: exit 2" test $? = 2
+check "a non-empty output directory is left alone" test "$(ls "$TMP/full")" = x
+"$K8SW" render -f "$TMP/plan.yaml" >"$TMP/bad.out" 2>&1
+check "no --out: exit 2" test $? = 2
+
+# The checks fail on broken renders (so that their passing means something).
+broken() {
+	what=$1 check=$2
+	shift 2
+	rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
+	(cd "$TMP/broken" && "$@") || fail "could not break the render for: $what"
+	if py "$top_srcdir/tests/render_checks.py" "$check" "$TMP/broken" \
+		"$top_srcdir/tests/reference" >"$TMP/broken.log" 2>&1; then
+		echo "not ok - the $check check accepts a render with $what" >&2
+		failures=$((failures + 1))
+	else
+		echo "ok - the $check check rejects a render with $what"
+	fi
+}
+broken "a misspelt apiserver flag" names \
+	sed -i 's/--service-account-issuer=/--service-account-issuers=/' master1/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a capitalised kubelet key" names sed -i 's/^runtimeRequestTimeout:/RuntimeRequestTimeout:/' node2/etc/kubernetes/kubeletConfig
+broken "a deprecated containerd key" names sed -i 's/^enable_selinux = false/&\nsystemd_cgroup = false/' node1/etc/containerd/config.toml
+broken "a placeholder left" syntax sed -i 's/^port: 10250/port: {{kubelet.port}}/' node1/etc/kubernetes/kubeletConfig
+broken "YAML that does not parse" syntax sed -i 's/^kind: Pod/kind: [Pod/' master2/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "a CA key on a worker" consistency sh -c \
+	'cp master1/etc/kubernetes/pki/k8s-ca-key.pem node1/etc/kubernetes/pki/ && printf "/etc/kubernetes/pki/k8s-ca-key.pem\t0600\troot:root\t-\t\n" >> node1/MANIFEST'
+broken "a file a pod names missing" consistency sed -i '/^\/etc\/kubernetes\/pki\/agg.pem	/d' master2/MANIFEST
+broken "etcd trusting the wrong CA" consistency \
+	cp master1/etc/kubernetes/pki/agg-ca.pem master1/etc/etcdssl/etcd-ca.pem
+broken "a worker trusting the wrong kubelet CA" consistency \
+	cp master1/etc/kubernetes/pki/agg-ca.pem node1/etc/kubernetes/pki/kubelet-ca.pem
+broken "a key that is not its certificate's" consistency \
+	cp master1/etc/kubernetes/pki/agg-key.pem master1/etc/kubernetes/pki/apiserver-key.pem
+broken "a readable key" consistency chmod 0644 master3/etc/kubernetes/pki/sa.key
+broken "a mount path its volume does not back" consistency \
+	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
+rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
+sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
+	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"
+check "the golden comparison rejects an unlisted difference" sh -c "! python3 \
+	'$top_srcdir/tests/golden.py' '$top_srcdir/tests/golden/guide.yaml' \
+	'$top_srcdir/tests/golden/guide' '$TMP/broken' '$top_srcdir/doc/deviations.md' >/dev/null"
+finish "render"
