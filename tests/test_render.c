@@ -1,0 +1,273 @@
+/* render_build() on small plans with a real PKI (ECDSA, to be quick) and
+ * the test bundle: which host gets which files and steps, in which phase,
+ * the cluster's manifests, and the errors for a missing or wrong bundle and
+ * for missing templates. */
+#include "config.h"
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "certs.h"
+#include "plan.h"
+#include "render.h"
+#include "xmalloc.h"
+
+struct fixture {
+	char dir[64];
+	struct plan *plan;
+	struct certs *certs;
+};
+
+static const char *top(void)
+{
+	const char *t = getenv("top_srcdir");
+
+	return t != NULL ? t : "..";
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	char *err = NULL, *assets = xasprintf("%s/assets", top());
+	char *bundle = xasprintf("%s/tests/fixtures/bundle", top());
+
+	setenv("K8SW_ASSETS_DIR", assets, 1);
+	xsnprintf(f->dir, sizeof f->dir, "/tmp/k8sw-test-render.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->plan = plan_new_default();
+	f->plan->pki.algorithm = KEY_ECDSA;
+	f->plan->pki.ca_key_size = 256;
+	f->plan->pki.leaf_key_size = 256;
+	plan_set_string(&f->plan->binaries.bundle_dir, bundle);
+	if (certs_ensure(f->plan, f->dir, &f->certs, &err) != 0)
+		fail_msg("certs_ensure: %s", err);
+	free(assets);
+	free(bundle);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	certs_free(&f->certs);
+	plan_free(&f->plan);
+	free(f);
+	return 0;
+}
+
+static struct render *build_ok(struct fixture *f)
+{
+	struct render *r = NULL;
+	char *err = NULL;
+
+	if (render_build(f->plan, f->certs, NULL, &r, &err) != 0)
+		fail_msg("render_build: %s", err);
+	assert_null(err);
+	return r;
+}
+
+static const struct render_file *file(const struct render_host *h, const char *path)
+{
+	for (size_t i = 0; i < h->n_files; i++) {
+		if (strcmp(h->files[i].path, path) == 0)
+			return &h->files[i];
+	}
+	return NULL;
+}
+
+static const struct render_host *host(const struct render *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (strcmp(r->hosts[i].name, name) == 0)
+			return &r->hosts[i];
+	}
+	fail_msg("no host %s", name);
+	return NULL;
+}
+
+static void test_hosts_and_roles(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = build_ok(f);
+	const struct render_host *m = host(r, "master2"), *w = host(r, "node1");
+	const struct render_file *x = NULL;
+
+	assert_int_equal(r->n_hosts, 6);
+	assert_string_equal(r->hosts[5].name, RENDER_CLUSTER);
+	assert_null(r->hosts[5].address);
+	assert_string_equal(r->apply_host, "master1");
+	assert_string_equal(m->address, "10.1.1.2");
+	/* Masters: static pods, the PKI their pods name, the k8s-ca key. */
+	x = file(m, "/etc/kubernetes/staticPods/etcd.yaml");
+	assert_non_null(x);
+	assert_int_equal(x->phase, PHASE_ETCD);
+	assert_int_equal(x->mode, 0644);
+	assert_non_null(strstr(x->content, "- etcd2\n"));
+	assert_non_null(strstr(x->content, "https://10.1.1.2:4001"));
+	x = file(m, "/etc/kubernetes/pki/k8s-ca-key.pem");
+	assert_non_null(x);
+	assert_true(x->secret);
+	assert_int_equal(x->mode, 0600);
+	assert_int_equal(x->phase, PHASE_PKI);
+	assert_non_null(strstr(x->content, "PRIVATE KEY"));
+	assert_null(file(m, "/etc/kubernetes/pki/etcd-ca-key.pem"));
+	assert_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
+	x = file(m, "/etc/kubernetes/kube-scheduler.kubeconfig");
+	assert_non_null(x);
+	assert_int_equal(x->phase, PHASE_SCHEDULER);
+	assert_true(x->secret);
+	x = file(m, "/usr/local/bin/kubelet");
+	assert_int_equal(x->source_type, RENDER_BUNDLE);
+	assert_int_equal(x->phase, PHASE_KUBELET);
+	assert_non_null(strstr(x->source, "tests/fixtures/bundle/bin/kubelet"));
+	/* Workers: the kubelet CA and the bootstrap kubeconfig, no key, no pod. */
+	assert_non_null(file(w, "/etc/kubernetes/pki/kubelet-ca.pem"));
+	assert_non_null(file(w, "/etc/kubernetes/kubelet-bootstrap.kubeconfig"));
+	for (size_t i = 0; i < w->n_files; i++) {
+		assert_null(strstr(w->files[i].path, "key"));
+		assert_null(strstr(w->files[i].path, "staticPods"));
+		assert_null(strstr(w->files[i].path, "kubectl"));
+	}
+	assert_int_equal(file(w, "/usr/local/bin/kubelet")->phase, PHASE_WORKERS);
+	assert_non_null(strstr(file(w, "/etc/kubernetes/kubeletConfig")->content,
+			       "clusterDNS:\n  - \"169.254.20.10\""));
+	render_free(&r);
+	assert_null(r);
+	render_free(&r);
+}
+
+static void test_steps(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = build_ok(f);
+	const struct render_host *w = host(r, "node2"), *cl = &r->hosts[r->n_hosts - 1];
+	char *text = NULL;
+	int last = -1;
+
+	/* Steps come phase by phase; uploads name files of the host. */
+	for (size_t i = 0; i < w->n_steps; i++) {
+		assert_true((int)w->steps[i].phase >= last);
+		last = (int)w->steps[i].phase;
+		if (w->steps[i].type == STEP_UPLOAD)
+			assert_true(w->steps[i].file < w->n_files);
+	}
+	text = render_steps_text(r, w);
+	assert_non_null(strstr(text, "# The commands node2 (10.1.1.5) runs"));
+	assert_non_null(strstr(text, "\n## phase preflight\n"));
+	assert_non_null(strstr(text, "test \"$(hostname)\" = 'node2'\n"));
+	assert_non_null(strstr(text, "ip_vs_rr"));
+	assert_non_null(strstr(text, "# upload /etc/kubernetes/kubelet-bootstrap.kubeconfig\n"));
+	assert_null(strstr(text, "## phase etcd"));
+	free(text);
+	/* The cluster: applies, in phase order, on standard input. */
+	assert_int_equal(cl->n_files, 7);
+	assert_int_equal(cl->steps[0].type, STEP_APPLY);
+	assert_string_equal(cl->files[cl->steps[0].file].path, "rbac-bootstrap.yaml");
+	text = render_steps_text(r, cl);
+	assert_non_null(strstr(text, "run on master1"));
+	assert_non_null(strstr(text, "## phase metrics-server\n# stdin: metrics-server.yaml\n"
+				     "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig apply -f -\n"));
+	free(text);
+	render_free(&r);
+}
+
+static void test_options(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = NULL;
+
+	/* Without node-local DNS the kubelets use the cluster DNS address;
+	 * disabled add-ons have no manifest; iptables mode loads no ip_vs. */
+	f->plan->addons.nodelocaldns.enabled = false;
+	f->plan->addons.metrics_server.enabled = false;
+	f->plan->network.kube_proxy_mode = PROXY_IPTABLES;
+	f->plan->binaries.source = BINARIES_MIRROR;
+	plan_set_string(&f->plan->binaries.mirror_url, "https://mirror.example.com/k8s");
+	r = build_ok(f);
+	assert_non_null(strstr(file(host(r, "node1"), "/etc/kubernetes/kubeletConfig")->content,
+			       "clusterDNS:\n  - \"192.168.0.2\""));
+	assert_null(file(&r->hosts[r->n_hosts - 1], "node-local-dns.yaml"));
+	assert_null(file(&r->hosts[r->n_hosts - 1], "metrics-server.yaml"));
+	assert_null(strstr(file(host(r, "node1"), "/etc/modules-load.d/k8s-wizard.conf")->content,
+			   "ip_vs"));
+	assert_int_equal(file(host(r, "node1"), "/usr/local/bin/kubelet")->source_type,
+			 RENDER_MIRROR);
+	assert_string_equal(file(host(r, "node1"), "/usr/local/bin/kubelet")->source,
+			    "https://mirror.example.com/k8s/bin/kubelet");
+	render_free(&r);
+	f->plan->addons.nodelocaldns.enabled = true;
+	f->plan->addons.metrics_server.enabled = true;
+	f->plan->network.kube_proxy_mode = PROXY_IPVS;
+	f->plan->binaries.source = BINARIES_BUNDLE;
+}
+
+static void expect_error(struct fixture *f, int want, const char *text)
+{
+	struct render *r = NULL;
+	char *err = NULL;
+
+	assert_int_equal(render_build(f->plan, f->certs, NULL, &r, &err), want);
+	assert_null(r);
+	assert_non_null(err);
+	if (strstr(err, text) == NULL)
+		fail_msg("error '%s' does not contain '%s'", err, text);
+	free(err);
+}
+
+static void test_errors(void **state)
+{
+	struct fixture *f = *state;
+	char *assets = xasprintf("%s/assets", top());
+	char *saved = xstrdup(f->plan->binaries.bundle_dir);
+
+	/* The bundle's fault: -2. */
+	plan_set_string(&f->plan->binaries.bundle_dir, "/nonexistent-k8sw-bundle");
+	expect_error(f, -2, "/nonexistent-k8sw-bundle/manifests/calico.yaml");
+	plan_set_string(&f->plan->binaries.bundle_dir, NULL);
+	expect_error(f, -2, "binaries.bundleDir is not set");
+	plan_set_string(&f->plan->binaries.bundle_dir, saved);
+	plan_set_string(&f->plan->versions.calico, "v3.26.0");
+	expect_error(f, -2, "is Calico v3.27.4 but the plan says versions.calico: v3.26.0");
+	plan_set_string(&f->plan->versions.calico, "3.27.4"); /* without v: the same */
+	{
+		struct render *r = build_ok(f);
+
+		render_free(&r);
+	}
+	/* Ours: -1 (templates missing). */
+	setenv("K8SW_ASSETS_DIR", "/nonexistent-k8sw-assets", 1);
+	expect_error(f, -1, "/nonexistent-k8sw-assets/templates/");
+	setenv("K8SW_ASSETS_DIR", assets, 1);
+	free(assets);
+	free(saved);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hosts_and_roles),
+		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
