@@ -142,6 +142,7 @@ static void missing(struct counts *n, const char *path, int error)
 		if (strcmp(n->missing[i], path) == 0)
 			return;
 	}
+	/* L10N: a path and the system's error message. */
 	fprintf(stderr, _("k8s-wizard: warning: %s: %s (apply needs it)\n"), path, strerror(error));
 	n->missing = xreallocarray(n->missing, n->n_missing + 1, sizeof *n->missing);
 	n->missing[n->n_missing++] = xstrdup(path);
@@ -157,6 +158,7 @@ static int write_host(const struct render *r, const struct render_host *h, const
 	int rc = -1;
 
 	if (make_dirs(hostdir, 0755) < 0) {
+		/* L10N: a path and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), hostdir, strerror(errno));
 		goto out;
 	}
@@ -173,12 +175,14 @@ static int write_host(const struct render *r, const struct render_host *h, const
 			slash = strrchr(path, '/');
 			*slash = '\0';
 			if (make_dirs(path, 0755) < 0) {
+				/* L10N: a path and the system's error message. */
 				fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), path,
 					strerror(errno));
 				goto out;
 			}
 			*slash = '/';
 			if (write_file(path, f->content, f->len, f->mode) < 0) {
+				/* L10N: a path and the system's error message. */
 				fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path,
 					strerror(errno));
 				goto out;
@@ -199,6 +203,7 @@ static int write_host(const struct render *r, const struct render_host *h, const
 	}
 	path = xasprintf("%s/MANIFEST", hostdir);
 	if (write_file(path, manifest.s, manifest.len, 0644) < 0) {
+		/* L10N: a path and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
 		goto out;
 	}
@@ -206,6 +211,7 @@ static int write_host(const struct render *r, const struct render_host *h, const
 	steps = render_steps_text(r, h);
 	path = xasprintf("%s/steps", hostdir);
 	if (write_file(path, steps, strlen(steps), 0644) < 0) {
+		/* L10N: a path and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
 		goto out;
 	}
@@ -261,11 +267,13 @@ static int cmd_render(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return cmd_bad_usage(&cmd_render_entry, _("unexpected argument '%s'"), argv[optind]);
+		return cmd_bad_usage(&cmd_render_entry, _("unexpected argument '%s'"),
+				     argv[optind]);
 	if (file == NULL)
 		return cmd_bad_usage(&cmd_render_entry, _("which plan? give it with -f FILE"));
 	if (out == NULL)
-		return cmd_bad_usage(&cmd_render_entry, _("where to? give a directory with --out DIR"));
+		return cmd_bad_usage(&cmd_render_entry,
+				     _("where to? give a directory with --out DIR"));
 	if (!usable_out_dir(out)) {
 		fprintf(stderr, _("k8s-wizard: %s exists and is not empty: give a new or empty "
 				  "directory\n"), out);
@@ -295,6 +303,7 @@ static int cmd_render(int argc, char **argv)
 	}
 	/* The render holds private keys: only its owner may read it. */
 	if (make_dirs(out, 0700) < 0 || chmod(out, 0700) < 0) {
+		/* L10N: a path and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), out, strerror(errno));
 		goto out;
 	}

@@ -46,7 +46,8 @@ static yaml_node_pair_t *pair_of(const struct manifest *m, size_t doc, int id, c
 
 	if (n == NULL || n->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		const char *k = scalar_of(node(m, doc, p->key));
 
 		if (k != NULL && strlen(k) == keylen && strncmp(k, key, keylen) == 0)
@@ -134,9 +135,11 @@ int manifest_parse(const char *name, const char *text, size_t len, struct manife
 		yaml_document_t doc;
 
 		if (!yaml_parser_load(&parser, &doc)) {
+			const char *problem = parser.problem != NULL ? parser.problem
+								     : _("invalid YAML");
+
 			*err = xasprintf("%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
-					 parser.problem_mark.column + 1,
-					 parser.problem != NULL ? parser.problem : _("invalid YAML"));
+					 parser.problem_mark.column + 1, problem);
 			goto out;
 		}
 		if (yaml_document_get_root_node(&doc) == NULL) {
@@ -166,12 +169,14 @@ int manifest_load(const char *path, struct manifest **out, char **err)
 	*out = NULL;
 	*err = NULL;
 	if (f == NULL) {
+		/* L10N: a path and the system's error message. */
 		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		strbuf_add(&b, chunk, n);
 	if (ferror(f))
+		/* L10N: a path and the system's error message. */
 		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
 	else
 		rc = manifest_parse(path, b.s != NULL ? b.s : "", b.len, out, err);
@@ -213,6 +218,7 @@ int manifest_find(const struct manifest *m, const char *kind, const char *name,
 			return 0;
 		}
 	}
+	/* L10N: the file, a kind (DaemonSet...) and a name. */
 	*err = xasprintf(_("%s: no %s named %s: is this the upstream manifest the plan's "
 			   "version expects?"), m->name, kind, name);
 	return -1;
@@ -247,7 +253,8 @@ int manifest_find_container(const struct manifest *m, const struct manifest_ref 
 			continue;
 		for (yaml_node_item_t *it = seq->data.sequence.items.start;
 		     it < seq->data.sequence.items.top; it++) {
-			const char *n = scalar_of(node(m, obj->doc, walk(m, obj->doc, *it, "name")));
+			int id = walk(m, obj->doc, *it, "name");
+			const char *n = scalar_of(node(m, obj->doc, id));
 
 			if (n != NULL && strcmp(n, name) == 0) {
 				out->doc = obj->doc;
@@ -256,6 +263,7 @@ int manifest_find_container(const struct manifest *m, const struct manifest_ref 
 			}
 		}
 	}
+	/* L10N: the file, a kind, the object's name, a container name. */
 	*err = xasprintf(_("%s: %s %s has no container named %s"), m->name,
 			 manifest_get(m, obj, "kind"), manifest_get(m, obj, "metadata.name"), name);
 	return -1;
@@ -282,8 +290,9 @@ int manifest_set(struct manifest *m, const struct manifest_ref *at, const char *
 		char *key = NULL;
 
 		if (node(m, at->doc, id)->type != YAML_MAPPING_NODE) {
-			*err = xasprintf(_("%s: cannot set %s: %.*s is not a mapping"), m->name, path,
-					 (int)(p - path > 0 ? p - path - 1 : 0), path);
+			/* L10N: the file, a dotted path, and the part of it already walked. */
+			*err = xasprintf(_("%s: cannot set %s: %.*s is not a mapping"), m->name,
+					 path, (int)(p - path > 0 ? p - path - 1 : 0), path);
 			return -1;
 		}
 		pair = pair_of(m, at->doc, id, p, len);
@@ -330,8 +339,8 @@ static int env_item(const struct manifest *m, const struct manifest_ref *c, cons
 		*env = 0;
 		return 0;
 	}
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-	     it++) {
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
 		const char *n = scalar_of(node(m, c->doc, walk(m, c->doc, *it, "name")));
 
 		if (n != NULL && strcmp(n, name) == 0)
@@ -346,8 +355,9 @@ const char *manifest_get_env(const struct manifest *m, const struct manifest_ref
 	int env = 0;
 	int item = env_item(m, container, name, &env);
 
-	return item != 0 ? scalar_of(node(m, container->doc, walk(m, container->doc, item, "value")))
-			 : NULL;
+	if (item == 0)
+		return NULL;
+	return scalar_of(node(m, container->doc, walk(m, container->doc, item, "value")));
 }
 
 void manifest_set_env(struct manifest *m, const struct manifest_ref *container, const char *name,
@@ -408,8 +418,8 @@ void manifest_set_arg(struct manifest *m, const struct manifest_ref *container, 
 		append_pair(d, container->node, "args", args);
 	}
 	seq = node(m, container->doc, args);
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-	     it++) {
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
 		if (arg_is(scalar_of(node(m, container->doc, *it)), flag)) {
 			*it = item;
 			return;
@@ -421,14 +431,18 @@ void manifest_set_arg(struct manifest *m, const struct manifest_ref *container, 
 bool manifest_remove_arg(struct manifest *m, const struct manifest_ref *container,
 			 const char *flag)
 {
-	yaml_node_t *seq = node(m, container->doc, walk(m, container->doc, container->node, "args"));
+	int args = walk(m, container->doc, container->node, "args");
+	yaml_node_t *seq = node(m, container->doc, args);
 	bool removed = false;
 
 	if (seq == NULL || seq->type != YAML_SEQUENCE_NODE)
 		return false;
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;) {
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top;) {
 		if (arg_is(scalar_of(node(m, container->doc, *it)), flag)) {
-			memmove(it, it + 1, (size_t)(seq->data.sequence.items.top - it - 1) * sizeof *it);
+			size_t rest = (size_t)(seq->data.sequence.items.top - it - 1);
+
+			memmove(it, it + 1, rest * sizeof *it);
 			seq->data.sequence.items.top--;
 			removed = true;
 		} else {
@@ -441,7 +455,8 @@ bool manifest_remove_arg(struct manifest *m, const struct manifest_ref *containe
 int manifest_set_port(struct manifest *m, const struct manifest_ref *container, const char *name,
 		      unsigned port, char **err)
 {
-	yaml_node_t *seq = node(m, container->doc, walk(m, container->doc, container->node, "ports"));
+	int ports = walk(m, container->doc, container->node, "ports");
+	yaml_node_t *seq = node(m, container->doc, ports);
 	char num[16];
 	bool found = false;
 
@@ -463,6 +478,7 @@ int manifest_set_port(struct manifest *m, const struct manifest_ref *container, 
 		}
 	}
 	if (!found) {
+		/* L10N: the file, a container, a port name. */
 		*err = xasprintf(_("%s: container %s has no port named %s"), m->name,
 				 manifest_get(m, container, "name"), name);
 		return -1;
@@ -526,7 +542,8 @@ static void emit_node(yaml_emitter_t *e, yaml_document_t *d, int id)
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		yaml_scalar_event_initialize(&ev, NULL, NULL, n->data.scalar.value,
-					     (int)n->data.scalar.length, 1, 1, n->data.scalar.style);
+					     (int)n->data.scalar.length, 1, 1,
+					     n->data.scalar.style);
 		emit_event(e, &ev);
 		break;
 	case YAML_SEQUENCE_NODE:
@@ -541,8 +558,8 @@ static void emit_node(yaml_emitter_t *e, yaml_document_t *d, int id)
 	case YAML_MAPPING_NODE:
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, n->data.mapping.style);
 		emit_event(e, &ev);
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-		     p++) {
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
 			emit_node(e, d, p->key);
 			emit_node(e, d, p->value);
 		}

@@ -233,6 +233,7 @@ static char *render_template(struct builder *b, const char *name, const struct t
 	}
 	if (template_syntax_of(name) == TEMPLATE_YAML) {
 		if (manifest_parse(name, out, strlen(out), &m, &err) < 0) {
+			/* L10N: a template name and libyaml's message. */
 			fail(b, _("template %s renders invalid YAML: %s"), name, err);
 			free(err);
 			xfree(&out);
@@ -320,7 +321,8 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.nodeLocalDNS", n->node_local_dns);
 	template_set(v, "network.clusterDomain", n->cluster_domain);
 	template_setf(v, "network.apiserverPort", "%u", n->apiserver_port);
-	template_set(v, "network.kubeProxyMode", n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
+	template_set(v, "network.kubeProxyMode",
+		     n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
 	template_set(v, "network.bindAny", v6 ? "::" : "0.0.0.0");
 	template_set(v, "network.bindAnyPort", v6 ? "[::]:" : "0.0.0.0:");
 	template_set(v, "kubelet.clusterDNS",
@@ -337,7 +339,8 @@ static void set_common_vars(struct builder *b)
 			continue;
 		a = url_address(p->hosts[i].address);
 		member++;
-		strbuf_addf(&servers, "%shttps://%s:%u", member > 1 ? "," : "", a, p->etcd.client_port);
+		strbuf_addf(&servers, "%shttps://%s:%u", member > 1 ? "," : "", a,
+			    p->etcd.client_port);
 		strbuf_addf(&cluster, "%setcd%zu=https://%s:%u", member > 1 ? "," : "", member, a,
 			    p->etcd.peer_port);
 		free(a);
@@ -406,7 +409,8 @@ static void add_mirrors(struct builder *b, struct render_host *h)
 			struct template_vars *e = template_add_item(v, "endpoints");
 
 			template_set(e, "url", url);
-			/* registry.mirrors used a path as given; hosts.toml adds /v2 unless told. */
+			/* registry.mirrors used a path as given; hosts.toml adds /v2
+			 * unless told not to. */
 			template_set_bool(e, "overridePath", slash != NULL && slash[1] != '\0');
 		}
 		content = render_template(b, "containerd/hosts.toml", v);
@@ -435,7 +439,8 @@ static void add_pki(struct builder *b, struct render_host *h)
 	}
 	if (h->roles & ROLE_MASTER) {
 		add_text(h, PHASE_PKI, PKI_DIR "/sa.key", 0600, xstrdup(certs_sa_key_pem(c)), true);
-		add_text(h, PHASE_PKI, PKI_DIR "/sa.pub", 0644, xstrdup(certs_sa_pub_pem(c)), false);
+		add_text(h, PHASE_PKI, PKI_DIR "/sa.pub", 0644, xstrdup(certs_sa_pub_pem(c)),
+			 false);
 		add_text(h, PHASE_APISERVER, PKI_DIR "/token.csv", 0600, certs_token_csv(c), true);
 	}
 	for (size_t i = 0; i < sizeof kubeconfigs / sizeof kubeconfigs[0]; i++) {
@@ -554,8 +559,9 @@ static void add_upload_steps(struct render_host *h, enum render_phase phase, cha
 			char *tmp = xasprintf("%s.k8sw-new", f->path);
 			char *qtmp = shquote(tmp), *qpath = shquote(f->path);
 
-			run(h, phase, "curl -fsSL --retry 3 -o %s %s && chmod %04o %s && mv -f %s %s",
-			    qtmp, url, f->mode, qtmp, qtmp, qpath);
+			run(h, phase,
+			    "curl -fsSL --retry 3 -o %s %s && chmod %04o %s && mv -f %s %s", qtmp,
+			    url, f->mode, qtmp, qtmp, qpath);
 			free(url);
 			free(tmp);
 			free(qtmp);
@@ -652,6 +658,7 @@ static struct manifest *load_upstream(struct builder *b, enum bundle_item id)
 	path = bundle_path(b->bundle, id);
 	if (manifest_load(path, &m, &err) < 0) {
 		b->bad_input = true;
+		/* L10N: an error reading a file, and what that file is. */
 		fail(b, _("%s (%s; see doc/bundle.md)"), err, bundle_entry(id)->what);
 		free(err);
 	}
@@ -682,6 +689,7 @@ static void replace_env(struct builder *b, struct manifest *m, const struct mani
 {
 	if (manifest_get_env(m, c, name) == NULL) {
 		b->bad_input = true;
+		/* L10N: the file, a container, an environment variable. */
 		fail(b, _("%s: container %s has no env %s: is this the upstream manifest the "
 			  "plan's version expects?"), file, manifest_get(m, c, "name"), name);
 		return;
@@ -709,6 +717,7 @@ static void calico_image(struct manifest *m, const struct manifest_ref *obj,
 	(void)obj;
 	if (tag == NULL) {
 		ci->b->bad_input = true;
+		/* L10N: the file and a container. */
 		fail(ci->b, _("%s: container %s has no image with a tag"), ci->file,
 		     manifest_get(m, c, "name"));
 		return;
@@ -716,8 +725,10 @@ static void calico_image(struct manifest *m, const struct manifest_ref *obj,
 	tag++;
 	if (strcmp(tag + (tag[0] == 'v'), want + (want[0] == 'v')) != 0) {
 		ci->b->bad_input = true;
+		/* L10N: the manifest's file, the version of its images, the plan's. */
 		fail(ci->b, _("%s is Calico %s but the plan says versions.calico: %s: put the "
-			      "plan's version in the bundle or change the plan"), ci->file, tag, want);
+			      "plan's version in the bundle or change the plan"),
+		     ci->file, tag, want);
 		return;
 	}
 	fresh = xasprintf("%s%s", p->registries.calico_registry, base);
@@ -742,8 +753,8 @@ static char *patch_calico(struct builder *b)
 	if (net_cidr_parse(b->p->network.pod_cidr, &pod, &why) == 0 &&
 	    pod.addr.family == NET_IPV6) {
 		b->bad_input = true;
-		fail(b, _("an IPv6 podCIDR needs Calico's IPv6 pool settings, which render does not "
-			  "write yet"));
+		fail(b, _("an IPv6 podCIDR needs Calico's IPv6 pool settings, which render "
+			  "does not write yet"));
 	}
 	if (find_container(b, m, "DaemonSet", "calico-node", "calico-node", &c) &&
 	    find_container(b, m, "Deployment", "calico-kube-controllers", "calico-kube-controllers",
@@ -774,8 +785,8 @@ static char *patch_metrics_server(struct builder *b)
 		goto out;
 	xsnprintf(port, sizeof port, "%u", ms->secure_port);
 	if (manifest_find(m, "Deployment", "metrics-server", &d, &err) < 0 ||
-	    manifest_set(m, &d, "spec.template.spec.hostNetwork", ms->host_network ? "true" : "false",
-			 MANIFEST_PLAIN, &err) < 0 ||
+	    manifest_set(m, &d, "spec.template.spec.hostNetwork",
+			 ms->host_network ? "true" : "false", MANIFEST_PLAIN, &err) < 0 ||
 	    manifest_set(m, &c, "image", b->p->registries.metrics_server_image, MANIFEST_STRING,
 			 &err) < 0 ||
 	    manifest_set_port(m, &c, "https", ms->secure_port, &err) < 0) {
@@ -848,8 +859,10 @@ static void add_cluster(struct builder *b, struct render_host *cl)
 
 		if (!manifests[i].enabled)
 			continue;
-		content = manifests[i].template != NULL ? render_template(b, manifests[i].template, NULL)
-							: manifests[i].patch(b);
+		if (manifests[i].template != NULL)
+			content = render_template(b, manifests[i].template, NULL);
+		else
+			content = manifests[i].patch(b);
 		if (content != NULL)
 			add_manifest(cl, manifests[i].phase, manifests[i].name, content);
 	}

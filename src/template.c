@@ -252,7 +252,8 @@ static int parse_tag(struct renderer *r, const char *s, size_t len, struct token
 		t->start = s - (strlen(blocks[i].word) - 1);
 		t->len = strlen(blocks[i].word) - 1;
 		if (len != 0) {
-			fail(r, t->line, _("unexpected text after {{/%.*s}}"), (int)t->len, t->start);
+			fail(r, t->line, _("unexpected text after {{/%.*s}}"), (int)t->len,
+			     t->start);
 			return -1;
 		}
 		return 0;
@@ -365,7 +366,8 @@ static void trim_standalone(struct renderer *r)
 		if (t->type != TOK_TEXT)
 			continue;
 		if (i + 1 < r->n_tok && alone[i + 1]) {
-			while (t->len > 0 && (t->start[t->len - 1] == ' ' || t->start[t->len - 1] == '\t'))
+			while (t->len > 0 &&
+			       (t->start[t->len - 1] == ' ' || t->start[t->len - 1] == '\t'))
 				t->len--;
 		}
 		if (i > 0 && alone[i - 1]) {
@@ -412,13 +414,17 @@ static int match_blocks(struct renderer *r)
 			const char *want = NULL;
 
 			if (depth == 0) {
-				fail(r, t->line, _("{{/%.*s}} closes nothing"), (int)t->len, t->start);
+				fail(r, t->line, _("{{/%.*s}} closes nothing"), (int)t->len,
+				     t->start);
 				rc = -1;
 				break;
 			}
 			open = &r->tok[stack[--depth]];
-			want = open->type == TOK_IF ? "if" : open->type == TOK_UNLESS ? "unless" : "each";
+			want = open->type == TOK_IF ? "if" : "each";
+			if (open->type == TOK_UNLESS)
+				want = "unless";
 			if (strlen(want) != t->len || strncmp(want, t->start, t->len) != 0) {
+				/* L10N: the closing tag's block, the open block, its line. */
 				fail(r, t->line, _("{{/%.*s}} closes the {{#%s}} of line %u"),
 				     (int)t->len, t->start, want, open->line);
 				rc = -1;
@@ -438,6 +444,7 @@ static int match_blocks(struct renderer *r)
 	if (rc == 0 && depth > 0) {
 		const struct token *open = &r->tok[stack[depth - 1]];
 
+		/* L10N: the block (if, unless, each) and its name. */
 		fail(r, open->line, _("{{#%s %.*s}} is never closed"),
 		     open->type == TOK_IF ? "if" : open->type == TOK_UNLESS ? "unless" : "each",
 		     (int)open->len, open->start);
@@ -519,6 +526,7 @@ static void emit_value(struct renderer *r, const struct token *t, const char *va
 
 	if (!t->quote) {
 		if (!plain_value(value))
+			/* L10N: a name, its value, the name again. */
 			fail(r, t->line, _("the value of %.*s ('%s') cannot be inserted unquoted: "
 					   "write {{%.*s|q}}"),
 			     (int)t->len, t->start, value, (int)t->len, t->start);
@@ -572,6 +580,7 @@ static int resolve_block(struct renderer *r, const struct token *t, const struct
 	} else if (strcmp(v, "false") == 0 || *v == '\0') {
 		*truth = false;
 	} else {
+		/* L10N: a name and its value. */
 		fail(r, t->line, _("'%.*s' is '%s', not true or false"), (int)t->len, t->start, v);
 		return -1;
 	}
@@ -603,8 +612,9 @@ static void render_range(struct renderer *r, size_t from, size_t to, const struc
 			else if (e == NULL)
 				fail(r, t->line, _("unknown name '%.*s'"), (int)t->len, t->start);
 			else if (e->value == NULL)
-				fail(r, t->line, _("'%.*s' is a list: use {{#each %.*s}}"), (int)t->len,
-				     t->start, (int)t->len, t->start);
+				/* L10N: the same name twice. */
+				fail(r, t->line, _("'%.*s' is a list: use {{#each %.*s}}"),
+				     (int)t->len, t->start, (int)t->len, t->start);
 			else
 				emit_value(r, t, e->value);
 			break;
@@ -686,6 +696,7 @@ int template_read(const char *name, char **text, char **err)
 	*text = NULL;
 	*err = NULL;
 	if (f == NULL) {
+		/* L10N: a path and the system's error message. */
 		*err = xasprintf(_("cannot read template %s: %s (is K8SW_ASSETS_DIR or the "
 				   "installation right?)"), path, strerror(errno));
 		goto out;
@@ -693,6 +704,7 @@ int template_read(const char *name, char **text, char **err)
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		strbuf_add(&b, chunk, n);
 	if (ferror(f)) {
+		/* L10N: a path and the system's error message. */
 		*err = xasprintf(_("cannot read template %s: %s"), path, strerror(errno));
 		goto out;
 	}

@@ -184,7 +184,8 @@ static void test_steps(void **state)
 	text = render_steps_text(r, cl);
 	assert_non_null(strstr(text, "run on master1"));
 	assert_non_null(strstr(text, "## phase metrics-server\n# stdin: metrics-server.yaml\n"
-				     "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig apply -f -\n"));
+				     "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig "
+				     "apply -f -\n"));
 	free(text);
 	render_free(&r);
 }
