@@ -27,6 +27,10 @@ plan_with() {
 	done
 }
 
+check "render --help describes the output" sh -c "'$K8SW' render --help | grep -q 'DIR/HOST/MANIFEST'"
+"$K8SW" render --bogus >/dev/null 2>&1
+check "an unknown option: exit 2" test $? = 2
+
 plan_with "$fixtures" "$TMP/plan.yaml"
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/out" >"$TMP/stdout" 2>"$TMP/stderr" ||
 	fail "render of the default plan: $(cat "$TMP/stderr")"
