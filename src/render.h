@@ -80,6 +80,10 @@ struct render_host {
 	size_t n_steps;
 };
 
+/* Within a phase the cluster's steps come first: the workers phase applies
+ * the bootstrap RBAC before the workers' kubelets start and ask for their
+ * certificates. The cluster's steps run on apply_host with each manifest on
+ * standard input. */
 struct render {
 	struct render_host *hosts; /* the plan's hosts in order, then the cluster */
 	size_t n_hosts;
