@@ -92,6 +92,34 @@ check "mirror: hosts fetch binaries with quoted URLs" grep -qx \
 	"$TMP/mirror/node1/steps"
 check "mirror: no upload of binaries" sh -c "! grep -q '^# upload /usr/local/bin' '$TMP/mirror/node1/steps'"
 
+# An IPv6 plan: addresses in brackets where URLs need them, files that parse.
+cat >"$TMP/v6.yaml" <<EOF
+apiVersion: k8s-wizard/v1
+kind: ClusterPlan
+name: six
+hosts:
+- {name: m1, address: "fd00::1", roles: [master, etcd]}
+- {name: node1, address: "fd00::4", roles: [worker]}
+network:
+  serviceCIDR: fd00:10::/108
+  podCIDR: fd00:20::/64
+  clusterDNS: "fd00:10::a"
+  apiserverVIP: "fd00::1"
+  calicoIPIPMode: Never
+binaries:
+  bundleDir: $fixtures
+pki: {algorithm: ecdsa, caKeySize: 256, leafKeySize: 256}
+addons:
+  calico: {enabled: false}
+  csrApprover: {providerIPPrefixes: ["fd00::/64"]}
+EOF
+"$K8SW" render -f "$TMP/v6.yaml" --out "$TMP/v6" >"$TMP/v6.log" 2>&1 || fail "IPv6 render: $(cat "$TMP/v6.log")"
+check "IPv6: URLs with brackets" grep -qx -- "    - --etcd-servers=https://\\[fd00::1\\]:4001" \
+	"$TMP/v6/m1/etc/kubernetes/staticPods/kube-apiserver.yaml"
+check "IPv6: every file parses" py "$top_srcdir/tests/render_checks.py" syntax "$TMP/v6"
+check "IPv6: names" py "$top_srcdir/tests/render_checks.py" names "$TMP/v6" "$top_srcdir/tests/reference"
+check "IPv6: consistency" py "$top_srcdir/tests/render_checks.py" consistency "$TMP/v6"
+
 # Bad input: exit 2, the cause named, nothing written.
 bad() {
 	what=$1 plan=$2 want=$3 dir="$TMP/bad-$(echo "$1" | tr -c 'a-z\n' -)"
@@ -114,6 +142,8 @@ bad "calico.yaml of another version" "$TMP/p3.yaml" "calico.yaml is Calico v3.27
 cp "$fixtures"/manifests/*.yaml "$TMP/b2/manifests/"
 sed -i '/name: PROVIDER_REGEX/,+1d' "$TMP/b2/manifests/kubelet-csr-approver.yaml"
 bad "csr-approver without PROVIDER_REGEX" "$TMP/p2.yaml" "has no env PROVIDER_REGEX"
+sed '/calico: {enabled: false}/d' "$TMP/v6.yaml" >"$TMP/v6c.yaml"
+bad "Calico with an IPv6 pod network" "$TMP/v6c.yaml" "an IPv6 podCIDR needs Calico's IPv6 pool settings"
 plan_with "$fixtures" "$TMP/p4.yaml" 's|^  podCIDR: .*|  podCIDR: 192.168.0.0/24|'
 bad "an invalid plan" "$TMP/p4.yaml" "network.podCIDR"
 mkdir "$TMP/full" && : >"$TMP/full/x"

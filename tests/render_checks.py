@@ -18,6 +18,7 @@ Prints "ok - ..." / "not ok - ..." lines; exits 1 when a check failed."""
 
 import base64
 import glob
+import ipaddress
 import os
 import re
 import shlex
@@ -79,6 +80,16 @@ def created_dirs(render, host):
 
 # ---------------------------------------------------------------- syntax
 
+def containers_of(doc):
+    """The containers of a Pod or of a workload's pod template."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("spec"), dict):
+        return []
+    spec = doc["spec"]
+    if doc.get("kind") != "Pod":
+        spec = spec.get("template", {}).get("spec", {})
+    return spec.get("initContainers", []) + spec.get("containers", [])
+
+
 def check_syntax(render):
     for path in sorted(glob.glob(f"{render}/**/*", recursive=True)):
         if not os.path.isfile(path) or os.path.basename(path) in ("MANIFEST", "steps"):
@@ -94,6 +105,28 @@ def check_syntax(render):
                 result(len(docs) > 0, f"{rel}: YAML parses ({len(docs)} documents)")
             except yaml.YAMLError as e:
                 result(False, f"{rel}: YAML does not parse: {e}")
+                docs = []
+            # Command lines are lists of strings (an item like --x=fd00:: would
+            # read as a mapping).
+            for d in docs:
+                for c in containers_of(d):
+                    items = c.get("command", []) + c.get("args", [])
+                    bad = [i for i in items if not isinstance(i, str)]
+                    if bad:
+                        result(False, f"{rel}: container {c.get('name')}: items that are not "
+                               f"strings: {bad}")
+            # Configuration files held in ConfigMaps are YAML too.
+            for d in docs:
+                if not isinstance(d, dict) or d.get("kind") != "ConfigMap":
+                    continue
+                for key, value in d.get("data", {}).items():
+                    if not key.endswith((".conf", ".yaml")):
+                        continue
+                    try:
+                        inner = yaml.safe_load(value)
+                        result(isinstance(inner, dict), f"{rel}: {key} is a YAML mapping")
+                    except yaml.YAMLError as e:
+                        result(False, f"{rel}: {key} does not parse: {e}")
         if path.endswith(".toml"):
             try:
                 tomllib.loads(text)
@@ -374,8 +407,10 @@ class Openssl:
     def subject(self, cert):
         return self.run("x509", "-in", cert, "-noout", "-subject", "-nameopt", "RFC2253").stdout
 
-    def sans(self, cert):
-        return self.run("x509", "-in", cert, "-noout", "-ext", "subjectAltName").stdout
+    def san_ips(self, cert):
+        """The IP addresses of a certificate's subjectAltName."""
+        text = self.run("x509", "-in", cert, "-noout", "-ext", "subjectAltName").stdout
+        return {ipaddress.ip_address(a) for a in re.findall(r"IP Address:([0-9A-Fa-f:.]+)", text)}
 
 
 def cn(subject):
@@ -444,9 +479,9 @@ def check_pki(render, masters, workers, ssl):
                 result(ssl.pubkey_of_cert(cert) == ssl.pubkey_of_key(key),
                        f"{h.name} {name}: its client key matches its certificate")
     host = re.match(r"https://\[?([^\]]+?)\]?:\d+$", vip).group(1)
-    sans = ssl.sans(f(a["--tls-cert-file"]))
+    sans = ssl.san_ips(f(a["--tls-cert-file"]))
     for addr in [host] + [h_.address for h_ in masters]:
-        result(f"IP Address:{addr}" in sans, f"the apiserver's certificate names {addr}")
+        result(ipaddress.ip_address(addr) in sans, f"the apiserver's certificate names {addr}")
 
     # apiserver <-> etcd, both ways, and etcd's peers.
     for h in masters:
@@ -460,8 +495,8 @@ def check_pki(render, masters, workers, ssl):
                    f"the apiserver's --etcd-cafile trusts {h.name} etcd's --cert-file")
             result(ssl.verify(ef(e["--peer-trusted-ca-file"]), ef(e["--peer-cert-file"])),
                    f"{h.name} etcd's peer certificate verifies against its peer CA")
-            esans = ssl.sans(ef(e["--cert-file"]))
-            result(f"IP Address:{h.address}" in esans,
+            esans = ssl.san_ips(ef(e["--cert-file"]))
+            result(ipaddress.ip_address(h.address) in esans,
                    f"{h.name} etcd's certificate names {h.address}")
 
     # apiserver -> kubelets, and the RBAC user of that certificate.
