@@ -520,6 +520,23 @@ static void add_double_quoted(struct strbuf *b, const char *s)
 	strbuf_addc(b, '"');
 }
 
+/* Whether the output's current line has an open double-quoted string. */
+static bool in_double_quotes(const struct strbuf *out)
+{
+	const char *line = out->s != NULL ? out->s + out->len : "";
+	bool open = false;
+
+	while (line > out->s && line[-1] != '\n')
+		line--;
+	for (const char *c = line; c < out->s + out->len; c++) {
+		if (*c == '\\' && open && c + 1 < out->s + out->len)
+			c++;
+		else if (*c == '"')
+			open = !open;
+	}
+	return open;
+}
+
 static void emit_value(struct renderer *r, const struct token *t, const char *value)
 {
 	char *q = NULL;
@@ -530,6 +547,13 @@ static void emit_value(struct renderer *r, const struct token *t, const char *va
 			fail(r, t->line, _("the value of %.*s ('%s') cannot be inserted unquoted: "
 					   "write {{%.*s|q}}"),
 			     (int)t->len, t->start, value, (int)t->len, t->start);
+		else if (r->syntax == TEMPLATE_YAML && *value != '\0' &&
+			 value[strlen(value) - 1] == ':' && !in_double_quotes(&r->out))
+			/* An IPv6 address like fd00:: would end a plain scalar with ':'. */
+			/* L10N: a name and its value. */
+			fail(r, t->line, _("the value of %.*s ('%s') ends with ':', which ends a "
+					   "YAML plain scalar: quote the scalar it is part of"),
+			     (int)t->len, t->start, value);
 		else
 			strbuf_adds(&r->out, value);
 		return;

@@ -109,6 +109,16 @@ static void test_quoting(void **state)
 	/* A value with specials is never inserted raw. */
 	render_fails("t.yaml", "x: {{odd}}\n", v, "t.yaml:1: the value of odd");
 	render_fails("t.txt", "\n\nx={{name|q}}", v, "t.txt:3: {{name|q}}: this template's syntax");
+	/* A value ending with ':' would end a plain YAML scalar; inside
+	 * double quotes it is harmless. */
+	template_set(v, "addr", "fd00::");
+	render_fails("t.yaml", "- x\n- --bind={{addr}}\n", v, "t.yaml:2: the value of addr ('fd00::')");
+	out = render_ok("t.yaml", "- \"--bind={{addr}}\"\n- \"a\\\"\" {{name}}\n", v);
+	assert_string_equal(out, "- \"--bind=fd00::\"\n- \"a\\\"\" true\n");
+	free(out);
+	out = render_ok("t.txt", "x={{addr}}", v);
+	assert_string_equal(out, "x=fd00::");
+	free(out);
 	template_set(v, "space", "a b");
 	render_fails("t.txt", "{{space}}", v, "cannot be inserted unquoted");
 	template_vars_free(&v);
