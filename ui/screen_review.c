@@ -209,7 +209,9 @@ static void build(struct formscreen *s, struct wizard *w)
 			if (error != (pass == 0))
 				continue;
 			where = describe(w, p->path);
-			text = xasprintf("%s %s: %s", text_symbol(error ? SYM_ERROR : SYM_WARNING),
+			/* L10N: a problem on the review page: the symbol, where
+			 * it is ("Network > Pod network") and what is wrong. */
+			text = xasprintf(_("%s %s: %s"), text_symbol(error ? SYM_ERROR : SYM_WARNING),
 					 where, p->message);
 			planform_add_link(pf, text, error ? ROLE_ERROR : ROLE_WARNING, p->path);
 			free(where);

@@ -283,7 +283,7 @@ static void welcome_footer(void *state, struct wizard *w, struct footer *f)
 	(void)state;
 	(void)w;
 	footer_add(f, "Enter", N_("choose"), UI_KEY_ENTER);
-	footer_add(f, "Up/Down", N_("select"), KEY_DOWN);
+	footer_add(f, "Up/Down", N_("move"), KEY_DOWN);
 }
 
 const struct screen_ops screen_welcome_ops = {

@@ -151,6 +151,12 @@ static void add_line(char ***lines, size_t *n, const wchar_t *w, size_t from, si
 	(*lines)[*n - 1] = line;
 }
 
+/* Punctuation that must not start a line of Chinese text. */
+static bool no_line_start(wchar_t c)
+{
+	return c != 0 && wcschr(L"。，、；：？！）」』》〉】”’…", c) != NULL;
+}
+
 size_t text_wrap(const char *s, int width, char ***lines)
 {
 	size_t n = 0, count = 0;
@@ -177,8 +183,12 @@ size_t text_wrap(const char *s, int width, char ***lines)
 				add_line(lines, &count, w, start, brk_end);
 				start = brk_next;
 			} else {
-				add_line(lines, &count, w, start, i);
-				start = i;
+				/* No break: cut here, or before the character
+				 * a closing mark must stay with. */
+				size_t cut = no_line_start(w[i]) && i > start + 1 ? i - 1 : i;
+
+				add_line(lines, &count, w, start, cut);
+				start = cut;
 			}
 			while (start < i && w[start] == ' ')
 				start++;
@@ -197,8 +207,9 @@ size_t text_wrap(const char *s, int width, char ***lines)
 			continue;
 		}
 		acc += cw;
-		if (cw == 2) {
-			/* Chinese text breaks between any two characters. */
+		if (cw == 2 && !(i + 1 < n && no_line_start(w[i + 1]))) {
+			/* Chinese text breaks between any two characters,
+			 * except before a closing mark. */
 			brk_end = i + 1;
 			brk_next = i + 1;
 		}

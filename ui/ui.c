@@ -666,11 +666,16 @@ static void draw_title(struct manager *m)
 	free(summary);
 }
 
-/* One footer line; returns nothing, records the keys' places. */
+/* One footer line, and the keys' places for clicks. Keys are two columns
+ * apart, or one when that is what makes them fit. */
 static void draw_footer_line(struct manager *m, int y, const struct footer *f)
 {
-	int x = 0;
+	int x = 0, gap = 2, total = 0;
 
+	for (size_t i = 0; i < f->n; i++)
+		total += text_width(f->keys[i].name) + 1 + text_width(_(f->keys[i].what)) + 2;
+	if (total - 2 > COLS)
+		gap = 1;
 	for (size_t i = 0; i < f->n; i++) {
 		const char *what = _(f->keys[i].what);
 		int kw = text_width(f->keys[i].name), ww = text_width(what);
@@ -680,7 +685,7 @@ static void draw_footer_line(struct manager *m, int y, const struct footer *f)
 		text_draw(m->base, y, x, f->keys[i].name, kw, theme_attr(ROLE_FOOTER_KEY), false);
 		text_draw(m->base, y, x + kw + 1, what, ww, theme_attr(ROLE_FOOTER), false);
 		add_hotspot(m, y, x, kw + 1 + ww, f->keys[i].key, -1);
-		x += kw + 1 + ww + 2;
+		x += kw + 1 + ww + gap;
 	}
 }
 
