@@ -19,7 +19,7 @@ tmux_() {
 	tmux -L "$TUI_SOCK" -f /dev/null -u "$@"
 }
 
-trap 'tmux_ kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap 'tmux_ kill-server >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
 
 # tui_start NAME COLS LINES [VAR=VALUE...] [-- ARGS...]: start the wizard in
 # a session of that size, with that environment (LANG defaults to

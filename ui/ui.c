@@ -339,7 +339,7 @@ static void show_help(struct manager *m)
 	if (ops->focused != NULL && ops->focused(m->state[m->w.screen], &m->w, &f, &path, &help)) {
 		if (help != NULL) {
 			free(text);
-			text = xasprintf("%s.\n\n", _(help));
+			text = xasprintf("%s\n\n", _(help));
 		}
 		if (f != NULL) {
 			next = xasprintf(_("%sIn the plan file: %s\n"), text, path);
