@@ -32,6 +32,7 @@ static char *cluster_dir(const char *cluster, char **err)
 
 	*err = NULL;
 	if (cluster == NULL || !grammar_check(GR_LABEL, cluster, &why)) {
+		/* L10N: the name, and what a valid name is. */
 		*err = xasprintf(_("the cluster name '%s' is not valid, so the plan cannot be saved "
 				   "under it: %s"), cluster != NULL ? cluster : "", why);
 		return NULL;

@@ -1020,6 +1020,7 @@ void planform_footer(struct planform *pf, struct footer *f)
 	const struct pf_cell *c = NULL;
 
 	if (pf->edit != NULL) {
+		/* L10N: footer words: keep them short. */
 		footer_add(f, "Enter", N_("done"), UI_KEY_ENTER);
 		footer_add(f, "Esc", N_("undo"), UI_KEY_ESC);
 		footer_add(f, "^U", N_("clear"), UI_KEY_CTRL('u'));

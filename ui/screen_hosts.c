@@ -168,6 +168,7 @@ static int hosts_key(void *state, struct wizard *w, const struct ui_event *ev)
 
 		build(s, w);
 		focus_host(s, n, "name", w, false);
+		/* L10N: the new host's name and address. */
 		wizard_status(w, STATUS_OK, _("Added %s at %s"),
 			      w->plan->hosts[n].name != NULL ? w->plan->hosts[n].name : "?",
 			      w->plan->hosts[n].address != NULL ? w->plan->hosts[n].address : "?");
@@ -176,6 +177,7 @@ static int hosts_key(void *state, struct wizard *w, const struct ui_event *ev)
 	if ((ch == '-' || (ev->type == EV_KEY && ev->key == KEY_DC)) && i >= 0) {
 		static const char *items[2];
 		const struct plan_host *h = &w->plan->hosts[i];
+		/* L10N: the host's name and address. */
 		char *text = xasprintf(_("Delete host %s (%s) from the plan?"),
 				       h->name != NULL ? h->name : "?",
 				       h->address != NULL ? h->address : "?");

@@ -27,6 +27,7 @@ static void build(struct formscreen *s, struct wizard *w)
 	}
 	free(line);
 	planform_add_blank(pf);
+	/* L10N: how many hosts have each role. */
 	line = xasprintf(_("Hosts: %zu masters, %zu etcd members, %zu workers."),
 			 plan_count_role(w->plan, ROLE_MASTER), plan_count_role(w->plan, ROLE_ETCD),
 			 plan_count_role(w->plan, ROLE_WORKER));

@@ -133,12 +133,14 @@ static char *origin_text(struct wizard *w, enum theme_role *role)
 
 		if (localtime_r(&w->saved_mtime, &tm) != NULL)
 			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		/* L10N: the cluster's name, its number of hosts, the date. */
 		text = xasprintf(P_("A saved plan was found: cluster %s, %zu host, saved %s.",
 				    "A saved plan was found: cluster %s, %zu hosts, saved %s.",
 				    w->plan->n_hosts),
 				 w->saved_cluster, w->plan->n_hosts, when);
 		if (w->n_saved < 2)
 			return text;
+		/* L10N: the sentence above, and how many other plans. */
 		more = xasprintf(P_("%s (%zu other saved plan is there too: open it with --plan.)",
 				    "%s (%zu other saved plans are there too: open them with --plan.)",
 				    w->n_saved - 1),
@@ -148,10 +150,12 @@ static char *origin_text(struct wizard *w, enum theme_role *role)
 	}
 	case ORIGIN_BROKEN:
 		*role = ROLE_ERROR;
+		/* L10N: the cluster's name, and the reason. */
 		return xasprintf(_("The plan saved for cluster %s cannot be read: %s"),
 				 w->saved_cluster, w->load_error != NULL ? w->load_error : "");
 	case ORIGIN_FILE:
 		if (w->saved_cluster != NULL)
+			/* L10N: the plan file, and the cluster's name. */
 			return xasprintf(_("Plan: %s. Cluster %s has a saved plan already: your "
 					   "first change replaces it."), w->plan_file,
 					 w->saved_cluster);

@@ -327,6 +327,44 @@ static void ask_input(struct manager *m, const char *title, const char *text,
 	dialog_set_input(m->dialog, initial);
 }
 
+/* Append a line to *text. */
+static void add_line(char **text, const char *line)
+{
+	char *next = xasprintf("%s%s\n", *text, line);
+
+	free(*text);
+	*text = next;
+}
+
+/* The line of help that says what a field accepts, or NULL: a new string. */
+static char *accepts(const struct plan_field *f)
+{
+	char *list = NULL, *line = NULL;
+
+	switch (f->type) {
+	case PT_ENUM:
+		list = xstrdup(f->enum_names[0]);
+		for (size_t i = 1; f->enum_names[i] != NULL; i++) {
+			char *l = xasprintf("%s, %s", list, f->enum_names[i]);
+
+			free(list);
+			list = l;
+		}
+		line = xasprintf(_("Choices: %s"), list);
+		free(list);
+		return line;
+	case PT_UINT:
+		/* L10N: the smallest and the largest value of a number. */
+		return xasprintf(_("A whole number from %u to %u."), f->min, f->max);
+	case PT_STRLIST:
+		return xstrdup(_("Several values: separate them with commas."));
+	case PT_STRING:
+		return f->optional ? xstrdup(_("May be left empty.")) : NULL;
+	default:
+		return NULL;
+	}
+}
+
 /* F1: what the focused field is for, what it accepts, what is wrong with it. */
 static void show_help(struct manager *m)
 {
@@ -334,45 +372,25 @@ static void show_help(struct manager *m)
 	const struct plan_field *f = NULL;
 	const char *path = NULL, *help = NULL;
 	char *text = xstrdup("");
-	char *next = NULL;
+	char *line = NULL;
 
 	if (ops->focused != NULL && ops->focused(m->state[m->w.screen], &m->w, &f, &path, &help)) {
 		if (help != NULL) {
-			free(text);
-			text = xasprintf("%s\n\n", _(help));
+			add_line(&text, _(help));
+			add_line(&text, "");
 		}
 		if (f != NULL) {
-			next = xasprintf(_("%sIn the plan file: %s\n"), text, path);
-			free(text);
-			text = next;
-			if (f->type == PT_ENUM) {
-				char *list = xstrdup(f->enum_names[0]);
-
-				for (size_t i = 1; f->enum_names[i] != NULL; i++) {
-					char *l = xasprintf("%s, %s", list, f->enum_names[i]);
-
-					free(list);
-					list = l;
-				}
-				next = xasprintf(_("%sChoices: %s\n"), text, list);
-				free(list);
-			} else if (f->type == PT_UINT) {
-				next = xasprintf(_("%sA whole number from %u to %u.\n"), text, f->min,
-						 f->max);
-			} else if (f->type == PT_STRLIST) {
-				next = xasprintf(_("%sSeveral values: separate them with commas.\n"),
-						 text);
-			} else if (f->type == PT_STRING && f->optional) {
-				next = xasprintf(_("%sMay be left empty.\n"), text);
-			} else {
-				next = xstrdup(text);
-			}
-			free(text);
-			text = next;
+			line = xasprintf(_("In the plan file: %s"), path);
+			add_line(&text, line);
+			free(line);
+			line = accepts(f);
+			if (line != NULL)
+				add_line(&text, line);
+			free(line);
 			if (f->def != NULL && *f->def != '\0' && f->type != PT_ROLES) {
-				next = xasprintf(_("%sDefault: %s\n"), text, f->def);
-				free(text);
-				text = next;
+				line = xasprintf(_("Default: %s"), f->def);
+				add_line(&text, line);
+				free(line);
 			}
 		}
 		for (size_t i = 0; path != NULL && *path != '\0' && i < m->w.problems.n; i++) {
@@ -380,22 +398,20 @@ static void show_help(struct manager *m)
 
 			if (!problems_match(p, path, f == NULL))
 				continue;
-			next = xasprintf("%s%s %s\n", text,
-					 text_symbol(p->severity == PROBLEM_ERROR ? SYM_ERROR
-										  : SYM_WARNING),
+			line = xasprintf("%s %s",
+					 text_symbol(p->severity == PROBLEM_ERROR ? SYM_ERROR : SYM_WARNING),
 					 p->message);
-			free(text);
-			text = next;
+			add_line(&text, line);
+			free(line);
 		}
+		add_line(&text, "");
 	}
-	next = xasprintf("%s\n%s", text,
-			 _("Keys: Tab and Shift-Tab move between fields, Enter edits a value "
-			   "(Enter or Tab again to finish, Esc to undo), PgDn and PgUp change "
-			   "the page, F2 exports the plan, F3 switches the language, F10 "
-			   "quits. The plan is saved after every change."));
+	add_line(&text, _("Keys: Tab and Shift-Tab move between fields, Enter edits a value "
+			  "(Enter or Tab again to finish, Esc to undo), PgDn and PgUp change "
+			  "the page, F2 exports the plan, F3 switches the language, F10 "
+			  "quits. The plan is saved after every change."));
+	wizard_message(&m->w, f != NULL ? _(f->label) : _("Help"), text);
 	free(text);
-	wizard_message(&m->w, f != NULL ? _(f->label) : _("Help"), next);
-	free(next);
 }
 
 /* F2: export the plan. */
@@ -410,6 +426,7 @@ static int export_write(struct manager *m)
 		return UI_REDRAW;
 	}
 	if (m->w.errors > 0)
+		/* L10N: the file, and how many errors the plan has. */
 		wizard_status(&m->w, STATUS_INFO,
 			      P_("Plan written to %s; it still has %zu error.",
 				 "Plan written to %s; it still has %zu errors.", m->w.errors),
@@ -541,6 +558,7 @@ static void ask_quit(struct manager *m)
 		m->quit = true;
 		return;
 	}
+	/* L10N: dialog buttons: one short word each. */
 	items[0] = _("Save");
 	items[1] = _("Discard");
 	items[2] = _("Cancel");
@@ -647,6 +665,7 @@ static void draw_title(struct manager *m)
 	enum theme_role role = ROLE_OK;
 	int sw;
 
+	/* L10N: the title line's summary: a symbol (✗, ! or ✓) and a count. */
 	if (w->errors > 0) {
 		summary = xasprintf(P_("%s %zu error", "%s %zu errors", w->errors),
 				    text_symbol(SYM_ERROR), w->errors);
@@ -700,6 +719,8 @@ static void draw_footer(struct manager *m)
 	} else if (ops->footer != NULL) {
 		ops->footer(m->state[m->w.screen], &m->w, &own);
 	}
+	/* L10N: footer words: keep them short, the footer holds every key in
+	 * 80 columns. */
 	footer_add(&global, "Tab/S-Tab", N_("field"), UI_KEY_TAB);
 	footer_add(&global, "PgDn", N_("next"), KEY_NPAGE);
 	footer_add(&global, "PgUp", N_("back"), KEY_PPAGE);
@@ -744,6 +765,7 @@ static void hide_panels_above_base(struct manager *m)
 
 static void draw_too_small(struct manager *m)
 {
+	/* L10N: the terminal's columns and lines, then the least of each. */
 	char *text = xasprintf(_("The terminal is %dx%d; k8s-wizard needs at least %dx%d. "
 				 "Enlarge it to go on: nothing you typed is lost."),
 			       COLS, LINES, UI_MIN_COLS, UI_MIN_LINES);
@@ -1070,6 +1092,7 @@ int ui_run(const struct plan *plan, const char *plan_file)
 	install_signals();
 	xmalloc_set_fatal_hook(restore_terminal);
 	if (start_curses(&m) < 0) {
+		/* L10N: the program's name and the terminal type. */
 		fprintf(stderr, _("%s: cannot use this terminal (TERM=%s)\n"), PACKAGE,
 			getenv("TERM") != NULL ? getenv("TERM") : "");
 		close_wizard(&m);
