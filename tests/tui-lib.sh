@@ -10,13 +10,14 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit 77
 fi
 
-TUI_SOCK="k8sw-test-$$"
+# The server's socket lives in $TMP, so nothing is left behind.
+TUI_SOCK="$TMP/tmux.sock"
 TUI_TIMEOUT=${TUI_TIMEOUT:-90}
 TUI_STATE="$TMP/state"
 mkdir -p "$TUI_STATE" "$TMP/home"
 
 tmux_() {
-	tmux -L "$TUI_SOCK" -f /dev/null -u "$@"
+	tmux -S "$TUI_SOCK" -f /dev/null -u "$@"
 }
 
 trap 'tmux_ kill-server >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
