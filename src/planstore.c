@@ -219,7 +219,7 @@ int planstore_list(struct planstore_list *out, char **err)
 		free(root);
 		return rc;
 	}
-	while ((de = readdir(dir)) != NULL) {
+	for (de = readdir(dir); de != NULL; de = readdir(dir)) {
 		struct stat st;
 		char *path = NULL;
 

@@ -122,9 +122,8 @@ char *wizard_statedir_display(const char *cluster)
 	const char *home = getenv("HOME");
 	char *shown = NULL;
 
-	if (path == NULL) {
+	if (path == NULL)
 		return err;
-	}
 	if (home != NULL && home[0] == '/' && strlen(home) > 1 &&
 	    strncmp(path, home, strlen(home)) == 0 && path[strlen(home)] == '/') {
 		shown = xasprintf("~%s", path + strlen(home));
