@@ -12,6 +12,25 @@
 #include "plan.h"
 #include "planedit.h"
 
+/* The wizard shows every field by its label: a field added to the schema
+ * without one would show nothing. */
+static void check_labels(const struct plan_field *table)
+{
+	for (const struct plan_field *f = table; f->key != NULL; f++) {
+		if (f->label == NULL || *f->label == '\0')
+			fail_msg("schema field '%s' has no label", f->key);
+		if (f->type == PT_SECTION || f->type == PT_HOSTS)
+			check_labels(f->fields);
+	}
+}
+
+static void every_field_has_a_label(void **state)
+{
+	(void)state;
+	check_labels(plan_schema());
+	check_labels(plan_host_schema());
+}
+
 static void resolve_rejects_what_is_not_a_value(void **state)
 {
 	struct plan *p = plan_new_default();
@@ -182,6 +201,7 @@ static void duplicate_without_number_or_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_field_has_a_label),
 		cmocka_unit_test(resolve_rejects_what_is_not_a_value),
 		cmocka_unit_test(resolve_finds_values),
 		cmocka_unit_test(get_formats_each_type),
