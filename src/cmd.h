@@ -3,7 +3,10 @@
 #ifndef K8SW_CMD_H
 #define K8SW_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+struct plan;
 
 enum {
 	EXIT_OK = 0,
@@ -22,6 +25,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_plan_init_entry;
 extern const struct cmd_entry cmd_plan_check_entry;
 extern const struct cmd_entry cmd_plan_export_entry;
+extern const struct cmd_entry cmd_pki_list_entry;
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
 void cmd_usage(FILE *f, const struct cmd_entry *e);
@@ -29,5 +33,12 @@ void cmd_usage(FILE *f, const struct cmd_entry *e);
 /* The usage on stderr and EXIT_USAGE, for a bad option or argument. */
 int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Load and validate a plan file (cmd_common.c). Loader errors come first;
+ * validation problems of fields the loader already rejected are left out (they
+ * would describe the default that stood in). Every problem is printed on
+ * stderr as FILE:LINE:COLUMN: FIELD: message. Returns the plan, or NULL when
+ * it has errors; *had_warnings says whether warnings were printed. */
+struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 
 #endif

@@ -21,6 +21,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_plan_init_entry,
 	&cmd_plan_check_entry,
 	&cmd_plan_export_entry,
+	&cmd_pki_list_entry,
 	NULL,
 };
 
