@@ -208,6 +208,8 @@ static EVP_PKEY *key_generate(int algorithm, unsigned bits)
 /* Key generation dominates the cost of a new PKI (an RSA 4096 key takes a
  * second or more), and keys are independent: generate the ones a run needs
  * on every CPU at once. */
+#define KEYGEN_MAX_THREADS 16
+
 struct keygen_job {
 	int algorithm;
 	unsigned bits;
@@ -248,7 +250,7 @@ static int keygen_run(struct keygen_job *jobs, size_t n, char **why)
 	struct keygen_pool pool = { .jobs = jobs, .n = n };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t helpers = cpus > 1 ? (size_t)cpus - 1 : 0;
-	pthread_t threads[15];
+	pthread_t threads[KEYGEN_MAX_THREADS - 1];
 	size_t started = 0;
 	int rc = 0;
 
@@ -276,27 +278,42 @@ static int keygen_run(struct keygen_job *jobs, size_t n, char **why)
 	return rc;
 }
 
+/* The NIST curve size of an EC key (256, 384), or 0 for another curve. */
+static unsigned ec_nist_bits(EVP_PKEY *key)
+{
+	char group[64];
+
+	if (EVP_PKEY_get_group_name(key, group, sizeof group, NULL) != 1)
+		return 0;
+	if (strcmp(group, "prime256v1") == 0)
+		return 256;
+	if (strcmp(group, "secp384r1") == 0)
+		return 384;
+	return 0;
+}
+
 /* True when key is of the plan's algorithm and size. */
 static bool key_fits(EVP_PKEY *key, int algorithm, unsigned bits)
 {
 	int id = EVP_PKEY_get_base_id(key);
 
-	if (algorithm == KEY_ECDSA && id != EVP_PKEY_EC)
-		return false;
-	if (algorithm == KEY_RSA && id != EVP_PKEY_RSA)
-		return false;
-	return EVP_PKEY_get_bits(key) == (int)bits;
+	if (algorithm == KEY_ECDSA)
+		return id == EVP_PKEY_EC && ec_nist_bits(key) == bits;
+	return id == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) == (int)bits;
 }
 
 /* "RSA 2048", "ECDSA P-256": the caller frees it. */
 static char *key_describe(EVP_PKEY *key)
 {
 	int id = EVP_PKEY_get_base_id(key);
+	char group[64];
 
 	if (id == EVP_PKEY_RSA)
 		return xasprintf("RSA %d", EVP_PKEY_get_bits(key));
-	if (id == EVP_PKEY_EC)
-		return xasprintf("ECDSA P-%d", EVP_PKEY_get_bits(key));
+	if (id == EVP_PKEY_EC && ec_nist_bits(key) != 0)
+		return xasprintf("ECDSA P-%u", ec_nist_bits(key));
+	if (id == EVP_PKEY_EC && EVP_PKEY_get_group_name(key, group, sizeof group, NULL) == 1)
+		return xasprintf("ECDSA %s", group);
 	return xasprintf("%s %d", OBJ_nid2sn(id), EVP_PKEY_get_bits(key));
 }
 
@@ -362,6 +379,17 @@ static char *pem_pubkey(EVP_PKEY *key)
 
 /* ---- Loading ---------------------------------------------------------- */
 
+/* OpenSSL's default answer to an encrypted key is a prompt on the terminal:
+ * ours is that there is no passphrase (the library never talks to a user). */
+static int no_passphrase(char *buf, int size, int rwflag, void *data)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)data;
+	return -1;
+}
+
 /* Read a certificate (want_key false) or a private key from path. On
  * LOAD_BAD, *why says what is wrong (free it). */
 static enum load_state load_pem(const char *path, bool want_key, X509 **cert, EVP_PKEY **key,
@@ -381,9 +409,9 @@ static enum load_state load_pem(const char *path, bool want_key, X509 **cert, EV
 	if (bio == NULL)
 		xalloc_die("BIO_new_mem_buf");
 	if (want_key)
-		*key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		*key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	else
-		*cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
 	if ((want_key && *key == NULL) || (!want_key && *cert == NULL)) {
 		char *reason = ossl_reason();
 
