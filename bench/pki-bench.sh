@@ -91,7 +91,10 @@ run_cfssl() {
 				cfssljson -bare "$4"
 		}
 		sign etcd-ca peer "$masters,127.0.0.1,localhost" etcd-peer
-		sign k8s-ca server "127.0.0.1,$masters,10.1.1.10,192.168.0.1,localhost,kubernetes,kubernetes.default,kubernetes.default.svc,kubernetes.default.svc.cluster,kubernetes.default.svc.cluster.local" apiserver
+		api=127.0.0.1,$masters,10.1.1.10,192.168.0.1,localhost,kubernetes
+		api=$api,kubernetes.default,kubernetes.default.svc,kubernetes.default.svc.cluster
+		api=$api,kubernetes.default.svc.cluster.local
+		sign k8s-ca server "$api" apiserver
 		sign k8s-ca peer "127.0.0.1,$masters" controller-manager
 		sign k8s-ca peer "127.0.0.1,$masters" kube-scheduler
 		sign k8s-ca client "" admin

@@ -707,15 +707,17 @@ static int set_random_serial(X509 *cert)
 	int rc = -1;
 
 	do {
-		if (RAND_bytes(bytes, sizeof bytes) != 1)
-			return -1;
 		BN_free(bn);
+		bn = NULL;
+		if (RAND_bytes(bytes, sizeof bytes) != 1)
+			goto out;
 		bn = BN_bin2bn(bytes, sizeof bytes, NULL);
 		if (bn == NULL)
-			return -1;
+			goto out;
 	} while (BN_is_zero(bn));
 	if (BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL)
 		rc = 0;
+out:
 	BN_free(bn);
 	return rc;
 }
@@ -847,36 +849,39 @@ static X509 *cert_issue(struct ensure *e, enum cert_id id, EVP_PKEY *key,
 	bool ca = (pr->use & USE_CA) != 0;
 	X509 *issuer = ca ? NULL : e->c->slot[pr->issuer].cert;
 	EVP_PKEY *signer = ca ? key : e->c->slot[pr->issuer].key;
+	const X509_NAME *issuer_name = issuer != NULL ? X509_get_subject_name(issuer) : subject;
 	long days = (long)(ca ? k->ca_validity_days : k->leaf_validity_days);
 	time_t now = e->now;
 	X509 *cert = X509_new();
+	X509 *done = NULL;
+	char *what = NULL;
 
 	if (cert == NULL)
 		xalloc_die("X509_new");
 	if (X509_set_version(cert, X509_VERSION_3) != 1 || set_random_serial(cert) < 0 ||
 	    X509_set_subject_name(cert, subject) != 1 ||
-	    X509_set_issuer_name(cert, issuer != NULL ? X509_get_subject_name(issuer) : subject) != 1 ||
+	    X509_set_issuer_name(cert, issuer_name) != 1 ||
 	    X509_time_adj_ex(X509_getm_notBefore(cert), 0, -BACKDATE_SECONDS, &now) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(cert), (int)days, 0, &now) == NULL ||
 	    X509_set_pubkey(cert, key) != 1)
-		goto fail;
-	if (issuer != NULL && ASN1_TIME_compare(X509_get0_notAfter(cert), X509_get0_notAfter(issuer)) > 0 &&
+		goto out;
+	if (issuer != NULL &&
+	    ASN1_TIME_compare(X509_get0_notAfter(cert), X509_get0_notAfter(issuer)) > 0 &&
 	    X509_set1_notAfter(cert, X509_get0_notAfter(issuer)) != 1)
-		goto fail;
-	if (add_extensions(cert, issuer, pr->use, k->algorithm, sans) < 0)
-		goto fail;
-	if (X509_sign(cert, signer, signing_digest(signer)) <= 0)
-		goto fail;
-	return cert;
-fail:
-	{
-		char *what = xasprintf(_("cannot issue %s"), pr->name);
-
+		goto out;
+	if (add_extensions(cert, issuer, pr->use, k->algorithm, sans) < 0 ||
+	    X509_sign(cert, signer, signing_digest(signer)) <= 0)
+		goto out;
+	done = cert;
+	cert = NULL;
+out:
+	if (done == NULL) {
+		what = xasprintf(_("cannot issue %s"), pr->name);
 		fail_ossl(e, what);
 		free(what);
 	}
 	X509_free(cert);
-	return NULL;
+	return done;
 }
 
 /* ---- Checking what is on disk ----------------------------------------- */

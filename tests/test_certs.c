@@ -1093,6 +1093,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_refuse_foreign_ca),
+		cmocka_unit_test(test_refuse_wrong_algorithm),
+		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_default_sans),
@@ -1104,9 +1107,6 @@ int main(void)
 		cmocka_unit_test(test_add_master),
 		cmocka_unit_test(test_subject_change),
 		cmocka_unit_test(test_leaf_repair),
-		cmocka_unit_test(test_refuse_foreign_ca),
-		cmocka_unit_test(test_refuse_wrong_algorithm),
-		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_tls_handshake),
 		cmocka_unit_test(test_info),
 	};
