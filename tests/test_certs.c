@@ -28,6 +28,7 @@
 #include "fileio.h"
 #include "pki_fixture.h"
 #include "plan.h"
+#include "statedir.h"
 #include "xmalloc.h"
 
 /* What the issue and the guide ask of each certificate. */
@@ -877,6 +878,61 @@ static void test_refuse_wrong_algorithm(void **state)
 	plan_free(&p);
 }
 
+/* An expired CA is refused too: the operator decides when to replace it.
+ * The CA is made here with OpenSSL, valid from 20 to 10 days ago. */
+static void test_refuse_expired_ca(void **state)
+{
+	struct plan *p = pki_fixture_plan("expired", KEY_ECDSA, 256, 256);
+	char *dir = pki_fixture_dir(p->name);
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *ca = X509_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext = NULL;
+	char *err = NULL, *path = NULL, *pem = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	const char *exts[][2] = { { "basicConstraints", "critical,CA:TRUE" },
+				  { "keyUsage", "critical,keyCertSign,cRLSign" },
+				  { "subjectKeyIdentifier", "hash" } };
+	long len = 0;
+
+	(void)state;
+	assert_non_null(key);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(ca), 1), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(ca), "CN", MBSTRING_ASC,
+						    (const unsigned char *)"kubelet-ca", -1, -1, 0),
+			 1);
+	assert_int_equal(X509_set_issuer_name(ca, X509_get_subject_name(ca)), 1);
+	assert_non_null(X509_time_adj_ex(X509_getm_notBefore(ca), -20, 0, NULL));
+	assert_non_null(X509_time_adj_ex(X509_getm_notAfter(ca), -10, 0, NULL));
+	assert_int_equal(X509_set_pubkey(ca, key), 1);
+	X509V3_set_ctx(&ctx, ca, ca, NULL, NULL, 0);
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		ext = X509V3_EXT_conf(NULL, &ctx, exts[i][0], exts[i][1]);
+		assert_non_null(ext);
+		assert_int_equal(X509_add_ext(ca, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+	}
+	assert_true(X509_sign(ca, key, EVP_sha256()) > 0);
+	assert_int_equal(statedir_create(dir, &err), 0);
+	assert_int_equal(PEM_write_bio_X509(bio, ca), 1);
+	len = BIO_get_mem_data(bio, &pem);
+	path = xasprintf("%s/kubelet-ca.pem", dir);
+	assert_int_equal(fileio_write_atomic(path, pem, (size_t)len, 0644, &err), 0);
+	free(path);
+	assert_int_equal(BIO_reset(bio), 1);
+	assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
+	len = BIO_get_mem_data(bio, &pem);
+	path = xasprintf("%s/kubelet-ca-key.pem", dir);
+	assert_int_equal(fileio_write_atomic(path, pem, (size_t)len, 0600, &err), 0);
+	free(path);
+	assert_refused(p, "kubelet-ca", "expired");
+	BIO_free(bio);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	free(dir);
+	plan_free(&p);
+}
+
 /* ---- The bootstrap token --------------------------------------------------------- */
 
 static void test_token(void **state)
@@ -1095,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_refuse_foreign_ca),
 		cmocka_unit_test(test_refuse_wrong_algorithm),
+		cmocka_unit_test(test_refuse_expired_ca),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_chains),
