@@ -1041,7 +1041,7 @@ static void tighten_key_mode(const char *path)
 	struct stat st;
 
 	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0 && chmod(path, 0600) == 0)
-		log_warn(LOGS_PKI, "pki: %s was readable by others: now 0600", path);
+		log_warn(LOGS_PKI, "%s was readable by others: now 0600", path);
 }
 
 /* Fill the slot's PEM text from its objects. */
@@ -1126,7 +1126,7 @@ static int load_ca(struct ensure *e, enum cert_id id)
 	if (slot_pems(e, id) < 0)
 		goto out;
 	s->action = CERTS_REUSED;
-	log_info(LOGS_PKI, "pki: %s: reused", pr->name);
+	log_info(LOGS_PKI, "%s: reused", pr->name);
 	rc = 0;
 out:
 	free(cert_path);
@@ -1153,7 +1153,7 @@ static int create_ca(struct ensure *e, enum cert_id id)
 	if (s->cert == NULL || slot_store(e, id, true) < 0)
 		goto out;
 	s->action = CERTS_CREATED;
-	log_info(LOGS_PKI, "pki: %s: created", profiles[id].name);
+	log_info(LOGS_PKI, "%s: created", profiles[id].name);
 	rc = 0;
 out:
 	X509_NAME_free(subject);
@@ -1211,7 +1211,7 @@ static int ensure_leaf(struct ensure *e, enum cert_id id)
 			if (slot_pems(e, id) < 0)
 				goto out;
 			s->action = CERTS_REUSED;
-			log_info(LOGS_PKI, "pki: %s: reused", pr->name);
+			log_info(LOGS_PKI, "%s: reused", pr->name);
 			rc = 0;
 			goto out;
 		}
@@ -1232,9 +1232,9 @@ static int ensure_leaf(struct ensure *e, enum cert_id id)
 	if (s->cert == NULL || slot_store(e, id, new_key) < 0)
 		goto out;
 	if (s->action == CERTS_REISSUED)
-		log_info(LOGS_PKI, "pki: %s: re-issued: %s", pr->name, why);
+		log_info(LOGS_PKI, "%s: re-issued: %s", pr->name, why);
 	else
-		log_info(LOGS_PKI, "pki: %s: created", pr->name);
+		log_info(LOGS_PKI, "%s: created", pr->name);
 	s->why = why;
 	why = NULL;
 	rc = 0;
@@ -1308,10 +1308,10 @@ static int ensure_sa(struct ensure *e)
 		if (fileio_write_atomic(key_path, c->sa_key_pem, strlen(c->sa_key_pem), 0600,
 					&e->err) < 0)
 			goto out;
-		log_info(LOGS_PKI, "pki: %s: created", SA_KEY_FILE);
+		log_info(LOGS_PKI, "%s: created", SA_KEY_FILE);
 	} else {
 		c->sa_key_pem = pem_key(c->sa_key);
-		log_info(LOGS_PKI, "pki: %s: reused", SA_KEY_FILE);
+		log_info(LOGS_PKI, "%s: reused", SA_KEY_FILE);
 	}
 	c->sa_pub_pem = pem_pubkey(c->sa_key);
 	if (c->sa_key_pem == NULL || c->sa_pub_pem == NULL) {
@@ -1323,7 +1323,7 @@ static int ensure_sa(struct ensure *e)
 		if (fileio_write_atomic(pub_path, c->sa_pub_pem, strlen(c->sa_pub_pem), 0644,
 					&e->err) < 0)
 			goto out;
-		log_info(LOGS_PKI, "pki: %s: written", SA_PUB_FILE);
+		log_info(LOGS_PKI, "%s: written", SA_PUB_FILE);
 	}
 	rc = 0;
 out:
@@ -1389,7 +1389,7 @@ static int ensure_token(struct ensure *e, bool create)
 	line = xasprintf("%s\n", e->c->token);
 	if (fileio_write_atomic(path, line, strlen(line), 0600, &e->err) < 0)
 		goto out;
-	log_info(LOGS_PKI, "pki: %s: created", TOKEN_FILE);
+	log_info(LOGS_PKI, "%s: created", TOKEN_FILE);
 	rc = 0;
 out:
 	if (text != NULL)
@@ -1427,7 +1427,7 @@ static int generate_keys(struct ensure *e)
 		jobs[n].bits = k->leaf_key_size;
 		jobs[n++].out = &e->fresh[SA_KEY_INDEX];
 	}
-	log_debug(LOGS_PKI, "pki: generating %zu keys", n);
+	log_debug(LOGS_PKI, "generating %zu keys", n);
 	if (keygen_run(jobs, n, &why) < 0) {
 		e->err = xasprintf(_("cannot generate a key: %s"), why);
 		free(why);
