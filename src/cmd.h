@@ -3,6 +3,7 @@
 #ifndef K8SW_CMD_H
 #define K8SW_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum {
@@ -22,6 +23,14 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_plan_init_entry;
 extern const struct cmd_entry cmd_plan_check_entry;
 extern const struct cmd_entry cmd_plan_export_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_copy_entry;
+
+struct plan;
+
+/* Load and validate a plan file, printing every problem as
+ * FILE:LINE:COLUMN: FIELD: message. Returns NULL when it has errors. */
+struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
 void cmd_usage(FILE *f, const struct cmd_entry *e);

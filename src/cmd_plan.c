@@ -38,7 +38,7 @@ static void print_problems(const char *file, struct problems *list)
 /* Load and validate a plan file. Loader errors come first; validation problems
  * of fields the loader already rejected are left out (they would describe the
  * default that stood in). Returns the plan, or NULL after printing the problems. */
-static struct plan *load_checked(const char *file, bool *had_warnings)
+struct plan *cmd_load_plan(const char *file, bool *had_warnings)
 {
 	struct problems loader = { 0 }, all = { 0 };
 	struct plan *partial = NULL;
@@ -184,7 +184,7 @@ static int cmd_plan_check(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	plan = load_checked(a.file, &warnings);
+	plan = cmd_load_plan(a.file, &warnings);
 	if (plan == NULL)
 		return EXIT_USAGE;
 	printf(_("%s: the plan is valid: %zu hosts (%zu masters, %zu etcd members, %zu "
@@ -205,7 +205,7 @@ static int cmd_plan_export(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	plan = load_checked(a.file, &warnings);
+	plan = cmd_load_plan(a.file, &warnings);
 	if (plan == NULL)
 		return EXIT_USAGE;
 	rc = write_plan(plan, a.out, a.force);

@@ -78,6 +78,8 @@ static const struct plan_field ssh_fields[] = {
 		  N_("Jump host as user@host:port, when the hosts are not reachable directly")),
 	BOOL("sudo", struct plan_ssh, sudo, "false",
 	     N_("Run commands through sudo (for a user other than root)")),
+	BOOL("sudoPassword", struct plan_ssh, sudo_password, "false",
+	     N_("sudo asks for the user's password: ask it once per run (never saved)")),
 	UINT("connectTimeout", struct plan_ssh, connect_timeout, 1, 600, "10",
 	     N_("Seconds to wait for a host to answer")),
 	END,
