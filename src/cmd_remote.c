@@ -62,7 +62,7 @@ static int tty_read(const char *prompt, bool echo, char *buf, size_t len)
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+		restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
 	}
 	while (n + 1 < len) {
 		char c;
@@ -80,7 +80,7 @@ static int tty_read(const char *prompt, bool echo, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	if (restore) {
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 		if (write(fd, "\n", 1) < 0)
 			rc = -1;
 	}

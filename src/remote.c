@@ -100,6 +100,7 @@ struct remote {
 static int jump_open(struct jump *j, const char *host, unsigned port, int *fd, char **err);
 static void jump_free(struct jump **j);
 static struct jump *jump_new(struct remote_ctx *ctx, const char *spec, const char *user);
+static const char *jump_state(struct jump *j);
 
 static int64_t now_ms(void)
 {
@@ -847,6 +848,23 @@ static bool alive_check(struct remote *r)
 	return ssh_is_connected(r->s);
 }
 
+/* Say how the connection was lost: closed, or silent past the keepalive
+ * bound; for a host behind the bastion, what became of the bastion. */
+static void lost_message(struct remote *r, char **err)
+{
+	char *why = NULL;
+	struct jump *j = r->is_jump ? NULL : r->ctx->jump;
+
+	if (ssh_is_connected(r->s))
+		why = xasprintf(_("no answer for %lld s (%u keepalive probes)"),
+				(long long)((now_ms() - r->last_rx_ms) / 1000), r->probes);
+	else
+		why = xasprintf(_("closed: %s"), ssh_get_error(r->s));
+	set_err(err, _("%s: connection lost: %s%s%s"), r->label, why,
+		j != NULL ? _("; through ") : "", j != NULL ? jump_state(j) : "");
+	free(why);
+}
+
 struct run {
 	struct remote *r;
 	remote_line_fn on_line;
@@ -1070,8 +1088,7 @@ wait_done:
 			emit(&run, st, run.buf[st], run.len[st]);
 	}
 	if (lost) {
-		set_err(err, _("%s: connection lost (no answer within %u s, or closed by the host)"),
-			r->label, r->ctx->keepalive_interval * (r->ctx->keepalive_count + 1));
+		lost_message(r, err);
 		goto out;
 	}
 	if (timed_out) {
@@ -1532,7 +1549,7 @@ static void jump_serve_requests(struct jump *j)
 		t->ch = ssh_channel_new(j->r->s);
 		if (t->ch == NULL ||
 		    ssh_channel_open_forward(t->ch, q->host, (int)q->port, "127.0.0.1", 0) != SSH_OK) {
-			q->err = xasprintf(_("bastion %s cannot reach %s port %u: %s"), j->r->label,
+			q->err = xasprintf(_("%s cannot reach %s port %u: %s"), j->r->label,
 					   q->host, q->port, ssh_get_error(j->r->s));
 			tunnel_close(t);
 		} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -1669,7 +1686,7 @@ static void *jump_thread(void *arg)
 		}
 		if (!alive_check(j->r)) {
 			pthread_mutex_lock(&j->lock);
-			j->dead = xasprintf(_("bastion %s: connection lost"), j->r->label);
+			j->dead = xasprintf(_("%s: connection lost"), j->r->label);
 			pthread_mutex_unlock(&j->lock);
 			j->r->lost = true;
 			break;
@@ -1684,7 +1701,7 @@ static void *jump_thread(void *arg)
 	}
 	pthread_mutex_lock(&j->lock);
 	if (j->dead == NULL)
-		j->dead = xasprintf(_("bastion %s: closed"), j->r->label);
+		j->dead = xasprintf(_("%s: closed"), j->r->label);
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
 	free(pfds);
@@ -1703,11 +1720,11 @@ static int jump_open(struct jump *j, const char *host, unsigned port, int *fd, c
 		char *jerr = NULL;
 
 		if (remote_connect(j->r, &jerr) < 0) {
-			j->dead = xasprintf(_("bastion: %s"), jerr);
+			j->dead = xstrdup(jerr);
 			free(jerr);
 		} else if (pipe2(j->wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
 			   pthread_create(&j->thread, NULL, jump_thread, j) != 0) {
-			j->dead = xasprintf(_("bastion %s: cannot start its thread"), j->r->label);
+			j->dead = xasprintf(_("%s: cannot start its thread"), j->r->label);
 		} else {
 			j->started = true;
 		}
@@ -1740,6 +1757,18 @@ static int jump_open(struct jump *j, const char *host, unsigned port, int *fd, c
 out:
 	pthread_mutex_unlock(&j->lock);
 	return rc;
+}
+
+/* "bastion NAME (...)" or why it is gone; for messages. The text stays
+ * valid until the context is freed. */
+static const char *jump_state(struct jump *j)
+{
+	const char *s;
+
+	pthread_mutex_lock(&j->lock);
+	s = j->dead != NULL ? j->dead : j->r->label;
+	pthread_mutex_unlock(&j->lock);
+	return s;
 }
 
 static void jump_free(struct jump **pj)
