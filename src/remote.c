@@ -188,6 +188,7 @@ void remote_ctx_free(struct remote_ctx **pctx)
 	free(ctx->known_hosts);
 	free(ctx->identity_file);
 	xfree(pctx);
+	ssh_finalize(); /* balances remote_ctx_new()'s ssh_init() */
 }
 
 struct remote *remote_new(struct remote_ctx *ctx, const struct remote_target *t)

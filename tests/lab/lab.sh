@@ -20,9 +20,10 @@
 # sudo with a password). Host I is 127.0.0.(10+I), its public host key
 # $LAB_DIR/hI/hostkey.pub, its sshd log $LAB_DIR/hI/log/sshd.log.
 #
-# Needs root, unshare and overlayfs; exits 77 (the automake "skip" status)
-# when they are missing, so a test that sources it can skip honestly. Only
-# loopback addresses are used.
+# Needs root and unshare; exits 77 (the automake "skip" status) only when
+# one of them is missing, so a test can skip honestly; installs the packages
+# it needs (openssh-server, sudo, attr...) with apt-get when they are missing.
+# Only loopback addresses are used.
 set -eu
 
 # What an installer writes: empty and private on every host.
@@ -60,7 +61,7 @@ check_deps() {
 	command -v pgrep >/dev/null 2>&1 || missing="$missing procps"
 	command -v setfattr >/dev/null 2>&1 || missing="$missing attr"
 	[ -z "$missing" ] && return 0
-	command -v apt-get >/dev/null 2>&1 || skip "missing:$missing"
+	command -v apt-get >/dev/null 2>&1 || die "missing:$missing (install them)"
 	echo "lab.sh: installing$missing" >&2
 	# Keep the package's own sshd service from starting on this machine.
 	policy=
@@ -73,7 +74,7 @@ check_deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
 		>&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends $missing >&2; } ||
-		{ [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d; skip "could not install$missing"; }
+		{ [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d; die "could not install$missing"; }
 	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
 }
 
