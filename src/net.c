@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nls.h"
+
 static size_t net_len(enum net_family f)
 {
 	return f == NET_IPV4 ? 4 : 16;
@@ -55,7 +57,7 @@ int net_cidr_parse(const char *s, struct net_cidr *out, const char **why)
 	size_t alen;
 
 	memset(out, 0, sizeof *out);
-	*why = "expected ADDRESS/PREFIX";
+	*why = N_("expected ADDRESS/PREFIX");
 	if (s == NULL)
 		return -1;
 	slash = strchr(s, '/');
@@ -67,22 +69,22 @@ int net_cidr_parse(const char *s, struct net_cidr *out, const char **why)
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (net_addr_parse(buf, &out->addr) < 0) {
-		*why = "the address part is not an IP address";
+		*why = N_("the address part is not an IP address");
 		return -1;
 	}
 	if (slash[1] < '0' || slash[1] > '9' || (slash[1] == '0' && slash[2] != '\0')) {
-		*why = "the prefix length is not a number";
+		*why = N_("the prefix length is not a number");
 		return -1;
 	}
 	prefix = strtoul(slash + 1, &end, 10);
 	if (*end != '\0' || prefix > 8 * net_len(out->addr.family)) {
-		*why = out->addr.family == NET_IPV4 ? "the prefix length must be 0 to 32"
-						    : "the prefix length must be 0 to 128";
+		*why = out->addr.family == NET_IPV4 ? N_("the prefix length must be 0 to 32")
+						    : N_("the prefix length must be 0 to 128");
 		return -1;
 	}
 	out->prefix = (unsigned)prefix;
 	if (net_mask(&out->addr, out->prefix)) {
-		*why = "host bits are set after the prefix";
+		*why = N_("host bits are set after the prefix");
 		return -2;
 	}
 	*why = NULL;

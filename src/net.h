@@ -29,8 +29,9 @@ struct net_cidr {
 /* Parse an address. Returns 0, or -1 when s is not an IPv4 or IPv6 address. */
 int net_addr_parse(const char *s, struct net_addr *out);
 
-/* Parse "address/prefix". Returns 0; -1 when malformed (*why says how, a static
- * string); -2 when host bits are set (out still holds the masked network). */
+/* Parse "address/prefix". Returns 0; -1 when malformed (*why says how: a static
+ * string marked for translation, to pass through _()); -2 when host bits are
+ * set (out still holds the masked network). */
 int net_cidr_parse(const char *s, struct net_cidr *out, const char **why);
 
 /* Write the canonical text of an address or CIDR into buf. */

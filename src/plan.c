@@ -576,11 +576,46 @@ size_t plan_count_role(const struct plan *p, enum plan_role role)
 	return n;
 }
 
+char *plan_path_join(const char *parent, const char *key)
+{
+	size_t a = strlen(parent), b = strlen(key);
+	char *s = xmalloc(a + b + 2);
+
+	memcpy(s, parent, a);
+	if (a > 0)
+		s[a++] = '.';
+	memcpy(s + a, key, b + 1);
+	return s;
+}
+
+char *plan_path_index(const char *parent, size_t i)
+{
+	char digits[24];
+	size_t n = sizeof digits, a = strlen(parent);
+	char *s = NULL;
+
+	do {
+		digits[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	s = xmalloc(a + (sizeof digits - n) + 3);
+	memcpy(s, parent, a);
+	s[a++] = '[';
+	memcpy(s + a, digits + n, sizeof digits - n);
+	a += sizeof digits - n;
+	s[a++] = ']';
+	s[a] = '\0';
+	return s;
+}
+
 void plan_set_mark(struct plan *p, const char *path, unsigned line, unsigned column)
 {
 	struct plan_mark *m = NULL;
 
-	p->marks = xreallocarray(p->marks, p->n_marks + 1, sizeof *p->marks);
+	/* Capacity doubles at each power of two: a 1000-host plan has ~5000 marks. */
+	if (p->n_marks == 0 || (p->n_marks & (p->n_marks - 1)) == 0)
+		p->marks = xreallocarray(p->marks, p->n_marks == 0 ? 1 : p->n_marks * 2,
+					 sizeof *p->marks);
 	m = &p->marks[p->n_marks++];
 	m->path = xstrdup(path);
 	m->line = line;
@@ -591,8 +626,9 @@ bool plan_mark_find(const struct plan *p, const char *path, unsigned *line, unsi
 {
 	size_t len = strlen(path);
 
-	/* Try path itself, then each prefix ending before a '.' or '['. */
-	while (len > 0) {
+	/* Try path itself, then each prefix ending before a '.' or '[', and last
+	 * the root mapping, recorded under "". */
+	for (;;) {
 		for (size_t i = p->n_marks; i-- > 0;) {
 			const struct plan_mark *m = &p->marks[i];
 
@@ -602,12 +638,13 @@ bool plan_mark_find(const struct plan *p, const char *path, unsigned *line, unsi
 				return true;
 			}
 		}
+		if (len == 0)
+			return false;
 		while (len > 0 && path[len - 1] != '.' && path[len - 1] != '[')
 			len--;
 		if (len > 0)
 			len--;
 	}
-	return false;
 }
 
 void plan_clear_marks(struct plan *p)

@@ -243,8 +243,14 @@ void strlist_add(struct strlist *l, const char *s);
 void strlist_remove(struct strlist *l, size_t i);
 void strlist_clear(struct strlist *l);
 
-/* Source positions recorded by the loader. plan_mark_find() looks for path, then
- * for each shorter prefix of it; returns false when none is known. */
+/* Field paths: "parent.key" (just "key" under the root "") and "parent[i]".
+ * Cheap: the loader and the validator build one per field of large plans. */
+char *plan_path_join(const char *parent, const char *key);
+char *plan_path_index(const char *parent, size_t i);
+
+/* Source positions recorded by the loader (the root mapping under "").
+ * plan_mark_find() looks for path, then for each shorter prefix of it, then
+ * for the root; returns false when none is known. */
 void plan_set_mark(struct plan *p, const char *path, unsigned line, unsigned column);
 bool plan_mark_find(const struct plan *p, const char *path, unsigned *line, unsigned *column);
 void plan_clear_marks(struct plan *p);

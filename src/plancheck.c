@@ -34,6 +34,8 @@ struct checker {
 	struct net_cidr service, pod;
 	struct net_addr dns, nodelocal, vip;
 	bool service_ok, pod_ok, dns_ok, nodelocal_ok, vip_ok;
+	struct net_addr *addrs; /* each host's address, parsed once */
+	bool *addr_ok;
 };
 
 static void report(struct checker *c, enum problem_severity sev, const char *path,
@@ -66,14 +68,23 @@ static void check_string(struct checker *c, const char *path, const struct plan_
 	}
 	if (grammar_check(f->grammar, s, &why))
 		return;
-	if ((f->grammar == GR_CIDR || f->grammar == GR_CIDR4) &&
-	    net_cidr_parse(s, &net, &why) == -2) {
+	if (f->grammar == GR_CIDR || f->grammar == GR_CIDR4) {
+		const char *detail = NULL;
 		char fixed[NET_CIDRSTRLEN];
+		int rc = net_cidr_parse(s, &net, &detail);
 
-		net_cidr_format(&net, fixed, sizeof fixed);
-		report(c, PROBLEM_ERROR, path,
-		       _("%s has host bits set after the prefix: did you mean %s?"), s, fixed);
-		return;
+		if (rc == -2) {
+			net_cidr_format(&net, fixed, sizeof fixed);
+			report(c, PROBLEM_ERROR, path,
+			       _("%s has host bits set after the prefix: did you mean %s?"), s, fixed);
+			return;
+		}
+		if (rc == -1) {
+			/* L10N: '%1$s' is the value, %2$s why it is wrong, %3$s what is valid. */
+			report(c, PROBLEM_ERROR, path, _("'%s' is not valid: %s; %s"), s, _(detail),
+			       why);
+			return;
+		}
 	}
 	report(c, PROBLEM_ERROR, path, _("'%s' is not valid: %s"), s, why);
 }
@@ -100,7 +111,7 @@ static void check_mirrors(struct checker *c, const char *path)
 
 	for (size_t i = 0; i < r->n_mirrors; i++) {
 		const struct plan_mirror *m = &r->mirrors[i];
-		char *mpath = xasprintf("%s.%s", path, m->registry);
+		char *mpath = plan_path_join(path, m->registry);
 
 		check_string(c, mpath, &reg, m->registry);
 		for (size_t j = 0; j < i; j++) {
@@ -113,7 +124,7 @@ static void check_mirrors(struct checker *c, const char *path)
 			       _("no endpoint for %s: list at least one mirror URL or remove it"),
 			       m->registry);
 		for (size_t j = 0; j < m->endpoints.n; j++) {
-			char *epath = xasprintf("%s[%zu]", mpath, j);
+			char *epath = plan_path_index(mpath, j);
 
 			check_string(c, epath, &url, m->endpoints.v[j]);
 			free(epath);
@@ -141,7 +152,7 @@ static void check_field(struct checker *c, const char *path, const struct plan_f
 
 		item.optional = false;
 		for (size_t i = 0; i < l->n; i++) {
-			char *ipath = xasprintf("%s[%zu]", path, i);
+			char *ipath = plan_path_index(path, i);
 
 			check_string(c, ipath, &item, l->v[i]);
 			free(ipath);
@@ -155,7 +166,7 @@ static void check_field(struct checker *c, const char *path, const struct plan_f
 		break;
 	case PT_HOSTS:
 		for (size_t i = 0; i < c->plan->n_hosts; i++) {
-			char *hpath = xasprintf("%s[%zu]", path, i);
+			char *hpath = plan_path_index(path, i);
 
 			check_table(c, hpath, &c->plan->hosts[i], f->fields, true);
 			free(hpath);
@@ -174,17 +185,19 @@ static void check_table(struct checker *c, const char *prefix, const void *base,
 			const struct plan_field *fields, bool is_host)
 {
 	for (const struct plan_field *f = fields; f->key != NULL; f++) {
-		char *path = *prefix ? xasprintf("%s.%s", prefix, f->key) : xstrdup(f->key);
+		char *path = plan_path_join(prefix, f->key);
 
 		check_field(c, path, f, (const char *)base + f->offset, is_host);
 		free(path);
 	}
 }
 
-/* Parse the network values once; grammar errors were reported already. */
-static void parse_network(struct checker *c)
+/* Parse the network values and host addresses once; grammar errors were
+ * reported already. */
+static void parse_values(struct checker *c)
 {
-	const struct plan_network *n = &c->plan->network;
+	const struct plan *p = c->plan;
+	const struct plan_network *n = &p->network;
 	const char *why = NULL;
 
 	c->service_ok = n->service_cidr && net_cidr_parse(n->service_cidr, &c->service, &why) == 0;
@@ -192,6 +205,72 @@ static void parse_network(struct checker *c)
 	c->dns_ok = n->cluster_dns && net_addr_parse(n->cluster_dns, &c->dns) == 0;
 	c->nodelocal_ok = n->node_local_dns && net_addr_parse(n->node_local_dns, &c->nodelocal) == 0;
 	c->vip_ok = n->apiserver_vip && net_addr_parse(n->apiserver_vip, &c->vip) == 0;
+	if (p->n_hosts == 0)
+		return;
+	c->addrs = xcalloc(p->n_hosts, sizeof *c->addrs);
+	c->addr_ok = xcalloc(p->n_hosts, sizeof *c->addr_ok);
+	for (size_t i = 0; i < p->n_hosts; i++)
+		c->addr_ok[i] = p->hosts[i].address != NULL &&
+				net_addr_parse(p->hosts[i].address, &c->addrs[i]) == 0;
+}
+
+/* Order host indexes by name or by address, ties by index, so that in each
+ * run of equal values the first is the one listed first in the plan. */
+static int cmp_by_name(const void *a, const void *b, void *ctx)
+{
+	const struct checker *c = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int r = strcmp(c->plan->hosts[i].name, c->plan->hosts[j].name);
+
+	return r != 0 ? r : (i > j) - (i < j);
+}
+
+static int cmp_by_addr(const void *a, const void *b, void *ctx)
+{
+	const struct checker *c = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int r = (int)c->addrs[i].family - (int)c->addrs[j].family;
+
+	if (r == 0)
+		r = memcmp(c->addrs[i].bytes, c->addrs[j].bytes, sizeof c->addrs[i].bytes);
+	return r != 0 ? r : (i > j) - (i < j);
+}
+
+/* Report every host whose name or address an earlier host already has; sorting
+ * keeps this O(n log n) for plans with thousands of workers. */
+static void check_unique(struct checker *c, bool by_addr)
+{
+	const struct plan *p = c->plan;
+	size_t *idx = xcalloc(p->n_hosts, sizeof *idx);
+	size_t n = 0;
+	char path[64];
+
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		if (by_addr ? c->addr_ok[i] : p->hosts[i].name != NULL)
+			idx[n++] = i;
+	}
+	qsort_r(idx, n, sizeof *idx, by_addr ? cmp_by_addr : cmp_by_name, c);
+	for (size_t k = 1, first = 0; k < n; k++) {
+		size_t a = idx[first], b = idx[k];
+		const struct plan_host *h = &p->hosts[b];
+
+		if (by_addr ? !net_addr_equal(&c->addrs[a], &c->addrs[b])
+			    : strcmp(p->hosts[a].name, h->name) != 0) {
+			first = k;
+			continue;
+		}
+		if (by_addr) {
+			xsnprintf(path, sizeof path, "hosts[%zu].address", b);
+			report(c, PROBLEM_ERROR, path,
+			       _("address %s is already used by hosts[%zu] (%s)"), h->address, a,
+			       p->hosts[a].name != NULL ? p->hosts[a].name : "?");
+		} else {
+			xsnprintf(path, sizeof path, "hosts[%zu].name", b);
+			report(c, PROBLEM_ERROR, path, _("host name %s is already used by hosts[%zu]"),
+			       h->name, a);
+		}
+	}
+	free(idx);
 }
 
 static const char *family_name(enum net_family f)
@@ -211,6 +290,8 @@ static void check_hosts(struct checker *c)
 	if (plan_count_role(p, ROLE_MASTER) == 0)
 		report(c, PROBLEM_ERROR, "hosts",
 		       _("no master: give at least one host the master role"));
+	check_unique(c, false);
+	check_unique(c, true);
 	for (size_t i = 0; i < p->n_hosts; i++) {
 		const struct plan_host *h = &p->hosts[i];
 		char path[64];
@@ -225,28 +306,10 @@ static void check_hosts(struct checker *c)
 			report(c, PROBLEM_ERROR, path,
 			       _("etcd runs as a static pod on masters: give this host the master "
 				 "role too, or remove etcd"));
-		for (size_t j = 0; j < i && h->name != NULL; j++) {
-			if (p->hosts[j].name != NULL && strcmp(p->hosts[j].name, h->name) == 0) {
-				xsnprintf(path, sizeof path, "hosts[%zu].name", i);
-				report(c, PROBLEM_ERROR, path,
-				       _("host name %s is already used by hosts[%zu]"), h->name, j);
-				break;
-			}
-		}
 		xsnprintf(path, sizeof path, "hosts[%zu].address", i);
-		if (h->address == NULL || net_addr_parse(h->address, &a) < 0)
+		if (!c->addr_ok[i])
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			struct net_addr b;
-
-			if (p->hosts[j].address != NULL &&
-			    net_addr_parse(p->hosts[j].address, &b) == 0 && net_addr_equal(&a, &b)) {
-				report(c, PROBLEM_ERROR, path,
-				       _("address %s is already used by hosts[%zu] (%s)"), h->address,
-				       j, p->hosts[j].name != NULL ? p->hosts[j].name : "?");
-				break;
-			}
-		}
+		a = c->addrs[i];
 		if (c->service_ok && a.family != c->service.addr.family) {
 			report(c, PROBLEM_ERROR, path,
 			       _("%s is %s but serviceCIDR is %s: dual-stack plans are not supported"),
@@ -379,8 +442,7 @@ static void check_network(struct checker *c)
 		for (size_t i = 0; i < p->n_hosts; i++) {
 			const struct plan_host *h = &p->hosts[i];
 
-			if (h->address == NULL || net_addr_parse(h->address, &a) < 0 ||
-			    !net_addr_equal(&a, &c->vip))
+			if (!c->addr_ok[i] || !net_addr_equal(&c->addrs[i], &c->vip))
 				continue;
 			if (masters > 1 || !(h->roles & ROLE_MASTER))
 				report(c, PROBLEM_ERROR, "network.apiserverVIP",
@@ -500,11 +562,21 @@ static void check_csr_approver(struct checker *c)
 {
 	const struct plan *p = c->plan;
 	const struct plan_addon_csr_approver *a = &p->addons.csr_approver;
+	struct net_cidr *prefixes = NULL;
+	size_t n_prefixes = 0;
 	regex_t re;
 	bool have_re = false;
 
 	if (!a->enabled)
 		return;
+	if (a->provider_ip_prefixes.n > 0)
+		prefixes = xcalloc(a->provider_ip_prefixes.n, sizeof *prefixes);
+	for (size_t j = 0; j < a->provider_ip_prefixes.n; j++) {
+		const char *why = NULL;
+
+		if (net_cidr_parse(a->provider_ip_prefixes.v[j], &prefixes[n_prefixes], &why) == 0)
+			n_prefixes++;
+	}
 	if (a->provider_ip_prefixes.n == 0)
 		report(c, PROBLEM_ERROR, "addons.csrApprover.providerIPPrefixes",
 		       _("no prefix: list the networks of the workers' addresses"));
@@ -513,7 +585,6 @@ static void check_csr_approver(struct checker *c)
 		  regcomp(&re, a->provider_regex, REG_EXTENDED | REG_NOSUB) == 0;
 	for (size_t i = 0; i < p->n_hosts; i++) {
 		const struct plan_host *h = &p->hosts[i];
-		struct net_addr addr;
 		bool inside = false;
 
 		if (!(h->roles & ROLE_WORKER) || h->name == NULL)
@@ -522,16 +593,10 @@ static void check_csr_approver(struct checker *c)
 			report(c, PROBLEM_WARNING, "addons.csrApprover.providerRegex",
 			       _("worker %s does not match %s: its serving certificate will not be "
 				 "approved"), h->name, a->provider_regex);
-		if (h->address == NULL || net_addr_parse(h->address, &addr) < 0)
+		if (!c->addr_ok[i])
 			continue;
-		for (size_t j = 0; j < a->provider_ip_prefixes.n; j++) {
-			struct net_cidr net;
-			const char *why = NULL;
-
-			if (net_cidr_parse(a->provider_ip_prefixes.v[j], &net, &why) == 0 &&
-			    net_cidr_contains(&net, &addr))
-				inside = true;
-		}
+		for (size_t j = 0; j < n_prefixes && !inside; j++)
+			inside = net_cidr_contains(&prefixes[j], &c->addrs[i]);
 		if (!inside && a->provider_ip_prefixes.n > 0)
 			report(c, PROBLEM_WARNING, "addons.csrApprover.providerIPPrefixes",
 			       _("worker %s (%s) is outside every prefix: its serving certificate "
@@ -539,6 +604,7 @@ static void check_csr_approver(struct checker *c)
 	}
 	if (have_re)
 		regfree(&re);
+	free(prefixes);
 }
 
 static void check_addons(struct checker *c)
@@ -598,7 +664,7 @@ size_t plancheck_run(const struct plan *p, struct problems *out)
 	size_t errors = 0;
 
 	check_table(&c, "", p, plan_schema(), false);
-	parse_network(&c);
+	parse_values(&c);
 	check_hosts(&c);
 	check_etcd(&c);
 	check_network(&c);
@@ -608,6 +674,8 @@ size_t plancheck_run(const struct plan *p, struct problems *out)
 	check_binaries(&c);
 	check_version(&c);
 	check_addons(&c);
+	free(c.addrs);
+	free(c.addr_ok);
 	locate(p, out, from);
 	for (size_t i = from; i < out->n; i++)
 		errors += out->v[i].severity == PROBLEM_ERROR;

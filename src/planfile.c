@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@ struct loader {
 	unsigned char *visited; /* one flag per node: aliases are refused */
 	size_t n_nodes;
 	size_t errors;
+	bool walked; /* the document was a mapping: a partial plan means something */
 };
 
 static void loader_error(struct loader *l, const char *path, const yaml_node_t *node,
@@ -63,15 +63,18 @@ static const char *node_kind(const yaml_node_t *node)
 	}
 }
 
-/* Fetch a node, refusing one reached a second time (an alias). */
-static yaml_node_t *loader_node(struct loader *l, int id, const char *path)
+/* Fetch a node, refusing one reached a second time (an alias). An alias has
+ * no position of its own in the document tree, so the problem is reported at
+ * where, the key or the list that holds it. */
+static yaml_node_t *loader_node(struct loader *l, int id, const char *path,
+				const yaml_node_t *where)
 {
 	yaml_node_t *node = yaml_document_get_node(l->doc, id);
 
 	if (node == NULL)
 		return NULL;
 	if (l->visited[id - 1]) {
-		loader_error(l, path, node, _("aliases (*name) are not supported in a plan"));
+		loader_error(l, path, where, _("aliases (*name) are not supported in a plan"));
 		return NULL;
 	}
 	l->visited[id - 1] = 1;
@@ -104,16 +107,16 @@ static void record_mark(struct loader *l, const char *path, const yaml_node_t *n
 		      (unsigned)node->start_mark.column + 1);
 }
 
-static char *join_path(const char *parent, const char *key)
-{
-	return *parent == '\0' ? xstrdup(key) : xasprintf("%s.%s", parent, key);
-}
-
 /* Read a scalar that must be a string (or null). Returns NULL on a type error. */
 static const char *load_string_node(struct loader *l, const char *path, const yaml_node_t *node)
 {
 	if (node->type != YAML_SCALAR_NODE) {
 		loader_error(l, path, node, _("expected a string, found %s"), node_kind(node));
+		return NULL;
+	}
+	/* A "\0" escape would silently cut the C string short. */
+	if (strlen(scalar(node)) != node->data.scalar.length) {
+		loader_error(l, path, node, _("the value contains a NUL character"));
 		return NULL;
 	}
 	return scalar_is_null(node) ? "" : scalar(node);
@@ -208,8 +211,8 @@ static void load_strlist(struct loader *l, const char *path, const yaml_node_t *
 	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		char *ipath = xasprintf("%s[%zu]", path, (size_t)(it - node->data.sequence.items.start));
-		yaml_node_t *item = loader_node(l, *it, ipath);
+		char *ipath = plan_path_index(path, (size_t)(it - node->data.sequence.items.start));
+		yaml_node_t *item = loader_node(l, *it, ipath, node);
 		const char *s = item != NULL ? load_string_node(l, ipath, item) : NULL;
 
 		if (s != NULL) {
@@ -230,7 +233,7 @@ static void load_roles(struct loader *l, const char *path, const yaml_node_t *no
 	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		yaml_node_t *item = loader_node(l, *it, path);
+		yaml_node_t *item = loader_node(l, *it, path, node);
 		const char *s = item != NULL ? load_string_node(l, path, item) : NULL;
 		unsigned bit = 0;
 
@@ -252,7 +255,7 @@ static void load_roles(struct loader *l, const char *path, const yaml_node_t *no
 	}
 }
 
-typedef void (*pair_fn)(struct loader *l, const char *path, const char *key,
+typedef void (*pair_fn)(struct loader *l, const char *path, const yaml_node_t *key,
 			yaml_node_t *value, void *ctx);
 
 /* Walk a mapping: keys must be unique scalars; fn gets each pair. */
@@ -262,8 +265,9 @@ static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *
 	yaml_node_pair_t *start = node->data.mapping.pairs.start;
 
 	for (yaml_node_pair_t *pair = start; pair < node->data.mapping.pairs.top; pair++) {
-		yaml_node_t *key = loader_node(l, pair->key, path);
+		yaml_node_t *key = loader_node(l, pair->key, path, node);
 		yaml_node_t *value = NULL;
+		char *kpath = NULL;
 		bool duplicate = false;
 
 		if (key == NULL)
@@ -279,26 +283,24 @@ static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *
 			duplicate = pk != NULL && pk->type == YAML_SCALAR_NODE &&
 				    strcmp(scalar(pk), scalar(key)) == 0;
 		}
-		if (duplicate) {
-			char *kpath = join_path(path, scalar(key));
-
+		kpath = plan_path_join(path, scalar(key));
+		if (duplicate)
 			loader_error(l, kpath, key, _("duplicate key '%s'"), scalar(key));
-			free(kpath);
-			continue;
-		}
-		value = loader_node(l, pair->value, path);
+		else
+			value = loader_node(l, pair->value, kpath, key);
 		if (value != NULL)
-			fn(l, path, scalar(key), value, ctx);
+			fn(l, path, key, value, ctx);
+		free(kpath);
 	}
 }
 
 static void load_table(struct loader *l, const char *path, const yaml_node_t *node,
 		       const struct plan_field *fields, void *base);
 
-static void unknown_key(struct loader *l, const char *path, const char *key,
-			const yaml_node_t *value, const struct plan_field *fields)
+static void unknown_key(struct loader *l, const char *path, const yaml_node_t *key,
+			const struct plan_field *fields)
 {
-	char *kpath = join_path(path, key);
+	char *kpath = plan_path_join(path, scalar(key));
 	char *valid = xstrdup("");
 
 	for (const struct plan_field *f = fields; f->key != NULL; f++) {
@@ -308,10 +310,7 @@ static void unknown_key(struct loader *l, const char *path, const char *key,
 		valid = next;
 	}
 	/* Point at the key: the value may be far below it. */
-	problems_add_at(l->problems, PROBLEM_ERROR, kpath, (unsigned)value->start_mark.line + 1,
-			(unsigned)value->start_mark.column + 1,
-			_("unknown key '%s' (valid keys here: %s)"), key, valid);
-	l->errors++;
+	loader_error(l, kpath, key, _("unknown key '%s' (valid keys here: %s)"), scalar(key), valid);
 	free(valid);
 	free(kpath);
 }
@@ -324,9 +323,10 @@ struct table_ctx {
 static void load_hosts(struct loader *l, const char *path, const yaml_node_t *node);
 static void load_mirrors(struct loader *l, const char *path, const yaml_node_t *node);
 
-static void table_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
-		       void *ctx)
+static void table_pair(struct loader *l, const char *path, const yaml_node_t *knode,
+		       yaml_node_t *value, void *ctx)
 {
+	const char *key = scalar(knode);
 	struct table_ctx *t = ctx;
 	const struct plan_field *f = NULL;
 	char *fpath = NULL;
@@ -337,10 +337,10 @@ static void table_pair(struct loader *l, const char *path, const char *key, yaml
 			f = it;
 	}
 	if (f == NULL) {
-		unknown_key(l, path, key, value, t->fields);
+		unknown_key(l, path, knode, t->fields);
 		return;
 	}
-	fpath = join_path(path, key);
+	fpath = plan_path_join(path, key);
 	record_mark(l, fpath, value);
 	ptr = plan_field_ptr(t->base, f);
 	switch (f->type) {
@@ -404,8 +404,8 @@ static void load_hosts(struct loader *l, const char *path, const yaml_node_t *no
 	}
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		char *hpath = xasprintf("%s[%zu]", path, p->n_hosts);
-		yaml_node_t *item = loader_node(l, *it, hpath);
+		char *hpath = plan_path_index(path, p->n_hosts);
+		yaml_node_t *item = loader_node(l, *it, hpath, node);
 
 		if (item != NULL) {
 			record_mark(l, hpath, item);
@@ -415,14 +415,14 @@ static void load_hosts(struct loader *l, const char *path, const yaml_node_t *no
 	}
 }
 
-static void mirror_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
-			void *ctx)
+static void mirror_pair(struct loader *l, const char *path, const yaml_node_t *key,
+			yaml_node_t *value, void *ctx)
 {
-	char *mpath = join_path(path, key);
+	char *mpath = plan_path_join(path, scalar(key));
 
 	(void)ctx;
 	record_mark(l, mpath, value);
-	load_strlist(l, mpath, value, &plan_add_mirror(l->plan, key)->endpoints);
+	load_strlist(l, mpath, value, &plan_add_mirror(l->plan, scalar(key))->endpoints);
 	free(mpath);
 }
 
@@ -444,9 +444,10 @@ struct root_ctx {
 	bool seen_api, seen_kind, seen_hosts;
 };
 
-static void root_pair(struct loader *l, const char *path, const char *key, yaml_node_t *value,
-		      void *ctx)
+static void root_pair(struct loader *l, const char *path, const yaml_node_t *knode,
+		      yaml_node_t *value, void *ctx)
 {
+	const char *key = scalar(knode);
 	struct root_ctx *r = ctx;
 	struct table_ctx t = { plan_schema(), l->plan };
 	const char *s = NULL;
@@ -464,7 +465,7 @@ static void root_pair(struct loader *l, const char *path, const char *key, yaml_
 	}
 	if (strcmp(key, "hosts") == 0)
 		r->seen_hosts = true;
-	table_pair(l, path, key, value, &t);
+	table_pair(l, path, knode, value, &t);
 }
 
 static void load_root(struct loader *l, const yaml_node_t *root)
@@ -477,6 +478,8 @@ static void load_root(struct loader *l, const yaml_node_t *root)
 			     PLAN_API_VERSION, node_kind(root));
 		return;
 	}
+	record_mark(l, "", root);
+	l->walked = true;
 	walk_mapping(l, "", root, root_pair, &r);
 	if (!r.seen_api)
 		loader_error(l, "apiVersion", root, _("apiVersion is missing: add apiVersion: %s"),
@@ -565,7 +568,7 @@ out:
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	free(l.visited);
-	if (partial != NULL) {
+	if (partial != NULL && l.walked) {
 		*partial = l.plan;
 		l.plan = NULL;
 	}

@@ -19,7 +19,8 @@
  * error, NULL otherwise; every problem found is appended to problems. On error,
  * when partial is not NULL, *partial receives what could be read (fields in
  * error keep their defaults) for callers that validate the rest; it is NULL
- * when the plan is returned. */
+ * when the plan is returned, and when the text was not a YAML mapping at all
+ * (nothing to validate). */
 struct plan *planfile_parse(const char *text, size_t len, struct problems *problems,
 			    struct plan **partial);
 

@@ -19,12 +19,12 @@ pass() {
 
 # check NAME COMMAND...: run a check, count a failure instead of stopping.
 check() {
-	name=$1
+	_check_name=$1
 	shift
 	if "$@"; then
-		echo "ok - $name"
+		echo "ok - $_check_name"
 	else
-		echo "not ok - $name" >&2
+		echo "not ok - $_check_name" >&2
 		failures=$((failures + 1))
 	fi
 }

@@ -1,11 +1,205 @@
+/* Unit tests of src/grammar.c: each grammar accepts what hosts can take and
+ * rejects anything a shell or a config file would interpret. */
 #include "config.h"
+
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <cmocka.h>
-static void placeholder(void **state) { (void)state; }
+
+#include "grammar.h"
+
+struct gcase {
+	enum plan_grammar g;
+	const char *value;
+	bool ok;
+};
+
+static const struct gcase cases[] = {
+	{ GR_LABEL, "master1", true },
+	{ GR_LABEL, "node-2", true },
+	{ GR_LABEL, "m1;reboot", false },
+	{ GR_LABEL, "Master1", false },
+	{ GR_LABEL, "-m1", false },
+	{ GR_LABEL, "m1-", false },
+	{ GR_LABEL, "m1.example", false },
+	{ GR_LABEL, "", false },
+	{ GR_LABEL, "a123456789012345678901234567890123456789012345678901234567890ab", true },
+	{ GR_LABEL, "a123456789012345678901234567890123456789012345678901234567890abc", false },
+	{ GR_LABEL, "m1\n", false },
+	{ GR_DOMAIN, "cluster.local", true },
+	{ GR_DOMAIN, "k8s", true },
+	{ GR_DOMAIN, "cluster..local", false },
+	{ GR_DOMAIN, "cluster.local.", false },
+	{ GR_DOMAIN, "cluster_local", false },
+	{ GR_DOMAIN, "$(id).local", false },
+	{ GR_REGISTRY, "docker.io", true },
+	{ GR_REGISTRY, "registry.local:5000", true },
+	{ GR_REGISTRY, "10.0.0.1:5000", true },
+	{ GR_REGISTRY, "[fd00::1]:5000", true },
+	{ GR_REGISTRY, "docker.io:0", false },
+	{ GR_REGISTRY, "docker.io:70000", false },
+	{ GR_REGISTRY, "docker.io/library", false },
+	{ GR_ADDR, "10.1.1.1", true },
+	{ GR_ADDR, "fd00::1", true },
+	{ GR_ADDR, "10.1.1.1;id", false },
+	{ GR_ADDR4, "169.254.20.10", true },
+	{ GR_ADDR4, "fd00::1", false },
+	{ GR_CIDR, "192.168.0.0/16", true },
+	{ GR_CIDR, "fd00:10::/108", true },
+	{ GR_CIDR, "192.168.0.1/16", false },
+	{ GR_CIDR, "192.168.0.0", false },
+	{ GR_CIDR4, "10.1.1.0/24", true },
+	{ GR_CIDR4, "fd00::/64", false },
+	{ GR_IMAGE, "quay.io/coreos/etcd:v3.5.15", true },
+	{ GR_IMAGE, "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1", true },
+	{ GR_IMAGE, "registry.local:5000/pause:3.9", true },
+	{ GR_IMAGE, "pause:3.9", true },
+	{ GR_IMAGE, "library/busybox@sha256:"
+		    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true },
+	{ GR_IMAGE, "quay.io/coreos/etcd", false },
+	{ GR_IMAGE, "quay.io/coreos/etcd:", false },
+	{ GR_IMAGE, "Quay.io/CoreOS/etcd:v1", false },
+	{ GR_IMAGE, "quay.io/coreos/etcd:v1;id", false },
+	{ GR_IMAGE, "quay.io/coreos/etcd:v1 --privileged", false },
+	{ GR_IMAGE, "quay.io//etcd:v1", false },
+	{ GR_IMAGE, "quay.io/etcd:-v1", false },
+	{ GR_IMAGE, "library/busybox@sha256:123", false },
+	{ GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers", true },
+	{ GR_REPO, "docker.io/calico", true },
+	{ GR_REPO, "docker.io/calico:v3", false },
+	{ GR_URL, "https://mirror.ccs.tencentyun.com", true },
+	{ GR_URL, "https://m.daocloud.io/docker.io", true },
+	{ GR_URL, "http://10.0.0.1:5000/v2", true },
+	{ GR_URL, "http://[fd00::1]:5000", true },
+	{ GR_URL, "ftp://mirror.example.com", false },
+	{ GR_URL, "mirror.example.com", false },
+	{ GR_URL, "https://mirror.example.com/a b", false },
+	{ GR_URL, "https://mirror.example.com/$(id)", false },
+	{ GR_URL, "https://mirror.example.com/?q=1", false },
+	{ GR_URL, "https://", false },
+	{ GR_URL, "https://mirror.example.com\"", false },
+	{ GR_PATH, "/data/etcd", true },
+	{ GR_PATH, "/data/../etc", false },
+	{ GR_PATH, "data/etcd", false },
+	{ GR_PATH, "/data/etcd;rm", false },
+	{ GR_PATH, "/data/et cd", false },
+	{ GR_PATH, "/data/..etcd", true },
+	{ GR_LOCALPATH, "~/k8s-bundle", true },
+	{ GR_LOCALPATH, "bundle", true },
+	{ GR_LOCALPATH, "../bundle", true },
+	{ GR_LOCALPATH, "~root/bundle", false },
+	{ GR_LOCALPATH, "/tmp/$HOME", false },
+	{ GR_VERSION, "v1.29.7", true },
+	{ GR_VERSION, "1.7.20", true },
+	{ GR_VERSION, "v1.30.0-rc.1", true },
+	{ GR_VERSION, "v1.29", false },
+	{ GR_VERSION, "latest", false },
+	{ GR_VERSION, "v1.29.7-", false },
+	{ GR_VERSION, "v1.29.7;id", false },
+	{ GR_USER, "root", true },
+	{ GR_USER, "_ops", true },
+	{ GR_USER, "ops-1", true },
+	{ GR_USER, "1ops", false },
+	{ GR_USER, "Ops", false },
+	{ GR_USER, "ops user", false },
+	{ GR_BASTION, "jump.example.com", true },
+	{ GR_BASTION, "ops@jump.example.com:2222", true },
+	{ GR_BASTION, "ops@10.0.0.1", true },
+	{ GR_BASTION, "ops@[fd00::1]:22", true },
+	{ GR_BASTION, "ops@", false },
+	{ GR_BASTION, "@jump", false },
+	{ GR_BASTION, "ops@jump:", false },
+	{ GR_BASTION, "ops@jump:99999", false },
+	{ GR_BASTION, "ops@jump -oProxyCommand=id", false },
+	{ GR_REGEX, "^node[0-9]+$", true },
+	{ GR_REGEX, "^(node|worker)\\d+$", true },
+	{ GR_REGEX, "^node[0-9+$", false },
+	{ GR_REGEX, "node\n", false },
+	{ GR_REGEX, "", false },
+	{ GR_SUBJECT, "dingding", true },
+	{ GR_SUBJECT, "System", true },
+	{ GR_SUBJECT, "system:kube-scheduler", true },
+	{ GR_SUBJECT, "Acme, Inc", false },
+	{ GR_SUBJECT, "a/b", false },
+	{ GR_SUBJECT, " lead", false },
+	{ GR_COUNTRY, "CN", true },
+	{ GR_COUNTRY, "cn", false },
+	{ GR_COUNTRY, "CHN", false },
+	{ GR_TOKEN, "dtalk-k8s-etcd", true },
+	{ GR_TOKEN, "a b", false },
+	{ GR_NONE, "anything; at all", true },
+};
+
+static void grammar_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *why = NULL;
+		bool ok = grammar_check(cases[i].g, cases[i].value, &why);
+
+		if (ok != cases[i].ok)
+			fail_msg("grammar %d on '%s': expected %s", cases[i].g, cases[i].value,
+				 cases[i].ok ? "accept" : "reject");
+		if (!ok && (why == NULL || *why == '\0'))
+			fail_msg("grammar %d on '%s': no explanation", cases[i].g, cases[i].value);
+	}
+}
+
+/* No value a grammar accepts (other than GR_REGEX and GR_SUBJECT, which never
+ * reach a shell) contains a character a shell would interpret. */
+static void no_shell_metacharacters(void **state)
+{
+	static const char meta[] = " \t\n;&|$`'\"\\<>(){}*?!#";
+	static const enum plan_grammar shell_bound[] = {
+		GR_LABEL, GR_DOMAIN, GR_REGISTRY, GR_ADDR, GR_ADDR4, GR_CIDR, GR_CIDR4, GR_IMAGE,
+		GR_REPO, GR_URL, GR_PATH, GR_LOCALPATH, GR_VERSION, GR_USER, GR_BASTION, GR_TOKEN,
+	};
+	char value[32];
+
+	(void)state;
+	for (size_t g = 0; g < sizeof shell_bound / sizeof shell_bound[0]; g++) {
+		for (const char *m = meta; *m != '\0'; m++) {
+			/* The metacharacter in the middle of otherwise valid text. */
+			snprintf(value, sizeof value, "node%cx", *m);
+			if (grammar_check(shell_bound[g], value, NULL))
+				fail_msg("grammar %d accepted '%s'", shell_bound[g], value);
+			snprintf(value, sizeof value, "/data/x%c", *m);
+			if (grammar_check(shell_bound[g], value, NULL))
+				fail_msg("grammar %d accepted '%s'", shell_bound[g], value);
+		}
+	}
+}
+
+static void bastion_parts(void **state)
+{
+	struct bastion b;
+
+	(void)state;
+	assert_int_equal(grammar_parse_bastion("ops@jump.example.com:2222", &b), 0);
+	assert_string_equal(b.user, "ops");
+	assert_string_equal(b.host, "jump.example.com");
+	assert_int_equal(b.port, 2222);
+	assert_int_equal(grammar_parse_bastion("10.0.0.1", &b), 0);
+	assert_string_equal(b.user, "");
+	assert_string_equal(b.host, "10.0.0.1");
+	assert_int_equal(b.port, 0);
+	assert_int_equal(grammar_parse_bastion("root@[fd00::1]:22", &b), 0);
+	assert_string_equal(b.host, "fd00::1");
+	assert_int_equal(b.port, 22);
+	assert_int_equal(grammar_parse_bastion("root@host:22:22", &b), -1);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(grammar_table),
+		cmocka_unit_test(no_shell_metacharacters),
+		cmocka_unit_test(bastion_parts),
+	};
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
