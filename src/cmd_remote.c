@@ -41,6 +41,7 @@ static enum remote_hostkey_answer term_hostkey(const char *host, const char *typ
 
 	if (!t->accept_new)
 		return REMOTE_HOSTKEY_REJECT;
+	/* L10N: host, key type, SHA256 fingerprint. */
 	fprintf(stderr, _("k8s-wizard: %s: accepted new %s host key %s\n"), host, type,
 		fingerprint);
 	return REMOTE_HOSTKEY_ACCEPT_SAVE;
@@ -116,6 +117,7 @@ static int term_secret(const struct remote_secret_request *req, char *buf, size_
 		break;
 	case REMOTE_SECRET_PASSWORD:
 	default:
+		/* L10N: user, host, the server's own prompt ("Password: "). */
 		prompt = xasprintf(_("%s@%s %s"), req->user, req->host, req->what);
 		break;
 	}
@@ -410,6 +412,8 @@ static void draw_progress(struct job *j, bool final)
 		sent += j->out[i].sent;
 		done += j->out[i].done;
 	}
+	/* L10N: hosts done, hosts, MiB sent, MiB in all, padding or newline.
+	 * Keep it within one 80-column line. */
 	fprintf(stderr, _("\rcopy: %zu/%zu hosts done, %llu/%llu MiB%s"), done, j->n,
 		(unsigned long long)(sent >> 20), (unsigned long long)(total >> 20),
 		final ? "\n" : "  ");
@@ -475,6 +479,8 @@ static void print_outcome(const struct job *j, const struct outcome *o, bool cop
 	}
 	switch (o->res.status) {
 	case REMOTE_EXITED:
+		/* L10N: the summary lines: "%-*s" is the host name padded to a width
+		 * (keep it first), then the outcome. */
 		fprintf(stderr, _("%-*s exit %d\n"), (int)j->width + 1, name, o->res.exit_code);
 		break;
 	case REMOTE_SIGNALLED:
@@ -540,6 +546,7 @@ static int run_remote(const struct cmd_entry *e, const struct remote_args *a, st
 		failed += !j->out[i].ok;
 		lost += j->out[i].res.status == REMOTE_LOST;
 	}
+	/* L10N: command name, hosts, succeeded, failed, of which connection errors. */
 	fprintf(stderr, _("--- %s: %zu hosts, %zu succeeded, %zu failed (%zu connection errors)\n"),
 		e->name, n, n - failed, failed, lost);
 	for (size_t i = 0; i < n; i++)

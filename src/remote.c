@@ -441,6 +441,9 @@ static int verify_hostkey(struct remote *r, char **err)
 		/* A key of another type counts as changed: accepting it would let
 		 * an attacker pick the key type the file does not cover. */
 		lines = known_lines(kh, name);
+		/* L10N: host, key type, fingerprint, known_hosts name, file, ", line ",
+		 * line numbers, file, known_hosts name. Keep the first two lines in
+		 * English capitals: operators know them from OpenSSH. */
 		set_err(err,
 			_("%s: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!\n"
 			  "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
@@ -471,6 +474,8 @@ static int verify_hostkey(struct remote *r, char **err)
 				log_info(LOGS_SSH, "%s: recorded %s key %s in %s", r->label, type, fp,
 					 kh);
 		} else {
+			/* L10N: host, key type, fingerprint, key type without ssh-,
+			 * known_hosts file. */
 			set_err(err,
 				_("%s: the host key is not known: %s key %s.\n"
 				  "Check it on the host (ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub), "
@@ -733,6 +738,8 @@ static int authenticate(struct remote *r, char **err)
 	if (rc == SSH_AUTH_ERROR)
 		goto fail;
 	accepted = method_names(methods);
+	/* L10N: host, user, the methods tried ("key FILE: refused; ..."),
+	 * the methods the server accepts. */
 	set_err(err, _("%s: authentication failed for user %s: tried %s; the server accepts %s"),
 		r->label, r->user, tried != NULL ? tried : _("nothing (no key found)"), accepted);
 	free(accepted);
@@ -861,6 +868,8 @@ static void lost_message(struct remote *r, char **err)
 				(long long)((now_ms() - r->last_rx_ms) / 1000), r->probes);
 	else
 		why = xasprintf(_("closed: %s"), ssh_get_error(r->s));
+	/* L10N: host, why ("no answer for 7 s..."), "; through " or nothing,
+	 * the bastion's state or nothing. */
 	set_err(err, _("%s: connection lost: %s%s%s"), r->label, why,
 		j != NULL ? _("; through ") : "", j != NULL ? jump_state(j) : "");
 	free(why);
@@ -1550,6 +1559,7 @@ static void jump_serve_requests(struct jump *j)
 		t->ch = ssh_channel_new(j->r->s);
 		if (t->ch == NULL ||
 		    ssh_channel_open_forward(t->ch, q->host, (int)q->port, "127.0.0.1", 0) != SSH_OK) {
+			/* L10N: the bastion, target address, port, libssh's error. */
 			q->err = xasprintf(_("%s cannot reach %s port %u: %s"), j->r->label,
 					   q->host, q->port, ssh_get_error(j->r->s));
 			tunnel_close(t);
