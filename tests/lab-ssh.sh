@@ -211,6 +211,12 @@ check "copy: right sha256 on every host" sh -c "[ \$(grep -c ': $sum ' '$TMP/che
 check "copy: right mode and owner" sh -c "[ \$(grep -c ': 640 kw:kw ' '$TMP/check.out') = 4 ]"
 check "copy: no temporary file left" sh -c "for i in 1 2 3 4; do
 	sh '$LAB' run '$LAB_DIR' \$i ls -a /data/bin | grep -q k8sw-upload && exit 1; done; exit 0"
+check "copy: no progress line when stderr is not a terminal" sh -c "! grep -q 'hosts done' '$TMP/copy.err'"
+if command -v script >/dev/null 2>&1; then
+	timeout 300 script -qec "'$K8SW' copy -f '$P' --known-hosts '$KH' --hosts node1 \
+		'$TMP/big' /data/bin/big-tty" /dev/null >"$TMP/progress.out" 2>&1
+	check "copy: progress on a terminal" grep -q '1/1 hosts done, 100/100 MiB' "$TMP/progress.out"
+fi
 kw copy2 copy -f "$P" --known-hosts "$KH" "$TMP/big" /data/bin/big --mode 0640 --owner kw:kw
 check "copy: a second copy succeeds" rc_is copy2 0
 check "copy: and sends nothing" sh -c "[ \$(grep -c 'nothing sent' '$TMP/copy2.err') = 4 ]"
