@@ -422,6 +422,7 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		break;
 	case GR_URL:
 		ok = url_ok(s);
+		/* xgettext:no-c-format */
 		msg = N_("use an http:// or https:// URL like https://mirror.example.com/path "
 			 "(letters, digits and ._~/%+- in the path; no spaces, quotes or queries)");
 		break;

@@ -77,7 +77,8 @@ static int bad_usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* Start the wizard on a plan file, or on the default plan. */
+/* Start the wizard on a plan file, or (without one) on the saved or the
+ * default plan: the wizard looks in the state directory itself. */
 static int run_wizard(const char *plan_file)
 {
 	struct problems problems = { 0 };
@@ -99,8 +100,6 @@ static int run_wizard(const char *plan_file)
 			problems_clear(&problems);
 			return EXIT_USAGE;
 		}
-	} else {
-		plan = plan_new_default();
 	}
 	rc = ui_run(plan, plan_file);
 	plan_free(&plan);
@@ -151,11 +150,15 @@ int main(int argc, char **argv)
 {
 	const struct cmd_entry *cmd = NULL;
 	const char *plan_file = NULL;
+	const char *localedir = NULL;
 	int words = 0;
 	int i = 1;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* K8SW_LOCALEDIR: the catalogs of a build tree, for tests run before
+	 * make install. */
+	localedir = getenv("K8SW_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 
 	/* Options of the program itself come before any command. */

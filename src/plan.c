@@ -12,24 +12,24 @@
 #include "nls.h"
 #include "xmalloc.h"
 
-#define SECTION(k, T, m, sub)                                                   \
-	{ .key = k, .type = PT_SECTION, .offset = offsetof(T, m), .fields = sub }
-#define STRING(k, T, m, g, d, h)                                                \
-	{ .key = k, .type = PT_STRING, .offset = offsetof(T, m), .grammar = g,    \
+#define SECTION(k, l, T, m, sub)                                                \
+	{ .key = k, .label = l, .type = PT_SECTION, .offset = offsetof(T, m), .fields = sub }
+#define STRING(k, l, T, m, g, d, h)                                             \
+	{ .key = k, .label = l, .type = PT_STRING, .offset = offsetof(T, m), .grammar = g, \
 	  .def = d, .help = h }
-#define OPTSTRING(k, T, m, g, h)                                                \
-	{ .key = k, .type = PT_STRING, .offset = offsetof(T, m), .grammar = g,    \
+#define OPTSTRING(k, l, T, m, g, h)                                             \
+	{ .key = k, .label = l, .type = PT_STRING, .offset = offsetof(T, m), .grammar = g, \
 	  .optional = true, .def = "", .help = h }
-#define UINT(k, T, m, lo, hi, d, h)                                             \
-	{ .key = k, .type = PT_UINT, .offset = offsetof(T, m), .min = lo,         \
+#define UINT(k, l, T, m, lo, hi, d, h)                                          \
+	{ .key = k, .label = l, .type = PT_UINT, .offset = offsetof(T, m), .min = lo, \
 	  .max = hi, .def = d, .help = h }
-#define BOOL(k, T, m, d, h)                                                     \
-	{ .key = k, .type = PT_BOOL, .offset = offsetof(T, m), .def = d, .help = h }
-#define ENUM(k, T, m, names, d, h)                                              \
-	{ .key = k, .type = PT_ENUM, .offset = offsetof(T, m), .enum_names = names, \
+#define BOOL(k, l, T, m, d, h)                                                  \
+	{ .key = k, .label = l, .type = PT_BOOL, .offset = offsetof(T, m), .def = d, .help = h }
+#define ENUM(k, l, T, m, names, d, h)                                           \
+	{ .key = k, .label = l, .type = PT_ENUM, .offset = offsetof(T, m), .enum_names = names, \
 	  .def = d, .help = h }
-#define STRLIST(k, T, m, g, d, h)                                               \
-	{ .key = k, .type = PT_STRLIST, .offset = offsetof(T, m), .grammar = g,   \
+#define STRLIST(k, l, T, m, g, d, h)                                            \
+	{ .key = k, .label = l, .type = PT_STRLIST, .offset = offsetof(T, m), .grammar = g, \
 	  .def = d, .help = h }
 #define END { .key = NULL }
 
@@ -40,216 +40,237 @@ static const char *const key_algos[] = { "rsa", "ecdsa", NULL };
 static const char *const binaries_sources[] = { "bundle", "mirror", NULL };
 
 static const struct plan_field host_fields[] = {
-	STRING("name", struct plan_host, name, GR_LABEL, "",
+	STRING("name", N_("Name"), struct plan_host, name, GR_LABEL, "",
 	       N_("Host name (RFC 1123 label); becomes the node name")),
-	STRING("address", struct plan_host, address, GR_ADDR, "",
+	STRING("address", N_("Address"), struct plan_host, address, GR_ADDR, "",
 	       N_("IP address the cluster and the SSH connection use")),
-	UINT("port", struct plan_host, port, 0, 65535, "0",
+	UINT("port", N_("SSH port"), struct plan_host, port, 0, 65535, "0",
 	     N_("SSH port of this host; 0 uses ssh.port")),
-	OPTSTRING("user", struct plan_host, user, GR_USER,
+	OPTSTRING("user", N_("SSH user"), struct plan_host, user, GR_USER,
 		  N_("SSH user for this host; empty uses ssh.user")),
-	{ .key = "roles", .type = PT_ROLES, .offset = offsetof(struct plan_host, roles),
+	{ .key = "roles", .label = N_("Roles"), .type = PT_ROLES,
+	  .offset = offsetof(struct plan_host, roles),
 	  .enum_names = plan_role_names,
 	  .help = N_("master runs the control plane, etcd a member of etcd, worker runs pods") },
 	END,
 };
 
 static const struct plan_field version_fields[] = {
-	STRING("kubernetes", struct plan_versions, kubernetes, GR_VERSION, "v1.29.7",
+	STRING("kubernetes", N_("Kubernetes version"), struct plan_versions, kubernetes,
+	       GR_VERSION, "v1.29.7",
 	       N_("Kubernetes release of kubelet, kube-proxy and the control plane images")),
-	STRING("containerd", struct plan_versions, containerd, GR_VERSION, "1.7.20",
-	       N_("containerd release installed on every host")),
-	STRING("runc", struct plan_versions, runc, GR_VERSION, "1.1.13",
+	STRING("containerd", N_("containerd version"), struct plan_versions, containerd,
+	       GR_VERSION, "1.7.20", N_("containerd release installed on every host")),
+	STRING("runc", N_("runc version"), struct plan_versions, runc, GR_VERSION, "1.1.13",
 	       N_("runc release installed on every host")),
-	STRING("crictl", struct plan_versions, crictl, GR_VERSION, "v1.29.0",
-	       N_("crictl release installed on every host")),
-	STRING("calico", struct plan_versions, calico, GR_VERSION, "v3.27.4",
-	       N_("Calico release whose manifest is applied")),
+	STRING("crictl", N_("crictl version"), struct plan_versions, crictl, GR_VERSION,
+	       "v1.29.0", N_("crictl release installed on every host")),
+	STRING("calico", N_("Calico version"), struct plan_versions, calico, GR_VERSION,
+	       "v3.27.4", N_("Calico release whose manifest is applied")),
 	END,
 };
 
 static const struct plan_field ssh_fields[] = {
-	STRING("user", struct plan_ssh, user, GR_USER, "root",
+	STRING("user", N_("SSH user"), struct plan_ssh, user, GR_USER, "root",
 	       N_("User the wizard logs in as on every host")),
-	UINT("port", struct plan_ssh, port, 1, 65535, "22", N_("SSH port of the hosts")),
-	OPTSTRING("identityFile", struct plan_ssh, identity_file, GR_LOCALPATH,
+	UINT("port", N_("SSH port"), struct plan_ssh, port, 1, 65535, "22",
+	     N_("SSH port of the hosts")),
+	OPTSTRING("identityFile", N_("Identity file"), struct plan_ssh, identity_file,
+	          GR_LOCALPATH,
 		  N_("Private key file on this machine; empty tries the SSH agent and ~/.ssh")),
-	OPTSTRING("bastion", struct plan_ssh, bastion, GR_BASTION,
+	OPTSTRING("bastion", N_("Bastion (jump host)"), struct plan_ssh, bastion, GR_BASTION,
 		  N_("Jump host as user@host:port, when the hosts are not reachable directly")),
-	BOOL("sudo", struct plan_ssh, sudo, "false",
+	BOOL("sudo", N_("Use sudo"), struct plan_ssh, sudo, "false",
 	     N_("Run commands through sudo (for a user other than root)")),
-	BOOL("sudoPassword", struct plan_ssh, sudo_password, "false",
+	BOOL("sudoPassword", N_("sudo password"), struct plan_ssh, sudo_password, "false",
 	     N_("sudo asks for the user's password: ask it once per run (never saved)")),
-	UINT("connectTimeout", struct plan_ssh, connect_timeout, 1, 600, "10",
-	     N_("Seconds to wait for a host to answer")),
+	UINT("connectTimeout", N_("Connect timeout (s)"), struct plan_ssh, connect_timeout, 1,
+	     600, "10", N_("Seconds to wait for a host to answer")),
 	END,
 };
 
 static const struct plan_field network_fields[] = {
-	STRING("serviceCIDR", struct plan_network, service_cidr, GR_CIDR, "192.168.0.0/16",
+	STRING("serviceCIDR", N_("Service network"), struct plan_network, service_cidr, GR_CIDR,
+	       "192.168.0.0/16",
 	       N_("Addresses of Services (ClusterIPs); must not overlap pods or hosts")),
-	STRING("podCIDR", struct plan_network, pod_cidr, GR_CIDR, "172.18.0.0/16",
+	STRING("podCIDR", N_("Pod network"), struct plan_network, pod_cidr, GR_CIDR,
+	       "172.18.0.0/16",
 	       N_("Addresses of pods (the Calico IP pool); must not overlap Services or hosts")),
-	STRING("clusterDNS", struct plan_network, cluster_dns, GR_ADDR, "192.168.0.2",
+	STRING("clusterDNS", N_("Cluster DNS address"), struct plan_network, cluster_dns, GR_ADDR,
+	       "192.168.0.2",
 	       N_("Service address of CoreDNS; inside serviceCIDR, not its first address")),
-	STRING("nodeLocalDNS", struct plan_network, node_local_dns, GR_ADDR4, "169.254.20.10",
+	STRING("nodeLocalDNS", N_("Node-local DNS address"), struct plan_network, node_local_dns,
+	       GR_ADDR4, "169.254.20.10",
 	       N_("Link-local address of the per-node DNS cache (169.254.0.0/16)")),
-	STRING("clusterDomain", struct plan_network, cluster_domain, GR_DOMAIN, "cluster.local",
-	       N_("DNS domain of Services and pods")),
-	STRING("apiserverVIP", struct plan_network, apiserver_vip, GR_ADDR, "10.1.1.10",
-	       N_("Virtual IP (load balancer) in front of the apiservers")),
-	UINT("apiserverPort", struct plan_network, apiserver_port, 1, 65535, "7443",
-	     N_("Secure port of the apiservers and of the VIP")),
-	ENUM("kubeProxyMode", struct plan_network, kube_proxy_mode, proxy_modes, "ipvs",
-	     N_("How kube-proxy implements Services: ipvs or iptables")),
-	ENUM("calicoIPIPMode", struct plan_network, calico_ipip_mode, ipip_modes, "Always",
+	STRING("clusterDomain", N_("Cluster domain"), struct plan_network, cluster_domain,
+	       GR_DOMAIN, "cluster.local", N_("DNS domain of Services and pods")),
+	STRING("apiserverVIP", N_("API server VIP"), struct plan_network, apiserver_vip, GR_ADDR,
+	       "10.1.1.10", N_("Virtual IP (load balancer) in front of the apiservers")),
+	UINT("apiserverPort", N_("API server port"), struct plan_network, apiserver_port, 1,
+	     65535, "7443", N_("Secure port of the apiservers and of the VIP")),
+	ENUM("kubeProxyMode", N_("kube-proxy mode"), struct plan_network, kube_proxy_mode,
+	     proxy_modes, "ipvs", N_("How kube-proxy implements Services: ipvs or iptables")),
+	ENUM("calicoIPIPMode", N_("Calico IPIP mode"), struct plan_network, calico_ipip_mode,
+	     ipip_modes, "Always",
 	     N_("Calico IP-in-IP encapsulation: Always, CrossSubnet or Never")),
 	END,
 };
 
 static const struct plan_field etcd_fields[] = {
-	UINT("clientPort", struct plan_etcd, client_port, 1, 65535, "4001",
+	UINT("clientPort", N_("Client port"), struct plan_etcd, client_port, 1, 65535, "4001",
 	     N_("Port etcd serves clients (the apiservers) on")),
-	UINT("peerPort", struct plan_etcd, peer_port, 1, 65535, "2380",
+	UINT("peerPort", N_("Peer port"), struct plan_etcd, peer_port, 1, 65535, "2380",
 	     N_("Port etcd members talk to each other on")),
-	STRING("dataDir", struct plan_etcd, data_dir, GR_PATH, "/data/etcd",
+	STRING("dataDir", N_("Data directory"), struct plan_etcd, data_dir, GR_PATH, "/data/etcd",
 	       N_("Directory of etcd's data on each master")),
-	STRING("clusterToken", struct plan_etcd, cluster_token, GR_TOKEN, "dtalk-k8s-etcd",
-	       N_("Initial cluster token; unique per etcd cluster")),
+	STRING("clusterToken", N_("Cluster token"), struct plan_etcd, cluster_token, GR_TOKEN,
+	       "dtalk-k8s-etcd", N_("Initial cluster token; unique per etcd cluster")),
 	END,
 };
 
 static const struct plan_field registry_fields[] = {
-	{ .key = "mirrors", .type = PT_MIRRORS,
+	{ .key = "mirrors", .label = N_("Registry mirrors"), .type = PT_MIRRORS,
 	  .offset = offsetof(struct plan_registries, mirrors), .grammar = GR_URL,
 	  .help = N_("Mirror endpoints containerd tries for each upstream registry") },
-	STRING("imageRepository", struct plan_registries, image_repository, GR_REPO,
-	       "registry.cn-hangzhou.aliyuncs.com/google_containers",
+	STRING("imageRepository", N_("Image repository"), struct plan_registries,
+	       image_repository, GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers",
 	       N_("Repository of the kube-apiserver, controller-manager, scheduler and proxy images")),
-	STRING("sandboxImage", struct plan_registries, sandbox_image, GR_IMAGE,
-	       "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1",
+	STRING("sandboxImage", N_("Sandbox (pause) image"), struct plan_registries, sandbox_image,
+	       GR_IMAGE, "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1",
 	       N_("Pause image containerd uses for pod sandboxes")),
-	STRING("etcdImage", struct plan_registries, etcd_image, GR_IMAGE,
+	STRING("etcdImage", N_("etcd image"), struct plan_registries, etcd_image, GR_IMAGE,
 	       "quay.io/coreos/etcd:v3.5.15", N_("etcd image run on the masters")),
-	STRING("corednsImage", struct plan_registries, coredns_image, GR_IMAGE,
-	       "ccr.ccs.tencentyun.com/bxrapp/coredns:1.11.1", N_("CoreDNS image")),
-	STRING("nodeCacheImage", struct plan_registries, node_cache_image, GR_IMAGE,
+	STRING("corednsImage", N_("CoreDNS image"), struct plan_registries, coredns_image,
+	       GR_IMAGE, "ccr.ccs.tencentyun.com/bxrapp/coredns:1.11.1", N_("CoreDNS image")),
+	STRING("nodeCacheImage", N_("Node-local DNS image"), struct plan_registries,
+	       node_cache_image, GR_IMAGE,
 	       "ccr.ccs.tencentyun.com/bxrapp/k8s-dns-node-cache:1.23.1",
 	       N_("NodeLocal DNS cache image")),
-	STRING("calicoRegistry", struct plan_registries, calico_registry, GR_REPO,
-	       "docker.io/calico", N_("Repository the Calico images are pulled from")),
-	STRING("metricsServerImage", struct plan_registries, metrics_server_image, GR_IMAGE,
+	STRING("calicoRegistry", N_("Calico repository"), struct plan_registries, calico_registry,
+	       GR_REPO, "docker.io/calico", N_("Repository the Calico images are pulled from")),
+	STRING("metricsServerImage", N_("metrics-server image"), struct plan_registries,
+	       metrics_server_image, GR_IMAGE,
 	       "registry.k8s.io/metrics-server/metrics-server:v0.7.1",
 	       N_("metrics-server image")),
-	STRING("csrApproverImage", struct plan_registries, csr_approver_image, GR_IMAGE,
-	       "ghcr.io/postfinance/kubelet-csr-approver:v1.2.2",
+	STRING("csrApproverImage", N_("CSR approver image"), struct plan_registries,
+	       csr_approver_image, GR_IMAGE, "ghcr.io/postfinance/kubelet-csr-approver:v1.2.2",
 	       N_("kubelet-csr-approver image")),
 	END,
 };
 
 static const struct plan_field binaries_fields[] = {
-	ENUM("source", struct plan_binaries, source, binaries_sources, "bundle",
+	ENUM("source", N_("Binaries source"), struct plan_binaries, source, binaries_sources,
+	     "bundle",
 	     N_("Where binaries come from: bundle (a directory here) or mirror (a URL)")),
-	{ .key = "bundleDir", .type = PT_STRING,
+	{ .key = "bundleDir", .label = N_("Bundle directory"), .type = PT_STRING,
 	  .offset = offsetof(struct plan_binaries, bundle_dir), .grammar = GR_LOCALPATH,
 	  .optional = true, .def = "~/k8s-bundle",
 	  .help = N_("Directory on this machine holding the binaries and upstream manifests") },
-	OPTSTRING("mirrorURL", struct plan_binaries, mirror_url, GR_URL,
+	OPTSTRING("mirrorURL", N_("Mirror URL"), struct plan_binaries, mirror_url, GR_URL,
 		  N_("Base URL each host downloads the binaries from")),
 	END,
 };
 
 static const struct plan_field subject_fields[] = {
-	STRING("country", struct plan_subject, country, GR_COUNTRY, "CN",
+	STRING("country", N_("Country (C)"), struct plan_subject, country, GR_COUNTRY, "CN",
 	       N_("Certificate subject C: two capital letters")),
-	STRING("state", struct plan_subject, state, GR_SUBJECT, "GD",
+	STRING("state", N_("State (ST)"), struct plan_subject, state, GR_SUBJECT, "GD",
 	       N_("Certificate subject ST")),
-	STRING("locality", struct plan_subject, locality, GR_SUBJECT, "Shenzhen",
-	       N_("Certificate subject L")),
-	STRING("organization", struct plan_subject, organization, GR_SUBJECT, "dingding",
-	       N_("Certificate subject O of the CAs and the apiserver")),
-	STRING("organizationalUnit", struct plan_subject, organizational_unit, GR_SUBJECT,
-	       "System", N_("Certificate subject OU")),
+	STRING("locality", N_("Locality (L)"), struct plan_subject, locality, GR_SUBJECT,
+	       "Shenzhen", N_("Certificate subject L")),
+	STRING("organization", N_("Organization (O)"), struct plan_subject, organization,
+	       GR_SUBJECT, "dingding", N_("Certificate subject O of the CAs and the apiserver")),
+	STRING("organizationalUnit", N_("Organizational unit (OU)"), struct plan_subject,
+	       organizational_unit, GR_SUBJECT, "System", N_("Certificate subject OU")),
 	END,
 };
 
 static const struct plan_field pki_fields[] = {
-	ENUM("algorithm", struct plan_pki, algorithm, key_algos, "rsa",
+	ENUM("algorithm", N_("Key algorithm"), struct plan_pki, algorithm, key_algos, "rsa",
 	     N_("Key algorithm: rsa or ecdsa")),
-	UINT("caKeySize", struct plan_pki, ca_key_size, 256, 8192, "4096",
+	UINT("caKeySize", N_("CA key size"), struct plan_pki, ca_key_size, 256, 8192, "4096",
 	     N_("Key size of the CAs: 2048, 3072 or 4096 (rsa); 256 or 384 (ecdsa)")),
-	UINT("leafKeySize", struct plan_pki, leaf_key_size, 256, 8192, "2048",
-	     N_("Key size of the other certificates")),
-	UINT("caValidityDays", struct plan_pki, ca_validity_days, 1, 36525, "36500",
-	     N_("Days the CAs are valid (the guide: 100 years)")),
-	UINT("leafValidityDays", struct plan_pki, leaf_validity_days, 1, 36525, "3650",
-	     N_("Days the other certificates are valid")),
-	SECTION("subject", struct plan_pki, subject, subject_fields),
+	UINT("leafKeySize", N_("Certificate key size"), struct plan_pki, leaf_key_size, 256, 8192,
+	     "2048", N_("Key size of the other certificates")),
+	UINT("caValidityDays", N_("CA validity (days)"), struct plan_pki, ca_validity_days, 1,
+	     36525, "36500", N_("Days the CAs are valid (the guide: 100 years)")),
+	UINT("leafValidityDays", N_("Certificate validity (days)"), struct plan_pki,
+	     leaf_validity_days, 1, 36525, "3650", N_("Days the other certificates are valid")),
+	SECTION("subject", N_("Certificate subject"), struct plan_pki, subject, subject_fields),
 	END,
 };
 
 static const struct plan_field calico_fields[] = {
-	BOOL("enabled", struct plan_addon_calico, enabled, "true",
+	BOOL("enabled", N_("Install Calico"), struct plan_addon_calico, enabled, "true",
 	     N_("Install Calico, the pod network")),
 	END,
 };
 
 static const struct plan_field coredns_fields[] = {
-	BOOL("enabled", struct plan_addon_coredns, enabled, "true",
+	BOOL("enabled", N_("Install CoreDNS"), struct plan_addon_coredns, enabled, "true",
 	     N_("Install CoreDNS, the cluster DNS")),
 	END,
 };
 
 static const struct plan_field nodelocaldns_fields[] = {
-	BOOL("enabled", struct plan_addon_nodelocaldns, enabled, "true",
-	     N_("Install the NodeLocal DNS cache on every worker")),
+	BOOL("enabled", N_("Install NodeLocal DNS"), struct plan_addon_nodelocaldns, enabled,
+	     "true", N_("Install the NodeLocal DNS cache on every worker")),
 	END,
 };
 
 static const struct plan_field csr_approver_fields[] = {
-	BOOL("enabled", struct plan_addon_csr_approver, enabled, "true",
+	BOOL("enabled", N_("Install CSR approver"), struct plan_addon_csr_approver, enabled,
+	     "true",
 	     N_("Install kubelet-csr-approver, which approves kubelet serving certificates")),
-	STRING("providerRegex", struct plan_addon_csr_approver, provider_regex, GR_REGEX,
+	STRING("providerRegex", N_("Approved node names"), struct plan_addon_csr_approver,
+	       provider_regex, GR_REGEX,
 	       "^node[0-9]+$", N_("Node names whose serving certificates are approved")),
-	STRLIST("providerIPPrefixes", struct plan_addon_csr_approver, provider_ip_prefixes,
+	STRLIST("providerIPPrefixes", N_("Approved node networks"),
+	        struct plan_addon_csr_approver, provider_ip_prefixes,
 		GR_CIDR, "10.1.1.0/24", N_("Networks the node addresses must lie in")),
 	END,
 };
 
 static const struct plan_field metrics_server_fields[] = {
-	BOOL("enabled", struct plan_addon_metrics_server, enabled, "true",
-	     N_("Install metrics-server (kubectl top, autoscaling)")),
-	BOOL("hostNetwork", struct plan_addon_metrics_server, host_network, "true",
-	     N_("Run on the host network so the apiservers can reach it")),
-	UINT("securePort", struct plan_addon_metrics_server, secure_port, 1, 65535, "10251",
+	BOOL("enabled", N_("Install metrics-server"), struct plan_addon_metrics_server, enabled,
+	     "true", N_("Install metrics-server (kubectl top, autoscaling)")),
+	BOOL("hostNetwork", N_("Host network"), struct plan_addon_metrics_server, host_network,
+	     "true", N_("Run on the host network so the apiservers can reach it")),
+	UINT("securePort", N_("metrics-server port"), struct plan_addon_metrics_server,
+	     secure_port, 1, 65535, "10251",
 	     N_("Port metrics-server listens on (10250 is the kubelet's)")),
-	BOOL("kubeletInsecureTLS", struct plan_addon_metrics_server, kubelet_insecure_tls,
+	BOOL("kubeletInsecureTLS", N_("Skip kubelet TLS check"), struct plan_addon_metrics_server,
+	     kubelet_insecure_tls,
 	     "false", N_("Skip verifying kubelet certificates (only without the CSR approver)")),
 	END,
 };
 
 static const struct plan_field addon_fields[] = {
-	SECTION("calico", struct plan_addons, calico, calico_fields),
-	SECTION("coredns", struct plan_addons, coredns, coredns_fields),
-	SECTION("nodelocaldns", struct plan_addons, nodelocaldns, nodelocaldns_fields),
-	SECTION("csrApprover", struct plan_addons, csr_approver, csr_approver_fields),
-	SECTION("metricsServer", struct plan_addons, metrics_server, metrics_server_fields),
+	SECTION("calico", N_("Calico"), struct plan_addons, calico, calico_fields),
+	SECTION("coredns", N_("CoreDNS"), struct plan_addons, coredns, coredns_fields),
+	SECTION("nodelocaldns", N_("NodeLocal DNS cache"), struct plan_addons, nodelocaldns,
+	        nodelocaldns_fields),
+	SECTION("csrApprover", N_("kubelet-csr-approver"), struct plan_addons, csr_approver,
+	        csr_approver_fields),
+	SECTION("metricsServer", N_("metrics-server"), struct plan_addons, metrics_server,
+	        metrics_server_fields),
 	END,
 };
 
 static const struct plan_field root_fields[] = {
-	STRING("name", struct plan, name, GR_LABEL, "kubernetes",
+	STRING("name", N_("Cluster name"), struct plan, name, GR_LABEL, "kubernetes",
 	       N_("Cluster name; also names the state directory")),
-	SECTION("versions", struct plan, versions, version_fields),
-	{ .key = "hosts", .type = PT_HOSTS, .offset = offsetof(struct plan, hosts),
+	SECTION("versions", N_("Versions"), struct plan, versions, version_fields),
+	{ .key = "hosts", .label = N_("Servers"), .type = PT_HOSTS,
+	  .offset = offsetof(struct plan, hosts),
 	  .fields = host_fields, .help = N_("The servers of the cluster") },
-	SECTION("ssh", struct plan, ssh, ssh_fields),
-	SECTION("network", struct plan, network, network_fields),
-	SECTION("etcd", struct plan, etcd, etcd_fields),
-	SECTION("registries", struct plan, registries, registry_fields),
-	SECTION("binaries", struct plan, binaries, binaries_fields),
-	SECTION("pki", struct plan, pki, pki_fields),
-	SECTION("addons", struct plan, addons, addon_fields),
+	SECTION("ssh", N_("SSH access"), struct plan, ssh, ssh_fields),
+	SECTION("network", N_("Network"), struct plan, network, network_fields),
+	SECTION("etcd", N_("etcd"), struct plan, etcd, etcd_fields),
+	SECTION("registries", N_("Registries"), struct plan, registries, registry_fields),
+	SECTION("binaries", N_("Binaries"), struct plan, binaries, binaries_fields),
+	SECTION("pki", N_("Certificates (PKI)"), struct plan, pki, pki_fields),
+	SECTION("addons", N_("Add-ons"), struct plan, addons, addon_fields),
 	END,
 };
 

@@ -3,8 +3,9 @@
  * struct plan is plain data owned by the plan: strings are heap copies freed by
  * plan_free(); an empty optional string is NULL. plan_new_default() returns the
  * guide's 3 masters + 2 workers. The schema table (plan_schema()) describes every
- * field once: its YAML key, type, grammar and one-line help. The loader, the
- * exporter, the validator and the wizard's forms are all driven by it. */
+ * field once: its YAML key, its label, type, grammar and one-line help. The
+ * loader, the exporter, the validator and the wizard's forms are all driven by
+ * it. */
 #ifndef K8SW_PLAN_H
 #define K8SW_PLAN_H
 
@@ -190,6 +191,7 @@ enum plan_grammar {
 
 struct plan_field {
 	const char *key; /* YAML key; NULL ends a table */
+	const char *label; /* what the wizard calls it, N_()-marked: "Pod network" */
 	enum plan_type type;
 	size_t offset; /* in the enclosing struct */
 	const struct plan_field *fields; /* PT_SECTION children */

@@ -66,6 +66,11 @@ static bool path_under(const char *path, const char *prefix)
 	       (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
+bool problems_match(const struct problem *pr, const char *path, bool exact)
+{
+	return exact ? strcmp(pr->path, path) == 0 : path_under(pr->path, path);
+}
+
 const struct problem *problems_find(const struct problems *list, const char *path)
 {
 	for (size_t i = 0; i < list->n; i++) {

@@ -4,6 +4,7 @@
 #ifndef K8SW_PROBLEM_H
 #define K8SW_PROBLEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum problem_severity { PROBLEM_ERROR, PROBLEM_WARNING };
@@ -32,6 +33,10 @@ void problems_add_at(struct problems *list, enum problem_severity sev, const cha
 	__attribute__((format(printf, 6, 7)));
 
 size_t problems_count(const struct problems *list, enum problem_severity sev);
+
+/* True when pr concerns path or a field below it ("hosts[1]" matches a
+ * problem at "hosts[1].address"); with exact, only path itself. */
+bool problems_match(const struct problem *pr, const char *path, bool exact);
 
 /* The first problem whose path is path or lies below it, or NULL. */
 const struct problem *problems_find(const struct problems *list, const char *path);
