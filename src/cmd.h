@@ -26,6 +26,8 @@ extern const struct cmd_entry cmd_plan_init_entry;
 extern const struct cmd_entry cmd_plan_check_entry;
 extern const struct cmd_entry cmd_plan_export_entry;
 extern const struct cmd_entry cmd_pki_list_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
 void cmd_usage(FILE *f, const struct cmd_entry *e);

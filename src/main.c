@@ -23,6 +23,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_plan_check_entry,
 	&cmd_plan_export_entry,
 	&cmd_pki_list_entry,
+	&cmd_exec_entry,
+	&cmd_copy_entry,
 	NULL,
 };
 
