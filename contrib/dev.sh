@@ -14,8 +14,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
 	libncurses-dev libssh-dev libssl-dev libyaml-dev libcmocka-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
-	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3
-	python3-yaml openssl"
+	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3 openssl
+	sudo attr python3-yaml"
 
 step() {
 	printf '\n==> %s\n' "$*"

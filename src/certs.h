@@ -74,7 +74,7 @@ enum certs_action certs_action(const struct certs *c, enum cert_id id, const cha
 /* One certificate described for people (pki list). Strings are owned by the
  * struct; certs_info_clear() frees them. */
 struct certs_info {
-	char *subject;   /* "CN=admin,O=system:masters,OU=system,L=Shenzhen,ST=GD,C=CN" */
+	char *subject;   /* RFC 2253: "CN=admin,OU=system,O=system:masters,L=Shenzhen,ST=GD,C=CN" */
 	char *issuer;    /* the issuer's subject, same form */
 	char *sans;      /* "IP:127.0.0.1,DNS:localhost"; "" when none */
 	char *usages;    /* "CA", "server", "client" or "server,client" */

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "plan.h"
+struct plan;
 
 enum {
 	EXIT_OK = 0,
@@ -25,6 +25,9 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_plan_init_entry;
 extern const struct cmd_entry cmd_plan_check_entry;
 extern const struct cmd_entry cmd_plan_export_entry;
+extern const struct cmd_entry cmd_pki_list_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_copy_entry;
 extern const struct cmd_entry cmd_render_entry;
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
@@ -34,9 +37,11 @@ void cmd_usage(FILE *f, const struct cmd_entry *e);
 int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Load and validate a plan file, printing every problem as FILE:LINE:COLUMN:
- * FIELD: message on stderr. Returns the plan when it has no error (warnings
- * allowed; *had_warnings says whether there were any), else NULL. */
+/* Load and validate a plan file (cmd_common.c). Loader errors come first;
+ * validation problems of fields the loader already rejected are left out (they
+ * would describe the default that stood in). Every problem is printed on
+ * stderr as FILE:LINE:COLUMN: FIELD: message. Returns the plan, or NULL when
+ * it has errors; *had_warnings says whether warnings were printed. */
 struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 
 #endif

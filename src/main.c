@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "log.h"
 #include "nls.h"
 #include "plan.h"
 #include "planfile.h"
@@ -21,6 +22,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_plan_init_entry,
 	&cmd_plan_check_entry,
 	&cmd_plan_export_entry,
+	&cmd_pki_list_entry,
+	&cmd_exec_entry,
+	&cmd_copy_entry,
 	&cmd_render_entry,
 	NULL,
 };
@@ -145,8 +149,21 @@ static int group_usage(const char *group, const char *next)
 	return help ? EXIT_OK : EXIT_USAGE;
 }
 
+/* Log lines of the headless commands go to stderr: warnings and errors
+ * always, the rest when K8SW_DEBUG asks for them. */
+static void stderr_sink(enum log_level level, enum log_subsystem sub, const char *msg,
+			void *data)
+{
+	const bool *verbose = data;
+
+	if (level <= LOG_WARN || *verbose)
+		fprintf(stderr, "%s: %s: %s: %s\n", PACKAGE, log_subsystem_name(sub),
+			log_level_name(level), msg);
+}
+
 int main(int argc, char **argv)
 {
+	static bool verbose;
 	const struct cmd_entry *cmd = NULL;
 	const char *plan_file = NULL;
 	const char *localedir = NULL;
@@ -159,6 +176,8 @@ int main(int argc, char **argv)
 	localedir = getenv("K8SW_LOCALEDIR");
 	bindtextdomain(PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
+	log_init_from_env();
+	verbose = getenv("K8SW_DEBUG") != NULL && *getenv("K8SW_DEBUG") != '\0';
 
 	/* Options of the program itself come before any command. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -196,6 +215,7 @@ int main(int argc, char **argv)
 		}
 		return bad_usage(_("unknown command '%s'"), argv[i]);
 	}
+	log_set_sink(stderr_sink, &verbose);
 	/* The command sees its own name as argv[0]. */
 	return cmd->exec(argc - i - words + 1, argv + i + words - 1);
 }

@@ -82,6 +82,8 @@ static const struct plan_field ssh_fields[] = {
 		  N_("Jump host as user@host:port, when the hosts are not reachable directly")),
 	BOOL("sudo", N_("Use sudo"), struct plan_ssh, sudo, "false",
 	     N_("Run commands through sudo (for a user other than root)")),
+	BOOL("sudoPassword", N_("sudo password"), struct plan_ssh, sudo_password, "false",
+	     N_("sudo asks for the user's password: ask it once per run (never saved)")),
 	UINT("connectTimeout", N_("Connect timeout (s)"), struct plan_ssh, connect_timeout, 1,
 	     600, "10", N_("Seconds to wait for a host to answer")),
 	END,

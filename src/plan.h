@@ -64,6 +64,7 @@ struct plan {
 		char *identity_file;
 		char *bastion; /* [user@]host[:port] */
 		bool sudo;
+		bool sudo_password; /* sudo asks the user's password (asked, never saved) */
 		unsigned connect_timeout; /* seconds */
 	} ssh;
 

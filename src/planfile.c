@@ -5,15 +5,12 @@
 #include "planfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
+#include "fileio.h"
 #include "nls.h"
 #include "xmalloc.h"
 
@@ -805,97 +802,30 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 			   struct plan **partial)
 {
 	struct plan *plan = NULL;
-	struct stat st;
-	char *text = NULL;
+	char *text = NULL, *err = NULL;
 	size_t len = 0;
-	int fd = -1;
+	int rc = fileio_read(filename, PLANFILE_MAX_SIZE, &text, &len, &err);
 
 	if (partial != NULL)
 		*partial = NULL;
-	fd = open(filename, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (rc == 1)
 		problems_add(problems, PROBLEM_ERROR, "file", _("cannot read the plan: %s"),
-			     strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > PLANFILE_MAX_SIZE) {
-		problems_add(problems, PROBLEM_ERROR, "file",
-			     _("not a plan: expected a regular file of at most %u MiB"),
-			     PLANFILE_MAX_SIZE >> 20);
-		goto out;
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			problems_add(problems, PROBLEM_ERROR, "file", _("cannot read the plan: %s"),
-				     n < 0 ? strerror(errno) : _("file shrank while reading"));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	text[len] = '\0';
-	plan = planfile_parse(text, len, problems, partial);
-out:
-	if (fd >= 0)
-		close(fd);
+			     strerror(ENOENT));
+	else if (rc < 0)
+		problems_add(problems, PROBLEM_ERROR, "file", "%s", err);
+	else
+		plan = planfile_parse(text, len, problems, partial);
 	free(text);
+	free(err);
 	return plan;
 }
 
 int planfile_save(const struct plan *p, const char *filename, char **err)
 {
-	char *text = NULL;
-	char *tmp = NULL;
-	size_t len = 0, done = 0;
-	int fd = -1;
-	int rc = -1;
+	size_t len = 0;
+	char *text = planfile_emit(p, &len);
+	int rc = fileio_write_atomic(filename, text, len, 0644, err);
 
-	*err = NULL;
-	text = planfile_emit(p, &len);
-	tmp = xasprintf("%s.tmp.XXXXXX", filename);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		*err = xasprintf(_("cannot create a file next to %s: %s"), filename, strerror(errno));
-		xfree(&tmp);
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, filename) < 0) {
-		*err = xasprintf(_("cannot replace %s: %s"), filename, strerror(errno));
-		goto out;
-	}
-	xfree(&tmp);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
 	free(text);
 	return rc;
 }

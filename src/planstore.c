@@ -7,7 +7,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "grammar.h"
+#include "fileio.h"
 #include "nls.h"
 #include "planfile.h"
 #include "statedir.h"
@@ -70,85 +70,19 @@ out:
 	return rc;
 }
 
-/* Write text to path through a temporary file and a rename, so that a reader
- * sees the old or the new bytes, never a part. */
-static int write_atomic(const char *path, const char *text, size_t len, char **err)
-{
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	size_t done = 0;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	int rc = -1;
-
-	if (fd < 0) {
-		*err = xasprintf(_("cannot create a file next to %s: %s"), path, strerror(errno));
-		xfree(&tmp);
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc < 0) {
-		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
-		goto out;
-	}
-	rc = -1;
-	if (rename(tmp, path) < 0) {
-		*err = xasprintf(_("cannot replace %s: %s"), path, strerror(errno));
-		goto out;
-	}
-	xfree(&tmp);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-/* The whole content of a small regular file, or NULL. */
+/* The whole content of a small regular file, or NULL when it is absent or
+ * unreadable (the caller treats both as "nothing saved"). */
 static char *read_small(const char *path, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL, *err = NULL;
 
 	*len = 0;
-	if (fd < 0)
+	if (fileio_read(path, MAX_READ, &text, len, &err) != 0) {
+		free(err);
+		*len = 0;
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_READ)
-		goto out;
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
 	}
-	buf[done] = '\0';
-	*len = done;
-out:
-	close(fd);
-	return buf;
+	return text;
 }
 
 char *planstore_read(const char *cluster, size_t *len)
@@ -176,7 +110,7 @@ int planstore_restore(const char *cluster, const char *text, size_t len, char **
 	path = xasprintf("%s/%s", dir, PLAN_FILE);
 	note = xasprintf("%s/%s", dir, SCREEN_FILE);
 	if (text != NULL) {
-		rc = statedir_create(dir, err) < 0 ? -1 : write_atomic(path, text, len, err);
+		rc = statedir_create(dir, err) < 0 ? -1 : fileio_write_atomic(path, text, len, 0644, err);
 	} else if (unlink(path) < 0 && errno != ENOENT) {
 		*err = xasprintf(_("cannot remove %s: %s"), path, strerror(errno));
 	} else {
@@ -264,7 +198,7 @@ int planstore_set_screen(const char *cluster, const char *screen, char **err)
 	if (statedir_create(dir, err) == 0) {
 		path = xasprintf("%s/%s", dir, SCREEN_FILE);
 		line = xasprintf("%s\n", screen);
-		rc = write_atomic(path, line, strlen(line), err);
+		rc = fileio_write_atomic(path, line, strlen(line), 0644, err);
 	}
 	free(dir);
 	free(path);

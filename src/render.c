@@ -538,7 +538,7 @@ static void add_upload_steps(struct render_host *h, enum render_phase phase, cha
 		qsort(dirs, n_dirs, sizeof *dirs, compare_dirs);
 	for (size_t i = 0; i < n_dirs; i++) {
 		unsigned mode = 0755;
-		char *q = shquote(dirs[i]);
+		char *q = shquote_arg(dirs[i]);
 
 		for (size_t j = 0; j < sizeof private_dirs / sizeof private_dirs[0]; j++) {
 			if (strcmp(dirs[i], private_dirs[j]) == 0)
@@ -555,9 +555,9 @@ static void add_upload_steps(struct render_host *h, enum render_phase phase, cha
 		if (f->phase != phase)
 			continue;
 		if (f->source_type == RENDER_MIRROR) {
-			char *url = shquote(f->source);
+			char *url = shquote_arg(f->source);
 			char *tmp = xasprintf("%s.k8sw-new", f->path);
-			char *qtmp = shquote(tmp), *qpath = shquote(f->path);
+			char *qtmp = shquote_arg(tmp), *qpath = shquote_arg(f->path);
 
 			run(h, phase,
 			    "curl -fsSL --retry 3 -o %s %s && chmod %04o %s && mv -f %s %s", qtmp,
@@ -595,7 +595,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	run(h, PHASE_PREFLIGHT, "test -z \"$(swapon --noheadings --show)\"");
 	if (ph->roles & ROLE_WORKER) {
 		/* The kubelet registers the node under the host's own name. */
-		q = shquote(ph->name);
+		q = shquote_arg(ph->name);
 		run(h, PHASE_PREFLIGHT, "test \"$(hostname)\" = %s", q);
 		xfree(&q);
 	}
@@ -621,7 +621,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		restart_unit(h, PHASE_KUBELET, "kubelet");
 	}
 	if (ph->roles & ROLE_ETCD) {
-		q = shquote(b->p->etcd.data_dir);
+		q = shquote_arg(b->p->etcd.data_dir);
 		run(h, PHASE_ETCD, "install -d -m 0700 %s", q);
 		xfree(&q);
 		add_upload_steps(h, PHASE_ETCD, &made, &n_made);

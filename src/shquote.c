@@ -1,6 +1,6 @@
-/* POSIX shell quoting: single quotes, with each embedded quote closed,
- * escaped and reopened, which is the one form every POSIX shell reads the
- * same way. */
+/* POSIX shell quoting. Single quotes keep every byte literal except the
+ * single quote itself, which is written as '\'' (close, escaped quote,
+ * reopen); nothing else needs care, not even newlines. */
 #include "config.h"
 
 #include "shquote.h"
@@ -9,40 +9,59 @@
 
 #include "xmalloc.h"
 
-char *shquote(const char *s)
+/* Quote s into out, which has room for shquote_len(s) + 1 bytes. */
+static size_t quote_into(char *out, const char *s)
 {
-	size_t quotes = 0;
-	size_t len = strlen(s);
-	char *out = NULL;
-	char *o = NULL;
+	size_t n = 0;
 
-	for (const char *c = s; *c != '\0'; c++)
-		quotes += *c == '\'';
-	/* Each quote becomes the four characters '\'' */
-	out = xmalloc(len + quotes * 3 + 3);
-	o = out;
-	*o++ = '\'';
-	for (const char *c = s; *c != '\0'; c++) {
-		if (*c == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
+	out[n++] = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
 		} else {
-			*o++ = *c;
+			out[n++] = *s;
 		}
 	}
-	*o++ = '\'';
-	*o = '\0';
+	out[n++] = '\'';
+	out[n] = '\0';
+	return n;
+}
+
+/* The length of s quoted, without the NUL. */
+static size_t quoted_len(const char *s)
+{
+	size_t n = 2;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\'' ? 4 : 1;
+	return n;
+}
+
+char *shquote_arg(const char *s)
+{
+	char *out = xmalloc(quoted_len(s) + 1);
+
+	quote_into(out, s);
 	return out;
 }
 
-bool shquote_is_plain(const char *s)
+void shquote_append(char **cmd, const char *s)
 {
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_./:=@%+,-", *s) != NULL))
-			return false;
-	}
-	return true;
+	size_t old = *cmd != NULL ? strlen(*cmd) : 0;
+	size_t sep = old > 0 ? 1 : 0;
+
+	*cmd = xreallocarray(*cmd, old + sep + quoted_len(s) + 1, 1);
+	if (sep)
+		(*cmd)[old] = ' ';
+	quote_into(*cmd + old + sep, s);
+}
+
+char *shquote_join(const char *const *argv, size_t n)
+{
+	char *cmd = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		shquote_append(&cmd, argv[i]);
+	return cmd != NULL ? cmd : xstrdup("");
 }

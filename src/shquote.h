@@ -1,19 +1,21 @@
-/* Quoting for POSIX shell command lines. Every plan value that reaches a
- * command goes through shquote() even though src/grammar.h has already
- * validated it: the grammar says what a value may be, the quoting makes sure
- * the shell sees it as one word whatever it is. */
+/* Quoting for POSIX sh. Every value that goes into a command run on a host is
+ * quoted with these, even one a grammar already validated: the grammar keeps
+ * surprises out of the plan, the quoting keeps them out of the shell. */
 #ifndef K8SW_SHQUOTE_H
 #define K8SW_SHQUOTE_H
 
-#include <stdbool.h>
+#include <stddef.h>
 
-/* s as one single-quoted shell word: 'it'\''s'. The empty string gives ''.
- * The caller frees the result. */
-char *shquote(const char *s);
+/* s as one single-quoted shell word: 'it'\''s' for it's, '' for "". The
+ * result is newly allocated. */
+char *shquote_arg(const char *s);
 
-/* True when s can stand in a command line unquoted: non-empty and made only
- * of letters, digits and _ . / : = @ % + , - (no character a POSIX shell
- * treats specially in any position). */
-bool shquote_is_plain(const char *s);
+/* Append a space (unless *cmd is empty) and s quoted to the string *cmd (NULL
+ * starts a new one), reallocating it. */
+void shquote_append(char **cmd, const char *s);
+
+/* The n words of argv, each quoted, separated by spaces: a command line the
+ * shell splits back into exactly these words. */
+char *shquote_join(const char *const *argv, size_t n);
 
 #endif

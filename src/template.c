@@ -564,7 +564,7 @@ static void emit_value(struct renderer *r, const struct token *t, const char *va
 		add_double_quoted(&r->out, value);
 		break;
 	case TEMPLATE_SHELL:
-		q = shquote(value);
+		q = shquote_arg(value);
 		strbuf_adds(&r->out, q);
 		free(q);
 		break;

@@ -10,7 +10,6 @@
 
 #include <cmocka.h>
 
-#include "shquote.h"
 #include "template.h"
 
 /* Render text as name with v and return the output, or fail the test. */
@@ -36,23 +35,6 @@ static void render_fails(const char *name, const char *text, const struct templa
 	if (strstr(err, want) == NULL)
 		fail_msg("error '%s' does not contain '%s'", err, want);
 	free(err);
-}
-
-static void test_shquote(void **state)
-{
-	char *q = NULL;
-
-	(void)state;
-	q = shquote("");
-	assert_string_equal(q, "''");
-	free(q);
-	q = shquote("it's $HOME");
-	assert_string_equal(q, "'it'\\''s $HOME'");
-	free(q);
-	assert_true(shquote_is_plain("10.1.1.1:4001"));
-	assert_false(shquote_is_plain(""));
-	assert_false(shquote_is_plain("a b"));
-	assert_false(shquote_is_plain("$(x)"));
 }
 
 static void test_syntax_of(void **state)
@@ -268,7 +250,7 @@ static void test_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shquote),   cmocka_unit_test(test_syntax_of),
+		cmocka_unit_test(test_syntax_of),
 		cmocka_unit_test(test_values),    cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_blocks),    cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_standalone_lines), cmocka_unit_test(test_errors),

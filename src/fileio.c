@@ -1,0 +1,141 @@
+/* Whole-file reads and atomic writes for the state directory. */
+#include "config.h"
+
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nls.h"
+#include "xmalloc.h"
+
+int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = -1;
+	int rc = -1;
+
+	*err = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		*err = xasprintf(_("cannot read %s: not a regular file of at most %zu bytes"), path,
+				 max);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err = xasprintf(_("cannot read %s: %s"), path,
+					 n < 0 ? strerror(errno) : _("file shrank while reading"));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (len != NULL)
+		*len = got;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* Make a rename durable: fsync the directory that holds path. */
+static int sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = -1;
+
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(copy);
+	return rc;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			char **err)
+{
+	const char *p = data;
+	char *tmp = NULL;
+	size_t done = 0;
+	int fd = -1;
+	int rc = -1;
+
+	*err = NULL;
+	tmp = xasprintf("%s.tmp.XXXXXX", path);
+	/* mkostemp creates the file 0600; fchmod only ever widens it to mode
+	 * (a certificate's 0644) after nothing secret could be in it yet. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf(_("cannot create a file next to %s: %s"), path, strerror(errno));
+		xfree(&tmp);
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0) {
+		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		*err = xasprintf(_("cannot write %s: %s"), tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		*err = xasprintf(_("cannot replace %s: %s"), path, strerror(errno));
+		goto out;
+	}
+	xfree(&tmp);
+	if (sync_parent(path) < 0) {
+		*err = xasprintf(_("cannot sync the directory of %s: %s"), path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

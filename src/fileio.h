@@ -1,0 +1,22 @@
+/* Small file helpers for state the wizard keeps on the jump host: whole-file
+ * reads with a size limit, and atomic replacement (a temporary file in the same
+ * directory with its final mode from the start, fsync, rename, fsync of the
+ * directory) so that a crash leaves the old file or the new one, never half of
+ * one, and a key is never readable by others even for a moment. */
+#ifndef K8SW_FILEIO_H
+#define K8SW_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a regular file of at most max bytes into a NUL-terminated buffer
+ * (*out, free it; *len, if not NULL, gets its length). Returns 0; 1 when the
+ * file does not exist (nothing set); -1 with *err set (free it). */
+int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err);
+
+/* Replace path with len bytes of data, created with mode. Returns 0, or -1
+ * with *err set (free it); on failure path is left as it was. */
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			char **err);
+
+#endif
