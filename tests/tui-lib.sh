@@ -142,6 +142,19 @@ tui_stop() {
 	tmux_ kill-session -t "$1" >/dev/null 2>&1 || true
 }
 
+# tui_until COMMAND...: poll until COMMAND succeeds (a check of the whole
+# screen, when one string is not enough to know the redraw is over).
+tui_until() {
+	tui_i=0
+	while [ $tui_i -lt $((TUI_TIMEOUT * 10)) ]; do
+		"$@" && return 0
+		sleep 0.1
+		tui_i=$((tui_i + 1))
+	done
+	echo "timed out waiting for: $*" >&2
+	return 1
+}
+
 # tui_resize NAME COLS LINES
 tui_resize() {
 	tmux_ resize-window -t "$1" -x "$2" -y "$3"

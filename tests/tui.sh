@@ -150,7 +150,15 @@ fresh_state
 check "--plan FILE opens on that plan" plan_file
 tui_stop f
 
-# Resizing keeps the screen and what is being typed.
+# Resizing keeps the screen and what is being typed. Right after a resize
+# tmux still shows the old picture, so wait for the whole new layout.
+laid_out() { # laid_out NAME LINES: header on top, footer at the bottom, the edit kept
+	[ "$(tui_screen "$1" | wc -l)" -eq "$2" ] &&
+		tui_screen "$1" | head -n 1 | grep -q '1 Welcome.*7 Run' &&
+		tui_screen "$1" | tail -n 1 | grep -q 'F10 quit' &&
+		tui_screen "$1" | grep -qE 'master1 +10\.9\.9\.9'
+}
+
 resize() {
 	tui_start r 80 24 &&
 		tui_wait r "No saved plan yet" &&
@@ -159,15 +167,10 @@ resize() {
 		tui_keys r Tab Enter C-u &&
 		tui_type r "10.9.9.9" &&
 		tui_resize r 200 60 &&
-		tui_wait_re r 'master1 +10\.9\.9\.9' &&
-		[ "$(tui_screen r | wc -l)" -eq 60 ] &&
+		tui_until laid_out r 60 &&
 		tui_screen r | head -n 1 | grep -q '1 Welcome.*7 Run.*k8s-wizard' &&
-		tui_screen r | tail -n 1 | grep -q 'F10 quit' &&
 		tui_resize r 80 24 &&
-		tui_wait_re r 'master1 +10\.9\.9\.9' &&
-		[ "$(tui_screen r | wc -l)" -eq 24 ] &&
-		tui_screen r | head -n 1 | grep -q '1 Welcome.*7 Run' &&
-		tui_screen r | tail -n 1 | grep -q 'F10 quit' &&
+		tui_until laid_out r 24 &&
 		default_hosts_after_edit r
 }
 
