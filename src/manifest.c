@@ -16,6 +16,7 @@
 #include "nls.h"
 #include "strbuf.h"
 #include "xmalloc.h"
+#include "yamlout.h"
 
 struct manifest {
 	char *name;
@@ -522,19 +523,7 @@ void manifest_foreach_container(struct manifest *m, manifest_container_fn fn, vo
 	}
 }
 
-static int emit_write(void *data, unsigned char *buffer, size_t size)
-{
-	strbuf_add(data, (const char *)buffer, size);
-	return 1;
-}
-
-static void emit_event(yaml_emitter_t *e, yaml_event_t *ev)
-{
-	if (!yaml_emitter_emit(e, ev))
-		xalloc_die("libyaml: emitter");
-}
-
-static void emit_node(yaml_emitter_t *e, yaml_document_t *d, int id)
+static void emit_node(struct yamlout *e, yaml_document_t *d, int id)
 {
 	yaml_node_t *n = yaml_document_get_node(d, id);
 	yaml_event_t ev;
@@ -544,27 +533,27 @@ static void emit_node(yaml_emitter_t *e, yaml_document_t *d, int id)
 		yaml_scalar_event_initialize(&ev, NULL, NULL, n->data.scalar.value,
 					     (int)n->data.scalar.length, 1, 1,
 					     n->data.scalar.style);
-		emit_event(e, &ev);
+		yamlout_event(e, &ev);
 		break;
 	case YAML_SEQUENCE_NODE:
 		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, n->data.sequence.style);
-		emit_event(e, &ev);
+		yamlout_event(e, &ev);
 		for (yaml_node_item_t *it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++)
 			emit_node(e, d, *it);
 		yaml_sequence_end_event_initialize(&ev);
-		emit_event(e, &ev);
+		yamlout_event(e, &ev);
 		break;
 	case YAML_MAPPING_NODE:
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, n->data.mapping.style);
-		emit_event(e, &ev);
+		yamlout_event(e, &ev);
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 		     p < n->data.mapping.pairs.top; p++) {
 			emit_node(e, d, p->key);
 			emit_node(e, d, p->value);
 		}
 		yaml_mapping_end_event_initialize(&ev);
-		emit_event(e, &ev);
+		yamlout_event(e, &ev);
 		break;
 	case YAML_NO_NODE:
 		break;
@@ -573,31 +562,17 @@ static void emit_node(yaml_emitter_t *e, yaml_document_t *d, int id)
 
 char *manifest_emit(const struct manifest *m, size_t *len)
 {
-	struct strbuf out = { 0 };
-	yaml_emitter_t e;
-	yaml_event_t ev;
+	struct yamlout y;
 
-	if (!yaml_emitter_initialize(&e))
-		xalloc_die("libyaml: emitter");
-	yaml_emitter_set_output(&e, emit_write, &out);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit_event(&e, &ev);
+	yamlout_begin(&y, false);
 	for (size_t i = 0; i < m->n_docs; i++) {
 		yaml_node_t *root = yaml_document_get_root_node(&m->docs[i]);
 
 		/* A document of comments only loads as an empty scalar. */
 		if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
 			continue;
-		yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
-		emit_event(&e, &ev);
-		emit_node(&e, &m->docs[i], 1);
-		yaml_document_end_event_initialize(&ev, 1);
-		emit_event(&e, &ev);
+		yamlout_document(&y, false);
+		emit_node(&y, &m->docs[i], 1);
 	}
-	yaml_stream_end_event_initialize(&ev);
-	emit_event(&e, &ev);
-	yaml_emitter_delete(&e);
-	return strbuf_detach(&out, len);
+	return yamlout_end(&y, len);
 }

@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "nls.h"
 #include "xmalloc.h"
+#include "yamlout.h"
 
 /* Plans are small; a larger file is a mistake, not a plan. */
 #define PLANFILE_MAX_SIZE (16u << 20)
@@ -573,109 +574,39 @@ out:
 	return plan;
 }
 
-struct outbuf {
-	char *data;
-	size_t len, cap;
-};
-
-static int outbuf_write(void *ctx, unsigned char *buffer, size_t size)
+static void emit_scalar(struct yamlout *y, const char *s, bool is_string)
 {
-	struct outbuf *b = ctx;
-
-	if (b->len + size + 1 > b->cap) {
-		while (b->len + size + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 4096;
-		b->data = xreallocarray(b->data, b->cap, 1);
-	}
-	memcpy(b->data + b->len, buffer, size);
-	b->len += size;
-	b->data[b->len] = '\0';
-	return 1;
+	yamlout_scalar(y, s, is_string ? YAMLOUT_STRING : YAMLOUT_PLAIN);
 }
 
-/* Emit one event; libyaml only fails here on a programming error. */
-static void emit(yaml_emitter_t *e, yaml_event_t *ev)
+static void emit_start(struct yamlout *y, bool mapping, bool flow)
 {
-	if (!yaml_emitter_emit(e, ev))
-		xalloc_die(e->problem != NULL ? e->problem : "yaml emitter");
-}
-
-/* True when a plain scalar s would be read back by YAML as something other than
- * a string (null, boolean, number), so it must be quoted. */
-static bool looks_typed(const char *s)
-{
-	static const char *const words[] = { "~", "null", "true", "false", "yes", "no", "on",
-					     "off", "y", "n", NULL };
-	char *end = NULL;
-
-	if (*s == '\0')
-		return true;
-	for (size_t i = 0; words[i] != NULL; i++) {
-		if (strcasecmp(s, words[i]) == 0)
-			return true;
-	}
-	errno = 0;
-	(void)strtod(s, &end);
-	return *end == '\0';
-}
-
-static void emit_scalar(yaml_emitter_t *e, const char *s, bool is_string)
-{
-	yaml_event_t ev;
-	yaml_scalar_style_t style = is_string && looks_typed(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-								 : YAML_ANY_SCALAR_STYLE;
-
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-				     style);
-	emit(e, &ev);
-}
-
-static void emit_start(yaml_emitter_t *e, bool mapping, bool flow)
-{
-	yaml_event_t ev;
-
 	if (mapping)
-		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-						    flow ? YAML_FLOW_MAPPING_STYLE
-							 : YAML_BLOCK_MAPPING_STYLE);
+		yamlout_mapping(y, flow);
 	else
-		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-						     flow ? YAML_FLOW_SEQUENCE_STYLE
-							  : YAML_BLOCK_SEQUENCE_STYLE);
-	emit(e, &ev);
+		yamlout_sequence(y, flow);
 }
 
-static void emit_end(yaml_emitter_t *e, bool mapping)
-{
-	yaml_event_t ev;
-
-	if (mapping)
-		yaml_mapping_end_event_initialize(&ev);
-	else
-		yaml_sequence_end_event_initialize(&ev);
-	emit(e, &ev);
-}
-
-static void emit_strlist(yaml_emitter_t *e, const struct strlist *l, bool flow)
+static void emit_strlist(struct yamlout *e, const struct strlist *l, bool flow)
 {
 	emit_start(e, false, flow || l->n == 0);
 	for (size_t i = 0; i < l->n; i++)
 		emit_scalar(e, l->v[i], true);
-	emit_end(e, false);
+	yamlout_close(e, false);
 }
 
-static void emit_table(yaml_emitter_t *e, const struct plan *p, const void *base,
+static void emit_table(struct yamlout *e, const struct plan *p, const void *base,
 		       const struct plan_field *fields, bool is_host);
 
-static void emit_hosts(yaml_emitter_t *e, const struct plan *p)
+static void emit_hosts(struct yamlout *e, const struct plan *p)
 {
 	emit_start(e, false, p->n_hosts == 0);
 	for (size_t i = 0; i < p->n_hosts; i++)
 		emit_table(e, p, &p->hosts[i], plan_host_schema(), true);
-	emit_end(e, false);
+	yamlout_close(e, false);
 }
 
-static void emit_mirrors(yaml_emitter_t *e, const struct plan *p)
+static void emit_mirrors(struct yamlout *e, const struct plan *p)
 {
 	const struct plan_registries *r = &p->registries;
 
@@ -684,10 +615,10 @@ static void emit_mirrors(yaml_emitter_t *e, const struct plan *p)
 		emit_scalar(e, r->mirrors[i].registry, true);
 		emit_strlist(e, &r->mirrors[i].endpoints, false);
 	}
-	emit_end(e, true);
+	yamlout_close(e, true);
 }
 
-static void emit_field(yaml_emitter_t *e, const struct plan *p, const struct plan_field *f,
+static void emit_field(struct yamlout *e, const struct plan *p, const struct plan_field *f,
 		       const void *ptr)
 {
 	char num[16];
@@ -723,7 +654,7 @@ static void emit_field(yaml_emitter_t *e, const struct plan *p, const struct pla
 			if (roles & (1u << i))
 				emit_scalar(e, plan_role_names[i], false);
 		}
-		emit_end(e, false);
+		yamlout_close(e, false);
 		break;
 	}
 	case PT_HOSTS:
@@ -745,7 +676,7 @@ static bool host_field_unset(const struct plan_field *f, const void *ptr)
 	return false;
 }
 
-static void emit_table(yaml_emitter_t *e, const struct plan *p, const void *base,
+static void emit_table(struct yamlout *e, const struct plan *p, const void *base,
 		       const struct plan_field *fields, bool is_host)
 {
 	emit_start(e, true, false);
@@ -757,45 +688,24 @@ static void emit_table(yaml_emitter_t *e, const struct plan *p, const void *base
 		emit_scalar(e, f->key, false);
 		emit_field(e, p, f, ptr);
 	}
-	emit_end(e, true);
+	yamlout_close(e, true);
 }
 
 char *planfile_emit(const struct plan *p, size_t *len)
 {
-	yaml_emitter_t e;
-	yaml_event_t ev;
-	struct outbuf out = { 0 };
+	struct yamlout y;
 
-	if (!yaml_emitter_initialize(&e))
-		xalloc_die("yaml emitter");
-	yaml_emitter_set_output(&e, outbuf_write, &out);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_emitter_set_indent(&e, 2);
-
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&e, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&e, &ev);
-	emit_start(&e, true, false);
-	emit_scalar(&e, "apiVersion", false);
-	emit_scalar(&e, PLAN_API_VERSION, false);
-	emit_scalar(&e, "kind", false);
-	emit_scalar(&e, PLAN_KIND, false);
+	yamlout_begin(&y, false);
+	yamlout_document(&y, true);
+	yamlout_mapping(&y, false);
+	yamlout_pair(&y, "apiVersion", PLAN_API_VERSION);
+	yamlout_pair(&y, "kind", PLAN_KIND);
 	for (const struct plan_field *f = plan_schema(); f->key != NULL; f++) {
-		emit_scalar(&e, f->key, false);
-		emit_field(&e, p, f, (const char *)p + f->offset);
+		emit_scalar(&y, f->key, false);
+		emit_field(&y, p, f, (const char *)p + f->offset);
 	}
-	emit_end(&e, true);
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(&e, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(&e, &ev);
-	yaml_emitter_flush(&e);
-	yaml_emitter_delete(&e);
-	if (len != NULL)
-		*len = out.len;
-	return out.data != NULL ? out.data : xstrdup("");
+	yamlout_close(&y, true);
+	return yamlout_end(&y, len);
 }
 
 struct plan *planfile_load(const char *filename, struct problems *problems,

@@ -14,14 +14,27 @@
 static void strbuf_grow(struct strbuf *b, size_t more)
 {
 	size_t need = b->len + more + 1;
+	size_t cap = b->cap != 0 ? b->cap : 64;
+	char *grown = NULL;
 
 	if (need <= b->cap)
 		return;
-	if (b->cap == 0)
-		b->cap = 64;
-	while (b->cap < need)
-		b->cap *= 2;
-	b->s = xreallocarray(b->s, b->cap, 1);
+	while (cap < need)
+		cap *= 2;
+	if (!b->secret) {
+		b->s = xreallocarray(b->s, cap, 1);
+		b->cap = cap;
+		return;
+	}
+	/* realloc could leave the old copy behind unwiped: move it by hand. */
+	grown = xmalloc(cap);
+	if (b->s != NULL) {
+		memcpy(grown, b->s, b->len + 1);
+		explicit_bzero(b->s, b->cap);
+		free(b->s);
+	}
+	b->s = grown;
+	b->cap = cap;
 }
 
 void strbuf_add(struct strbuf *b, const char *s, size_t len)
@@ -67,6 +80,8 @@ char *strbuf_detach(struct strbuf *b, size_t *len)
 
 void strbuf_clear(struct strbuf *b)
 {
+	if (b->secret && b->s != NULL)
+		explicit_bzero(b->s, b->cap);
 	xfree(&b->s);
 	b->len = b->cap = 0;
 }
