@@ -336,6 +336,20 @@ const char *plan_role_name(enum plan_role role)
 	return "?";
 }
 
+char *plan_enum_choices(const char *const *names)
+{
+	char *out = xstrdup("");
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		char *next = xasprintf("%s%s%s", out,
+				       i == 0 ? "" : names[i + 1] == NULL ? _(" or ") : ", ", names[i]);
+
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
 void plan_set_string(char **slot, const char *value)
 {
 	free(*slot);

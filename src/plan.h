@@ -235,6 +235,9 @@ size_t plan_count_role(const struct plan *p, enum plan_role role);
 const char *plan_role_name(enum plan_role role);
 extern const char *const plan_role_names[];
 
+/* "a, b or c" (translated "or"), for messages listing valid names. */
+char *plan_enum_choices(const char *const *names);
+
 /* The fields of one host, for the loader, the exporter and the wizard. */
 const struct plan_field *plan_host_schema(void);
 

@@ -140,21 +140,6 @@ static void split_words(const char *text, struct strlist *out)
 	}
 }
 
-/* "a, b or c" for messages, as the loader writes it. */
-static char *choices(const char *const *names)
-{
-	char *out = xstrdup("");
-
-	for (size_t i = 0; names[i] != NULL; i++) {
-		char *next = xasprintf("%s%s%s", out,
-				       i == 0 ? "" : names[i + 1] == NULL ? _(" or ") : ", ", names[i]);
-
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int set_roles(unsigned *out, const struct plan_field *f, const char *text, char **err)
 {
 	struct strlist words = { 0 };
@@ -170,7 +155,7 @@ static int set_roles(unsigned *out, const struct plan_field *f, const char *text
 				bit = 1u << j;
 		}
 		if (bit == 0) {
-			char *names = choices(f->enum_names);
+			char *names = plan_enum_choices(f->enum_names);
 
 			*err = xasprintf(_("unknown role '%s': use %s"), words.v[i], names);
 			free(names);
@@ -225,7 +210,7 @@ static int set_trimmed(void *ptr, const struct plan_field *f, const char *text, 
 			}
 		}
 		{
-			char *names = choices(f->enum_names);
+			char *names = plan_enum_choices(f->enum_names);
 
 			*err = xasprintf(_("'%s' is not valid: use %s"), text, names);
 			free(names);

@@ -165,21 +165,6 @@ static void load_bool(struct loader *l, const char *path, const yaml_node_t *nod
 		     node->type == YAML_SCALAR_NODE ? _("a quoted string") : node_kind(node));
 }
 
-/* "a, b or c" for messages. */
-static char *enum_choices(const char *const *names)
-{
-	char *out = xstrdup("");
-
-	for (size_t i = 0; names[i] != NULL; i++) {
-		char *next = xasprintf("%s%s%s", out,
-				       i == 0 ? "" : names[i + 1] == NULL ? _(" or ") : ", ", names[i]);
-
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static void load_enum(struct loader *l, const char *path, const yaml_node_t *node,
 		      const char *const *names, int *out)
 {
@@ -194,7 +179,7 @@ static void load_enum(struct loader *l, const char *path, const yaml_node_t *nod
 			return;
 		}
 	}
-	choices = enum_choices(names);
+	choices = plan_enum_choices(names);
 	loader_error(l, path, node, _("'%s' is not valid: use %s"), s, choices);
 	free(choices);
 }
@@ -242,7 +227,7 @@ static void load_roles(struct loader *l, const char *path, const yaml_node_t *no
 				bit = 1u << i;
 		}
 		if (bit == 0) {
-			char *choices = enum_choices(plan_role_names);
+			char *choices = plan_enum_choices(plan_role_names);
 
 			loader_error(l, path, item, _("unknown role '%s': use %s"), s, choices);
 			free(choices);

@@ -7,6 +7,18 @@
 
 #include <stdlib.h>
 
+#include "../src/xmalloc.h"
+
+void *formscreen_init(struct wizard *w)
+{
+	static const struct planform_ops ops = { 0 };
+	struct formscreen *s = xcalloc(1, sizeof *s);
+
+	(void)w;
+	s->pf = planform_new(&ops, s);
+	return s;
+}
+
 void formscreen_free(void **state)
 {
 	struct formscreen *s = *state;

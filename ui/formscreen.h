@@ -12,6 +12,8 @@ struct formscreen {
 	struct planform *pf;
 };
 
+/* The state of a screen that is one planform and nothing else. */
+void *formscreen_init(struct wizard *w);
 void formscreen_free(void **state);
 void formscreen_draw(void *state, struct wizard *w, WINDOW *win);
 int formscreen_key(void *state, struct wizard *w, const struct ui_event *ev);

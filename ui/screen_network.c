@@ -2,21 +2,8 @@
  * with its one-line explanation under it. */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "../src/nls.h"
-#include "../src/xmalloc.h"
 #include "formscreen.h"
-
-static void *network_init(struct wizard *w)
-{
-	struct formscreen *s = xcalloc(1, sizeof *s);
-	static const struct planform_ops ops = { 0 };
-
-	(void)w;
-	s->pf = planform_new(&ops, s);
-	return s;
-}
 
 static void network_enter(void *state, struct wizard *w)
 {
@@ -31,7 +18,7 @@ const struct screen_ops screen_network_ops = {
 	.name = "network",
 	.title = N_("Network"),
 	.intro = N_("Address ranges and addresses of the cluster"),
-	.init = network_init,
+	.init = formscreen_init,
 	.free = formscreen_free,
 	.enter = network_enter,
 	.draw = formscreen_draw,

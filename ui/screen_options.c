@@ -3,24 +3,11 @@
  * shows on the help line when it is focused. */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "../src/nls.h"
-#include "../src/xmalloc.h"
 #include "formscreen.h"
 
 /* The sections shown, each under its own heading, in this order. */
 static const char *const sections[] = { "versions", "binaries", "etcd", "pki", "addons" };
-
-static void *options_init(struct wizard *w)
-{
-	struct formscreen *s = xcalloc(1, sizeof *s);
-	static const struct planform_ops ops = { 0 };
-
-	(void)w;
-	s->pf = planform_new(&ops, s);
-	return s;
-}
 
 static void options_enter(void *state, struct wizard *w)
 {
@@ -39,7 +26,7 @@ const struct screen_ops screen_options_ops = {
 	.name = "options",
 	.title = N_("Options"),
 	.intro = N_("Versions, binaries, etcd, certificates and add-ons"),
-	.init = options_init,
+	.init = formscreen_init,
 	.free = formscreen_free,
 	.enter = options_enter,
 	.draw = formscreen_draw,
