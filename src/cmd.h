@@ -44,4 +44,8 @@ int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
  * it has errors; *had_warnings says whether warnings were printed. */
 struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 
+/* Columns s takes on a terminal (wide characters count two); its length in
+ * bytes when it is not valid in the locale's encoding. */
+size_t cmd_text_width(const char *s);
+
 #endif

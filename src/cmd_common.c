@@ -2,15 +2,20 @@
  * every problem printed the way compilers print them. */
 #include "config.h"
 
+#include "cmd.h"
+
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
 
-#include "cmd.h"
 #include "nls.h"
 #include "plan.h"
 #include "plancheck.h"
 #include "planfile.h"
 #include "problem.h"
+#include "xmalloc.h"
 
 /* Print problems in the compiler style editors understand. */
 static void print_problems(const char *file, struct problems *list)
@@ -59,4 +64,19 @@ struct plan *cmd_load_plan(const char *file, bool *had_warnings)
 	problems_clear(&loader);
 	problems_clear(&all);
 	return plan;
+}
+
+size_t cmd_text_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	wchar_t *w = NULL;
+	int width = -1;
+
+	if (n == (size_t)-1)
+		return strlen(s);
+	w = xcalloc(n + 1, sizeof *w);
+	mbstowcs(w, s, n + 1);
+	width = wcswidth(w, n);
+	free(w);
+	return width < 0 ? strlen(s) : (size_t)width;
 }

@@ -69,12 +69,15 @@ static void format_residual(time_t t, time_t now, char *buf, size_t len)
 }
 
 /* One cell padded to width, or the last one of a line. */
+/* Cells are padded by display width, so that translated (wide) headers and
+ * values keep the columns aligned. */
 static void print_cell(const char *text, size_t width, bool last)
 {
-	if (last)
+	if (last) {
 		printf("%s\n", text);
-	else
-		printf("%-*s  ", (int)width, text);
+		return;
+	}
+	printf("%s%*s", text, (int)(width - cmd_text_width(text) + 2), "");
 }
 
 enum { COL_NAME, COL_CA, COL_USAGES, COL_KEY, COL_EXPIRES, COL_RESIDUAL, COL_SUBJECT, COL_SANS,
@@ -119,10 +122,10 @@ static void print_table(const struct certs *c)
 		certs_info_clear(&info);
 	}
 	for (size_t col = 0; col < N_COLS; col++) {
-		width[col] = strlen(_(headers[col]));
+		width[col] = cmd_text_width(_(headers[col]));
 		for (size_t id = 0; id < CERT_COUNT; id++) {
-			if (strlen(cells[id][col]) > width[col])
-				width[col] = strlen(cells[id][col]);
+			if (cmd_text_width(cells[id][col]) > width[col])
+				width[col] = cmd_text_width(cells[id][col]);
 		}
 	}
 	for (size_t col = 0; col < N_COLS; col++)

@@ -414,7 +414,8 @@ static void draw_progress(struct job *j, bool final)
 	}
 	/* L10N: hosts done, hosts, MiB sent, MiB in all, padding or newline.
 	 * Keep it within one 80-column line. */
-	fprintf(stderr, _("\rcopy: %zu/%zu hosts done, %llu/%llu MiB%s"), done, j->n,
+	fputc('\r', stderr);
+	fprintf(stderr, _("copy: %zu/%zu hosts done, %llu/%llu MiB%s"), done, j->n,
 		(unsigned long long)(sent >> 20), (unsigned long long)(total >> 20),
 		final ? "\n" : "  ");
 	fflush(stderr);

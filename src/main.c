@@ -32,7 +32,9 @@ static const struct cmd_entry *const commands[] = {
 void cmd_usage(FILE *f, const struct cmd_entry *e)
 {
 	fprintf(f, _("Usage: %s %s %s\n"), PACKAGE, e->name, e->usage);
-	fprintf(f, "%s.\n\n%s", _(e->summary), _(e->help));
+	/* L10N: a command's one-line summary, as the first sentence of its help. */
+	fprintf(f, _("%s.\n"), _(e->summary));
+	fprintf(f, "\n%s", _(e->help));
 }
 
 int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)

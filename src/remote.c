@@ -441,10 +441,10 @@ static int verify_hostkey(struct remote *r, char **err)
 		/* A key of another type counts as changed: accepting it would let
 		 * an attacker pick the key type the file does not cover. */
 		lines = known_lines(kh, name);
-		/* L10N: host, key type, fingerprint, known_hosts name, file, ", line ",
-		 * line numbers, file, known_hosts name. Keep the first two lines in
-		 * English capitals: operators know them from OpenSSH. */
 		set_err(err,
+			/* L10N: host, key type, fingerprint, known_hosts name, file,
+			 * ", line ", line numbers, file, known_hosts name. Keep the first
+			 * two lines in English capitals: operators know them from OpenSSH. */
 			_("%s: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!\n"
 			  "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
 			  "Someone could be eavesdropping on you right now (man-in-the-middle "
