@@ -1378,10 +1378,10 @@ static void collect_line(const struct remote_line *line, void *data)
 	*all = n;
 }
 
-char *remote_upload_script(const char *dest, const char *sha256, unsigned mode,
+char *remote_upload_script(const char *dest, const struct remote_file *file, unsigned mode,
 			   const char *owner, bool check_only)
 {
-	char *d = shquote_arg(dest), *h = shquote_arg(sha256), *o = NULL, *s = NULL;
+	char *d = shquote_arg(dest), *h = shquote_arg(file->sha256), *o = NULL, *s = NULL;
 	char *chown = NULL;
 
 	if (owner != NULL) {
@@ -1395,13 +1395,17 @@ char *remote_upload_script(const char *dest, const char *sha256, unsigned mode,
 			      d, h, mode, chown != NULL ? chown : "");
 	} else {
 		/* mktemp makes a 0600 file next to dest, so the rename is atomic and
-		 * a partial upload is never seen under dest's name. */
+		 * a partial upload is never seen under dest's name. The stream is
+		 * hashed as it arrives (tee), saving a second pass over the file;
+		 * tee goes on feeding the hash when a write to the file fails, so
+		 * the file's size is checked too. */
 		s = xasprintf("d=%s; dir=$(dirname -- \"$d\"); mkdir -p -- \"$dir\" && "
 			      "f=$(mktemp \"$dir/.k8sw-upload.XXXXXX\") || exit 1; "
-			      "if cat > \"$f\" && [ \"$(sha256sum < \"$f\" | cut -c1-64)\" = %s ] && "
+			      "if [ \"$(tee -- \"$f\" | sha256sum | cut -c1-64)\" = %s ] && "
+			      "[ \"$(stat -c %%s -- \"$f\")\" = %llu ] && "
 			      "chmod %04o \"$f\"%s && mv -f -- \"$f\" \"$d\"; then exit 0; fi; "
 			      "rm -f -- \"$f\"; echo \"sha256 or placement check failed\" >&2; exit 1",
-			      d, h, mode, chown != NULL ? chown : "");
+			      d, h, (unsigned long long)file->size, mode, chown != NULL ? chown : "");
 	}
 	free(d);
 	free(h);
@@ -1420,7 +1424,7 @@ int remote_upload(struct remote *r, const struct remote_upload *up, bool *skippe
 	*skipped = false;
 	if (remote_connect(r, err) < 0)
 		return -1;
-	script = remote_upload_script(up->dest, up->file->sha256, up->mode, up->owner, true);
+	script = remote_upload_script(up->dest, up->file, up->mode, up->owner, true);
 	wrapped = remote_wrap_command(script, sudo_prefix(r), 0);
 	if (run_channel(r, wrapped, r->sudo == SUDO_PASSWORD ? r->sudo_secret : NULL, NULL, NULL,
 			0, collect_line, &out, &res, err) < 0)
@@ -1436,7 +1440,7 @@ int remote_upload(struct remote *r, const struct remote_upload *up, bool *skippe
 	free(script);
 	free(wrapped);
 	xfree(&out);
-	script = remote_upload_script(up->dest, up->file->sha256, up->mode, up->owner, false);
+	script = remote_upload_script(up->dest, up->file, up->mode, up->owner, false);
 	wrapped = remote_wrap_command(script, sudo_prefix(r), 0);
 	ff.fd = open(up->file->path, O_RDONLY | O_CLOEXEC);
 	if (ff.fd < 0) {

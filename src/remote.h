@@ -194,7 +194,7 @@ char *remote_wrap_command(const char *command, const char *sudo, unsigned timeou
 
 /* The script that checks whether dest already has the file (check_only),
  * or receives it on stdin and puts it in place. */
-char *remote_upload_script(const char *dest, const char *sha256, unsigned mode,
+char *remote_upload_script(const char *dest, const struct remote_file *file, unsigned mode,
 			   const char *owner, bool check_only);
 
 #endif

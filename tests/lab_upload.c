@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	}
 	ctx = remote_ctx_new(&config);
 	r = remote_new(ctx, &target);
-	script = remote_upload_script(argv[6], remote_file_sha256(file), 0644, NULL, false);
+	script = remote_upload_script(argv[6], file, 0644, NULL, false);
 	cmd.command = script;
 	cmd.input = half;
 	cmd.input_len = len;

@@ -141,13 +141,13 @@ static void upload_script(void **state)
 	f = remote_file_open(path, &err);
 	assert_non_null(f);
 
-	script = remote_upload_script(dest, remote_file_sha256(f), 0640, NULL, true);
+	script = remote_upload_script(dest, f, 0640, NULL, true);
 	assert_int_equal(run_sh(script, NULL, 0, out), 0);
 	assert_string_equal(out, "differs\n");
 	free(script);
 
 	/* A stream cut short is refused: nothing at dest, no temporary left. */
-	script = remote_upload_script(dest, remote_file_sha256(f), 0640, NULL, false);
+	script = remote_upload_script(dest, f, 0640, NULL, false);
 	assert_int_not_equal(run_sh(script, data, 5, out), 0);
 	assert_int_equal(stat(dest, &st), -1);
 	assert_int_equal(count_prefixed(sub, ".k8sw-upload"), 0);
@@ -168,7 +168,7 @@ static void upload_script(void **state)
 
 	/* Now the host has it: the check says so and fixes the mode. */
 	chmod(dest, 0600);
-	script = remote_upload_script(dest, remote_file_sha256(f), 0644, NULL, true);
+	script = remote_upload_script(dest, f, 0644, NULL, true);
 	assert_int_equal(run_sh(script, NULL, 0, out), 0);
 	assert_string_equal(out, "same\n");
 	assert_int_equal(stat(dest, &st), 0);
