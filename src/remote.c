@@ -1381,6 +1381,11 @@ static void collect_line(const struct remote_line *line, void *data)
 char *remote_upload_script(const char *dest, const struct remote_file *file, unsigned mode,
 			   const char *owner, bool check_only)
 {
+	/* OpenSSL's digest uses the CPU's SHA instructions: about three times
+	 * coreutils' speed, which matters for hundreds of megabytes. */
+	static const char hash[] = "if command -v openssl >/dev/null 2>&1; then "
+				   "h() { openssl dgst -sha256 -r | cut -c1-64; }; "
+				   "else h() { sha256sum | cut -c1-64; }; fi; ";
 	char *d = shquote_arg(dest), *h = shquote_arg(file->sha256), *o = NULL, *s = NULL;
 	char *chown = NULL;
 
@@ -1390,22 +1395,21 @@ char *remote_upload_script(const char *dest, const struct remote_file *file, uns
 	}
 	if (check_only) {
 		/* Same content: only make sure of mode and owner. */
-		s = xasprintf("f=%s; if [ -f \"$f\" ] && [ \"$(sha256sum < \"$f\" | cut -c1-64)\" = %s ]; "
+		s = xasprintf("%sf=%s; if [ -f \"$f\" ] && [ \"$(h < \"$f\")\" = %s ]; "
 			      "then chmod %04o \"$f\"%s && echo same; else echo differs; fi",
-			      d, h, mode, chown != NULL ? chown : "");
+			      hash, d, h, mode, chown != NULL ? chown : "");
 	} else {
 		/* mktemp makes a 0600 file next to dest, so the rename is atomic and
-		 * a partial upload is never seen under dest's name. The stream is
-		 * hashed as it arrives (tee), saving a second pass over the file;
-		 * tee goes on feeding the hash when a write to the file fails, so
-		 * the file's size is checked too. */
-		s = xasprintf("d=%s; dir=$(dirname -- \"$d\"); mkdir -p -- \"$dir\" && "
+		 * a partial upload is never seen under dest's name. The file is
+		 * hashed after it is written rather than through a tee as it
+		 * arrives: measured on the lab, the extra processes of the pipe cost
+		 * more than the second pass they save. */
+		s = xasprintf("%sd=%s; dir=$(dirname -- \"$d\"); mkdir -p -- \"$dir\" && "
 			      "f=$(mktemp \"$dir/.k8sw-upload.XXXXXX\") || exit 1; "
-			      "if [ \"$(tee -- \"$f\" | sha256sum | cut -c1-64)\" = %s ] && "
-			      "[ \"$(stat -c %%s -- \"$f\")\" = %llu ] && "
+			      "if cat > \"$f\" && [ \"$(h < \"$f\")\" = %s ] && "
 			      "chmod %04o \"$f\"%s && mv -f -- \"$f\" \"$d\"; then exit 0; fi; "
 			      "rm -f -- \"$f\"; echo \"sha256 or placement check failed\" >&2; exit 1",
-			      d, h, (unsigned long long)file->size, mode, chown != NULL ? chown : "");
+			      hash, d, h, mode, chown != NULL ? chown : "");
 	}
 	free(d);
 	free(h);
