@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,13 @@ static int count_prefixed(const char *dir, const char *prefix)
 	return n;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static void upload_script(void **state)
 {
 	char tmpl[] = "/tmp/k8sw-test-remote.XXXXXX";
@@ -175,12 +183,9 @@ static void upload_script(void **state)
 	assert_int_equal(st.st_mode & 07777, 0644);
 	free(script);
 
-	unlink(dest);
-	rmdir(sub);
-	free(path);
-	path = xasprintf("%s/src", dir);
-	unlink(path);
-	rmdir(dir);
+	/* dest's name holds slashes, so the upload made directories for it. */
+	assert_int_equal(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(access(dir, F_OK), -1);
 	free(path);
 	free(dest);
 	free(sub);
