@@ -89,44 +89,29 @@ tui_click() {
 	tmux_ send-keys -t "$1" -l "$(printf '\033[M')#$tui_cx$tui_cy"
 }
 
-# tui_wait NAME TEXT: wait until TEXT (a fixed string) is on the screen.
-tui_wait() {
+# tui_until COMMAND...: poll until COMMAND succeeds, for TUI_TIMEOUT seconds.
+tui_until() {
 	tui_i=0
 	while [ $tui_i -lt $((TUI_TIMEOUT * 10)) ]; do
-		tui_screen "$1" | grep -qF -- "$2" && return 0
+		"$@" && return 0
 		sleep 0.1
 		tui_i=$((tui_i + 1))
 	done
-	echo "timed out waiting for '$2' on this screen:" >&2
-	tui_screen "$1" >&2
+	echo "timed out waiting for: $*" >&2
 	return 1
 }
 
-# tui_wait_re NAME REGEX: the same with an extended regular expression.
-tui_wait_re() {
-	tui_i=0
-	while [ $tui_i -lt $((TUI_TIMEOUT * 10)) ]; do
-		tui_screen "$1" | grep -qE -- "$2" && return 0
-		sleep 0.1
-		tui_i=$((tui_i + 1))
-	done
-	echo "timed out waiting for /$2/ on this screen:" >&2
-	tui_screen "$1" >&2
-	return 1
-}
+# tui_has NAME TEXT / tui_has_re NAME REGEX / tui_lacks NAME TEXT: the screen
+# now holds TEXT, matches REGEX, or does not hold TEXT.
+tui_has() { tui_screen "$1" | grep -qF -- "$2"; }
+tui_has_re() { tui_screen "$1" | grep -qE -- "$2"; }
+tui_lacks() { ! tui_has "$1" "$2"; }
 
-# tui_wait_gone NAME TEXT: wait until TEXT is no longer on the screen.
-tui_wait_gone() {
-	tui_i=0
-	while [ $tui_i -lt $((TUI_TIMEOUT * 10)) ]; do
-		tui_screen "$1" | grep -qF -- "$2" || return 0
-		sleep 0.1
-		tui_i=$((tui_i + 1))
-	done
-	echo "timed out waiting for '$2' to go away:" >&2
-	tui_screen "$1" >&2
-	return 1
-}
+# tui_wait NAME TEXT, tui_wait_re NAME REGEX, tui_wait_gone NAME TEXT: wait for
+# one of those, showing the screen when it does not come.
+tui_wait() { tui_until tui_has "$1" "$2" || { tui_screen "$1" >&2; return 1; }; }
+tui_wait_re() { tui_until tui_has_re "$1" "$2" || { tui_screen "$1" >&2; return 1; }; }
+tui_wait_gone() { tui_until tui_lacks "$1" "$2" || { tui_screen "$1" >&2; return 1; }; }
 
 # The wizard's process id in a session.
 tui_pid() {
@@ -140,19 +125,6 @@ tui_pid() {
 
 tui_stop() {
 	tmux_ kill-session -t "$1" >/dev/null 2>&1 || true
-}
-
-# tui_until COMMAND...: poll until COMMAND succeeds (a check of the whole
-# screen, when one string is not enough to know the redraw is over).
-tui_until() {
-	tui_i=0
-	while [ $tui_i -lt $((TUI_TIMEOUT * 10)) ]; do
-		"$@" && return 0
-		sleep 0.1
-		tui_i=$((tui_i + 1))
-	done
-	echo "timed out waiting for: $*" >&2
-	return 1
 }
 
 # tui_resize NAME COLS LINES
