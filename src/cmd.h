@@ -34,6 +34,10 @@ extern const struct cmd_entry cmd_render_entry;
 void cmd_usage(FILE *f, const struct cmd_entry *e);
 
 /* The usage on stderr and EXIT_USAGE, for a bad option or argument. */
+/* cmd_bad_usage() for what getopt_long() refused: an option without its
+ * value (missing_value) or an unknown one; opt is the word it stopped at. */
+int cmd_option_error(const struct cmd_entry *e, bool missing_value, const char *opt);
+
 int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -80,3 +80,10 @@ size_t cmd_text_width(const char *s)
 	free(w);
 	return width < 0 ? strlen(s) : (size_t)width;
 }
+
+int cmd_option_error(const struct cmd_entry *e, bool missing_value, const char *opt)
+{
+	if (missing_value)
+		return cmd_bad_usage(e, _("option %s needs a value"), opt);
+	return cmd_bad_usage(e, _("unknown option %s"), opt);
+}

@@ -194,10 +194,8 @@ static int cmd_pki_list(int argc, char **argv)
 		case OPT_TEMP:
 			temp = true;
 			break;
-		case ':':
-			return cmd_bad_usage(e, _("option %s needs a value"), argv[optind - 1]);
 		default:
-			return cmd_bad_usage(e, _("unknown option %s"), argv[optind - 1]);
+			return cmd_option_error(e, ch == ':', argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -95,10 +95,8 @@ static int parse_plan_args(const struct cmd_entry *e, int argc, char **argv, con
 		case OPT_FORCE:
 			a->force = true;
 			break;
-		case ':':
-			return cmd_bad_usage(e, _("option %s needs a value"), argv[optind - 1]);
 		default:
-			return cmd_bad_usage(e, _("unknown option %s"), argv[optind - 1]);
+			return cmd_option_error(e, c == ':', argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

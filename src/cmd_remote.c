@@ -263,10 +263,8 @@ static int parse_remote_args(const struct cmd_entry *e, int argc, char **argv, b
 				return cmd_bad_usage(e, _("--owner: use user or user:group"));
 			a->owner = optarg;
 			break;
-		case ':':
-			return cmd_bad_usage(e, _("option %s needs a value"), argv[optind - 1]);
 		default:
-			return cmd_bad_usage(e, _("unknown option %s"), argv[optind - 1]);
+			return cmd_option_error(e, c == ':', argv[optind - 1]);
 		}
 	}
 	if (a->file == NULL)

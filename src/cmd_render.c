@@ -258,12 +258,8 @@ static int cmd_render(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case ':':
-			return cmd_bad_usage(&cmd_render_entry, _("option %s needs a value"),
-					     argv[optind - 1]);
 		default:
-			return cmd_bad_usage(&cmd_render_entry, _("unknown option %s"),
-					     argv[optind - 1]);
+			return cmd_option_error(&cmd_render_entry, c == ':', argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
