@@ -1,0 +1,359 @@
+#!/bin/sh
+# The lab stand-ins running a cluster, in a private network namespace: a plan
+# whose hosts are 127.0.0.11-15 (VIP 127.0.0.10) is rendered; three masters
+# and a worker get their rendered files under a root of their own
+# (K8SW_LAB_ROOT), and a stand-in kubelet each, started with the rendered
+# KUBELET_ARGS against a real containerd. The static pods run as they would:
+# Debian's etcd as a 3-member cluster over mTLS, the apiserver,
+# controller-manager and scheduler stand-ins; the real kubectl 1.29 applies
+# every manifest of the render's _cluster and applies them again; the worker
+# bootstraps its certificate and its node turns Ready only once calico's
+# daemon set is applied. Negative checks: a pod that mounts too little fails,
+# /readyz turns 500 when etcd is stopped, a foreign client certificate is
+# refused, the node is NotReady without a CNI config.
+#
+# All the hosts share one network namespace, so the only change made to the
+# rendered files is the address each host listens on (kubelet address and
+# healthz address, apiserver and controller-manager --bind-address, a
+# --bind-address for the scheduler, --hostname-override and --node-ip for
+# the kubelet): on the lab each host has its own namespace and needs none.
+# Needs root (network namespace), etcd, containerd, haproxy (the VIP), curl,
+# openssl, python3-yaml and kubectl 1.29; installs the Debian packages it may.
+if [ -z "${K8SW_STANDINS_NETNS:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (a private network namespace)"; exit 77; }
+	command -v unshare >/dev/null || { echo "SKIP: needs unshare (util-linux)"; exit 77; }
+	K8SW_STANDINS_NETNS=1 exec unshare --net sh "$0" "$@"
+fi
+. "$top_srcdir/tests/lib.sh"
+
+: "${K8SW_ASSETS_DIR:=$top_srcdir/assets}"
+export K8SW_ASSETS_DIR
+export K8SW_STATE_DIR="$TMP/state"
+standin="$top_srcdir/tests/lab/standin"
+pids=
+hostpids=
+
+cleanup() {
+	# The kubelets stop their containers on SIGTERM; then the rest.
+	for p in $hostpids; do kill "$p" 2>/dev/null; done
+	for p in $hostpids; do wait "$p" 2>/dev/null; done
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	[ -s "$TMP/haproxy.pid" ] && kill "$(cat "$TMP/haproxy.pid")" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+need=
+for p in etcd:etcd-server containerd:containerd haproxy:haproxy curl:curl openssl:openssl; do
+	command -v "${p%%:*}" >/dev/null || need="$need ${p#*:}"
+done
+python3 -c 'import yaml' 2>/dev/null || need="$need python3-yaml"
+if [ -n "$need" ] && command -v apt-get >/dev/null; then
+	# Keep the packages' own services from starting on this machine.
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >"$TMP/apt.log" 2>&1
+	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+fi
+for c in etcd containerd haproxy curl openssl; do
+	command -v "$c" >/dev/null || { echo "SKIP: $c is not installed and cannot be"; exit 77; }
+done
+kubectl=$(command -v kubectl.1.29 || echo /usr/lib/google-cloud-sdk/bin/kubectl.1.29)
+[ -x "$kubectl" ] || { echo "SKIP: kubectl 1.29 (kubectl.1.29 of the Debian package kubectl) is needed"; exit 77; }
+ip link set lo up || fail "cannot bring up lo in the private network namespace"
+
+# The plan: the default one, its addresses on loopback.
+"$K8SW" plan init -o "$TMP/plan.yaml" >/dev/null || fail "plan init"
+sed -i -e "s|^  bundleDir: .*|  bundleDir: $top_srcdir/tests/fixtures/bundle|" \
+	-e 's/10\.1\.1\.10$/127.0.0.10/' -e 's/10\.1\.1\.\([1-9]\)$/127.0.0.1\1/' -e 's|10\.1\.1\.0/24|127.0.0.0/24|' \
+	"$TMP/plan.yaml"
+"$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/out" >"$TMP/render.log" 2>&1 || fail "render: $(cat "$TMP/render.log")"
+if grep -rq '10\.1\.1\.' "$TMP/out"; then
+	fail "the render still has a 10.1.1.x address: this test only uses loopback"
+fi
+
+# A private containerd: the runtime every kubelet checks (CRI v1) at its socket.
+mkdir -p "$TMP/ctd"
+cat >"$TMP/ctd/config.toml" <<EOF
+version = 2
+root = "$TMP/ctd/root"
+state = "$TMP/ctd/state"
+[grpc]
+  address = "$TMP/ctd/containerd.sock"
+[ttrpc]
+  address = "$TMP/ctd/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$TMP/ctd/opt"
+EOF
+containerd --config "$TMP/ctd/config.toml" >"$TMP/ctd/log" 2>&1 &
+pids="$pids $!"
+
+# The VIP: haproxy in front of the three apiservers, as the lab's endpoint.
+cat >"$TMP/haproxy.cfg" <<EOF
+global
+    maxconn 256
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1h
+    timeout server 1h
+frontend vip
+    bind 127.0.0.10:7443
+    default_backend apiservers
+backend apiservers
+    option tcp-check
+    server m1 127.0.0.11:7443 check inter 1s
+    server m2 127.0.0.12:7443 check inter 1s
+    server m3 127.0.0.13:7443 check inter 1s
+EOF
+haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" || fail "haproxy"
+
+# Each host: its rendered files under its root, what the engine's steps create.
+i=1
+for h in master1 master2 master3 node1; do
+	ip=127.0.0.1$i
+	i=$((i + 1))
+	r="$TMP/h/$h"
+	mkdir -p "$r/run/containerd" "$r/var/lib/kubelet" "$r/var/log/kubernetes" "$r/staged"
+	cp -a "$TMP/out/$h/etc" "$r/"
+	ln -s "$TMP/ctd/containerd.sock" "$r/run/containerd/containerd.sock"
+	sed -i "1a address: $ip\nhealthzBindAddress: $ip" "$r/etc/kubernetes/kubeletConfig"
+	sed -i "s/^KUBELET_ARGS=\"/&--hostname-override=$h --node-ip=$ip /" "$r/etc/kubernetes/kubelet"
+	if [ -d "$r/etc/kubernetes/staticPods" ]; then
+		mv "$r/etc/kubernetes/staticPods/"* "$r/staged/"
+		mkdir -p "$r/data/etcd" && chmod 700 "$r/data/etcd"
+		sed -i "s/--bind-address=[0-9.]*/--bind-address=$ip/" "$r/staged/kube-apiserver.yaml" \
+			"$r/staged/kube-controller-manager.yaml"
+		sed -i "s|^    - --kubeconfig=/etc/kubernetes/kube-scheduler.kubeconfig|&\n    - --bind-address=$ip|" \
+			"$r/staged/kube-scheduler.yaml"
+	fi
+done
+
+# start_kubelet HOST: the stand-in, started as systemd starts it (the env file's KUBELET_ARGS).
+start_kubelet() {
+	(
+		# shellcheck disable=SC1090
+		. "$TMP/h/$1/etc/kubernetes/kubelet"
+		# shellcheck disable=SC2086
+		K8SW_LAB_ROOT="$TMP/h/$1" exec "$standin/kubelet" $KUBELET_ARGS
+	) >>"$TMP/h/$1/kubelet.log" 2>&1 &
+	eval "kubelet_$1=$!"
+	hostpids="$hostpids $!"
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (a bound, not a timing check).
+wait_for() {
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# place HOST POD: put a staged static pod where the kubelet reads them (the engine's upload).
+place() {
+	cp "$TMP/h/$1/staged/$2.yaml" "$TMP/h/$1/etc/kubernetes/staticPods/.$2.tmp" &&
+		mv "$TMP/h/$1/etc/kubernetes/staticPods/.$2.tmp" "$TMP/h/$1/etc/kubernetes/staticPods/$2.yaml"
+}
+
+# record HOST CONTAINER FIELD: a field of the newest container record (the crictl stand-in's input).
+record() {
+	python3 - "$TMP/h/$1/run/k8sw-lab/containers" "$2" "$3" <<'EOF'
+import glob, json, os, sys
+recs = [json.load(open(f)) for f in glob.glob(os.path.join(sys.argv[1], "*.json"))]
+recs = sorted((r for r in recs if r["name"] == sys.argv[2]), key=lambda r: (r["created"] or "", r["attempt"]))
+print(recs[-1][sys.argv[3]] if recs else "")
+EOF
+}
+
+pki="$K8SW_STATE_DIR/kubernetes/pki"
+ssl="$TMP/h/master1/etc/etcdssl"
+admin="$TMP/h/master1/etc/kubernetes/admin.kubeconfig"
+etcd_health() {
+	curl -sf --max-time 5 --cacert "$ssl/etcd-ca.pem" --cert "$ssl/etcd-peer.pem" --key "$ssl/etcd-peer-key.pem" \
+		"https://$1:4001/health" | grep -q '"health":"true"'
+}
+etcd_all() { etcd_health 127.0.0.11 && etcd_health 127.0.0.12 && etcd_health 127.0.0.13; }
+api() {
+	curl -s --max-time 10 --cacert "$pki/k8s-ca.pem" --cert "$pki/admin.pem" --key "$pki/admin-key.pem" "$@"
+}
+code() { api -o /dev/null -w '%{http_code}' "$@"; }
+kctl() { HOME="$TMP/home" "$kubectl" --kubeconfig="$admin" "$@"; }
+quiet() { "$@" >/dev/null 2>&1; }
+ok_at() { curl -sf --max-time 5 "$@" | grep -qx ok; }
+kubelets_healthy() {
+	ok_at http://127.0.0.11:10248/healthz && ok_at http://127.0.0.12:10248/healthz &&
+		ok_at http://127.0.0.13:10248/healthz
+}
+readyz_all() {
+	for a in 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.10; do
+		ok_at --cacert "$pki/k8s-ca.pem" --cert "$pki/admin.pem" --key "$pki/admin-key.pem" \
+			"https://$a:7443/readyz" || return 1
+	done
+}
+jpath() { kctl "$@" 2>/dev/null; }
+node_ip_is() { test "$(jpath get node node1 -o jsonpath='{.status.addresses[0].address}')" = "$1"; }
+node_ready() { test "$(jpath get node node1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = "$1"; }
+ds_ready() {
+	test "$(jpath -n kube-system get ds "$1" -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}')" = 1/1
+}
+deploys_available() {
+	test "$(jpath -n kube-system get deploy \
+		-o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Available")].status}{" "}{end}')" = \
+		'True True True True '
+}
+apiservice_available() {
+	test "$(jpath get apiservice v1beta1.metrics.k8s.io \
+		-o jsonpath='{.status.conditions[?(@.type=="Available")].status}')" = True
+}
+etcd_down_seen() {
+	test "$(code https://127.0.0.11:7443/readyz)" = 500 &&
+		api https://127.0.0.11:7443/readyz | grep -q '^\[-\]etcd failed'
+}
+
+# --- the masters' kubelets and etcd ----------------------------------------------
+for h in master1 master2 master3; do start_kubelet "$h"; done
+check "the masters' kubelets answer healthz" wait_for 30 kubelets_healthy
+check "the kubelet says it is a stand-in" grep -q "k8s-wizard lab stand-in for kubelet (not the real kubelet)" \
+	"$TMP/h/master1/kubelet.log"
+check "the masters' kubelet API answers (AlwaysAllow, anonymous, as rendered)" ok_at -k https://127.0.0.11:10250/healthz
+for h in master1 master2 master3; do place "$h" etcd; done
+check "etcd from the static pods: three members healthy over mTLS" wait_for 60 etcd_all
+check "etcd refuses a client without a certificate" sh -c \
+	"! curl -sf --max-time 5 --cacert '$ssl/etcd-ca.pem' https://127.0.0.11:4001/health"
+check "the container record says running" test "$(record master1 etcd-container state)" = running
+log=$(record master1 etcd-container log)
+check "the container's output is in its log" grep -q ' stderr F .*etcd' "$TMP/h/master1$log"
+
+# A pod that mounts too little: master3's etcd without its certificate volume.
+python3 - "$TMP/h/master3/staged/etcd.yaml" "$TMP/h/master3/etcd-nossl.yaml" <<'EOF'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))
+c = pod["spec"]["containers"][0]
+c["volumeMounts"] = [m for m in c["volumeMounts"] if m["mountPath"] != "/etc/etcdssl"]
+yaml.safe_dump(pod, open(sys.argv[2], "w"))
+EOF
+cp "$TMP/h/master3/etcd-nossl.yaml" "$TMP/h/master3/etc/kubernetes/staticPods/etcd.yaml"
+check "a pod that mounts too little fails, saying why" wait_for 20 grep -q \
+	'Container "etcd-container" of pod "default/etcd-server3-master3" failed: etcd: /etc/etcdssl/' \
+	"$TMP/h/master3/kubelet.log"
+check "its record: exited with code 1" \
+	test "$(record master3 etcd-container state) $(record master3 etcd-container exit_code)" = "exited 1"
+check "etcd on master3 does not answer" sh -c "! curl -s --max-time 3 -k https://127.0.0.13:4001/health"
+place master3 etcd
+check "master3's etcd is back with its mounts" wait_for 60 etcd_all
+
+# --- the apiservers ------------------------------------------------------------------
+for h in master1 master2 master3; do place "$h" kube-apiserver; done
+check "every apiserver's /readyz (and the VIP's) over mTLS with the admin certificate" wait_for 60 readyz_all
+check "the apiserver says it is a stand-in" sh -c \
+	"grep -q 'not the real kube-apiserver' '$TMP'/h/master1/var/log/pods/*kube-apiserver*/kube-apiserver/0.log"
+check "openssl s_client: the serving certificate verifies with the cluster CA" sh -c \
+	"echo | openssl s_client -connect 127.0.0.11:7443 -CAfile '$pki/k8s-ca.pem' -verify_return_error \
+		-cert '$pki/admin.pem' -key '$pki/admin-key.pem' 2>&1 | grep -q 'Verify return code: 0 (ok)'"
+check "a client certificate of another CA is refused" sh -c "! curl -sf --max-time 5 --cacert '$pki/k8s-ca.pem' \
+	--cert '$pki/etcd-peer.pem' --key '$pki/etcd-peer-key.pem' https://127.0.0.11:7443/readyz"
+check "anonymous users may not list nodes" test "$(curl -s -o /dev/null -w '%{http_code}' \
+	--cacert "$pki/k8s-ca.pem" https://127.0.0.11:7443/api/v1/nodes)" = 403
+api -X POST -H 'Content-Type: application/json' https://127.0.0.11:7443/api/v1/namespaces \
+	-d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"probe"}}' >/dev/null
+check "objects live in etcd: written through one apiserver, read through another" \
+	test "$(code https://127.0.0.13:7443/api/v1/namespaces/probe)" = 200
+
+# --- controller-manager and scheduler ------------------------------------------------
+for h in master1 master2 master3; do place "$h" kube-controller-manager && place "$h" kube-scheduler; done
+check "controller-manager /healthz (its serving certificate verifies)" wait_for 60 \
+	ok_at --cacert "$pki/k8s-ca.pem" https://127.0.0.11:10257/healthz
+check "scheduler /healthz" wait_for 60 ok_at -k https://127.0.0.12:10259/healthz
+check "each took its lease" wait_for 30 kctl -n kube-system get lease kube-controller-manager kube-scheduler
+
+# --- the worker: bootstrap, NotReady, then calico ---------------------------------------
+kctl apply -f - <"$TMP/out/_cluster/rbac-bootstrap.yaml" >"$TMP/apply.log" 2>&1 ||
+	fail "kubectl apply rbac-bootstrap.yaml: $(cat "$TMP/apply.log")"
+kctl apply -f - <"$TMP/out/_cluster/kube-proxy.yaml" >>"$TMP/apply.log" 2>&1 ||
+	fail "kubectl apply kube-proxy.yaml: $(cat "$TMP/apply.log")"
+start_kubelet node1
+check "the worker bootstraps a client certificate from the kubelet-bootstrap token" wait_for 60 \
+	test -s "$TMP/h/node1/etc/kubernetes/kubelet.kubeconfig"
+cur="$TMP/h/node1/etc/kubernetes/pki/kubelet-client-current.pem"
+check "its client certificate verifies with the cluster CA" quiet openssl verify -CAfile "$pki/k8s-ca.pem" "$cur"
+check "and is system:node:node1 in system:nodes" sh -c \
+	"openssl x509 -noout -subject -in '$cur' | grep -q 'O = system:nodes, CN = system:node:node1'"
+check "node1 is registered with its InternalIP" wait_for 30 node_ip_is 127.0.0.14
+check "node1 is NotReady: no CNI config" wait_for 30 node_ready False
+sleep 12
+check "node1 stays NotReady without calico" node_ready False
+check "and has no CNI config" test ! -e "$TMP/h/node1/etc/cni/net.d/10-calico.conflist"
+kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >>"$TMP/apply.log" 2>&1 ||
+	fail "kubectl apply calico.yaml: $(cat "$TMP/apply.log")"
+check "calico's install-cni work: the conflist from the ConfigMap on node1" wait_for 30 \
+	grep -q k8s-pod-network "$TMP/h/node1/etc/cni/net.d/10-calico.conflist"
+check "node1 turns Ready" wait_for 40 node_ready True
+check "calico-node is ready on the node" wait_for 30 ds_ready calico-node
+serving=$(kctl get csr \
+	-o jsonpath='{range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name}{end}')
+check "node1 asked for a serving certificate (serverTLSBootstrap)" test -n "$serving"
+check "the engine's approval of it: kubectl certificate approve" quiet kctl certificate approve "$serving"
+check "node1's kubelet API: its bootstrapped serving certificate, the apiserver's client certificate" \
+	wait_for 30 ok_at --cacert "$pki/k8s-ca.pem" --cert "$pki/kubelet-client.pem" \
+	--key "$pki/kubelet-client-key.pem" https://127.0.0.14:10250/healthz
+check "node1's kubelet API refuses the anonymous" test "$(curl -s -o /dev/null -w '%{http_code}' \
+	--cacert "$pki/k8s-ca.pem" https://127.0.0.14:10250/pods)" = 401
+
+# --- every manifest, twice, and one changed -----------------------------------------
+manifests=$(awk -F'\t' '!/^#/ { print $1 }' "$TMP/out/_cluster/MANIFEST")
+applied=0
+for m in $manifests; do
+	kctl apply -f - <"$TMP/out/_cluster/$m" >>"$TMP/apply.log" 2>&1 ||
+		fail "kubectl apply $m: $(tail -5 "$TMP/apply.log")"
+	applied=$((applied + 1))
+done
+check "kubectl 1.29 applied every manifest of _cluster ($applied)" test "$applied" -ge 7
+: >"$TMP/reapply.log"
+for m in $manifests; do
+	kctl apply -f - <"$TMP/out/_cluster/$m" >>"$TMP/reapply.log" 2>&1 ||
+		fail "kubectl apply $m again: $(cat "$TMP/reapply.log")"
+done
+check "applied again, every object is unchanged" sh -c \
+	"test -s '$TMP/reapply.log' && ! grep -v ' unchanged$' '$TMP/reapply.log'"
+sed -e 's|172.18.0.0/16|10.244.0.0/16|' -e '/name: FELIX_HEALTHENABLED/,+1d' \
+	"$TMP/out/_cluster/calico.yaml" >"$TMP/calico2.yaml"
+kctl apply -f - <"$TMP/calico2.yaml" >"$TMP/apply2.log" 2>&1
+check "a changed manifest: configured (strategic merge patch)" \
+	grep -q "daemonset.apps/calico-node configured" "$TMP/apply2.log"
+kctl -n kube-system get ds calico-node -o json >"$TMP/ds.json"
+check "the patch changed the env it should, removed the one it should, kept the others" python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))['spec']['template']['spec']['containers'][0]
+env = {e['name']: e.get('value') for e in c['env']}
+assert env['CALICO_IPV4POOL_CIDR'] == '10.244.0.0/16', env
+assert 'FELIX_HEALTHENABLED' not in env and env['CALICO_IPV4POOL_IPIP'] == 'Always', env
+" "$TMP/ds.json"
+kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >/dev/null 2>&1
+check "the deployments are available (there is a Ready node)" wait_for 30 deploys_available
+check "node-local-dns is ready on the worker" wait_for 30 ds_ready node-local-dns
+check "APIService v1beta1.metrics.k8s.io is Available" wait_for 30 apiservice_available
+
+# --- etcd stopped: the apiserver is not ready -------------------------------------------
+for h in master1 master2 master3; do mv "$TMP/h/$h/etc/kubernetes/staticPods/etcd.yaml" "$TMP/h/$h/"; done
+check "/readyz turns 500 when etcd is stopped, naming the check" wait_for 60 etcd_down_seen
+check "/healthz too" test "$(code https://127.0.0.12:7443/healthz)" = 500
+for h in master1 master2 master3; do mv "$TMP/h/$h/etcd.yaml" "$TMP/h/$h/etc/kubernetes/staticPods/"; done
+check "/readyz is ok again once etcd is back" wait_for 60 ok_at --cacert "$pki/k8s-ca.pem" \
+	--cert "$pki/admin.pem" --key "$pki/admin-key.pem" https://127.0.0.11:7443/readyz
+
+# --- systemctl stop kubelet: its containers stop --------------------------------------
+etcd1=$(record master1 etcd-container pid)
+# shellcheck disable=SC2154 # set by start_kubelet
+kill "$kubelet_master1"
+wait "$kubelet_master1"
+check "a stopped kubelet stopped its containers" sh -c "! kill -0 $etcd1 2>/dev/null"
+check "and recorded them exited" test "$(record master1 etcd-container state)" = exited
+finish "lab-standins"
