@@ -34,6 +34,15 @@ pids=
 hostpids=
 
 cleanup() {
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ "$failures" -ne 0 ]; then
+		# What to look at: each host's kubelet and the last lines of its containers.
+		for f in "$TMP"/h/*/kubelet.log "$TMP"/h/*/var/log/pods/*/*/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- ${f#"$TMP"/}" >&2
+			tail -n 15 "$f" | cut -c1-300 >&2
+		done
+	fi
 	# The kubelets stop their containers on SIGTERM; then the rest.
 	for p in $hostpids; do kill "$p" 2>/dev/null; done
 	for p in $hostpids; do wait "$p" 2>/dev/null; done

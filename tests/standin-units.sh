@@ -120,6 +120,38 @@ try:
     check("install_cni refuses invalid JSON", "written", "refused")
 except m.ContainerFailure:
     check("install_cni refuses invalid JSON", "refused", "refused")
+
+# How a static pod's container runs here: on the host's own programs, through its mounts.
+import shutil
+k = m.Kubelet(m.Flags(), dict(m.KUBELET_CONFIG_DEFAULTS))
+def argv(spec):
+    p = m.Pod({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}, "file:/p.yaml", "n1", "x")
+    try:
+        a = k.container_argv(p, p.containers[0], {})
+        return [w.replace(d, "ROOT") for w in a[0][1:]]
+    except m.ContainerFailure as f:
+        return (f.state, f.reason)
+etcd = {"name": "c", "image": "quay.io/coreos/etcd:v3.5.15", "command": ["etcd", "--data-dir", "/var/lib/etcd",
+        "--cert-file=/etc/ssl/etcd/peer.pem"],
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/etcd"}, {"name": "ssl", "mountPath": "/etc/ssl/etcd"}]}
+vols = [{"name": "data", "hostPath": {"path": "/data/etcd"}}, {"name": "ssl", "hostPath": {"path": "/etc/etcdssl"}}]
+check("a pod without hostNetwork waits for a pod network", argv({"containers": [etcd], "volumes": vols}),
+      ("waiting", "ContainerCreating"))
+check("an image that cannot run here waits", argv({"hostNetwork": True, "containers": [
+      {"name": "c", "image": "registry.k8s.io/coredns/coredns:v1.11.1", "args": ["-conf", "/etc/coredns/Corefile"]}]}),
+      ("waiting", "StandinCannotRun"))
+if shutil.which("etcd"):
+    got = argv({"hostNetwork": True, "containers": [etcd], "volumes": vols})
+    check("etcd runs with its paths mapped through the mounts", got[:3],
+          ["--data-dir", "ROOT/data/etcd", "--cert-file=ROOT/etc/etcdssl/peer.pem"])
+    bad = dict(etcd, volumeMounts=etcd["volumeMounts"][:1])
+    check("a path outside every mount fails the container", argv({"hostNetwork": True, "containers": [bad], "volumes": vols}),
+          ("exited", "Error"))
+    ro = dict(etcd, volumeMounts=[dict(etcd["volumeMounts"][0], readOnly=True), etcd["volumeMounts"][1]])
+    check("a data directory mounted read-only fails it", argv({"hostNetwork": True, "containers": [ro], "volumes": vols}),
+          ("exited", "Error"))
+    check("a hostPath of type Directory must exist", argv({"hostNetwork": True, "containers": [etcd], "volumes": [
+          vols[0], {"name": "ssl", "hostPath": {"path": "/nowhere", "type": "Directory"}}]}), ("waiting", "ContainerCreating"))
 sys.exit(1 if failed else 0)
 EOF
 check "the stand-in's functions" python3 "$TMP/units.py" "$standin/k8sw-lab-standin"
