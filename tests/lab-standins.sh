@@ -13,10 +13,10 @@
 # refused, the node is NotReady without a CNI config.
 #
 # All the hosts share one network namespace, so the only change made to the
-# rendered files is the address each host listens on (kubelet address and
-# healthz address, apiserver and controller-manager --bind-address, a
-# --bind-address for the scheduler, --hostname-override and --node-ip for
-# the kubelet): on the lab each host has its own namespace and needs none.
+# rendered files is the address each host listens on (the kubelet's address
+# and healthzBindAddress, --bind-address of the apiserver, controller-manager
+# and scheduler, --hostname-override and --node-ip for the kubelet): on the
+# lab each host has its own namespace and needs none.
 # Needs root (network namespace), etcd, containerd, haproxy (the VIP), curl,
 # openssl, python3-yaml and kubectl 1.29; installs the Debian packages it may.
 if [ -z "${K8SW_STANDINS_NETNS:-}" ]; then
@@ -121,6 +121,28 @@ backend apiservers
 EOF
 haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" || fail "haproxy"
 
+# bind_to ROOT IP: the host at ROOT listens on IP (kubelet and its healthz, the
+# apiserver, controller-manager and scheduler), whatever the render says.
+bind_to() {
+	python3 - "$1" "$2" <<'EOF'
+import os, sys, yaml
+root, ip = sys.argv[1:3]
+path = root + "/etc/kubernetes/kubeletConfig"
+cfg = yaml.safe_load(open(path))
+cfg.update(address=ip, healthzBindAddress=ip)
+yaml.safe_dump(cfg, open(path, "w"), default_flow_style=False)
+for pod in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+    path = "%s/staged/%s.yaml" % (root, pod)
+    if not os.path.exists(path):
+        continue
+    doc = yaml.safe_load(open(path))
+    c = doc["spec"]["containers"][0]
+    words = [w for w in c.get("args") or [] if not str(w).startswith("--bind-address")]
+    c["args"] = words + ["--bind-address=" + ip]
+    yaml.safe_dump(doc, open(path, "w"), default_flow_style=False)
+EOF
+}
+
 # Each host: its rendered files under its root, what the engine's steps create.
 i=1
 for h in master1 master2 master3 node1; do
@@ -130,16 +152,12 @@ for h in master1 master2 master3 node1; do
 	mkdir -p "$r/run/containerd" "$r/var/lib/kubelet" "$r/var/log/kubernetes" "$r/staged"
 	cp -a "$TMP/out/$h/etc" "$r/"
 	ln -s "$TMP/ctd/containerd.sock" "$r/run/containerd/containerd.sock"
-	sed -i "1a address: $ip\nhealthzBindAddress: $ip" "$r/etc/kubernetes/kubeletConfig"
 	sed -i "s/^KUBELET_ARGS=\"/&--hostname-override=$h --node-ip=$ip /" "$r/etc/kubernetes/kubelet"
 	if [ -d "$r/etc/kubernetes/staticPods" ]; then
 		mv "$r/etc/kubernetes/staticPods/"* "$r/staged/"
 		mkdir -p "$r/data/etcd" && chmod 700 "$r/data/etcd"
-		sed -i "s/--bind-address=[0-9.]*/--bind-address=$ip/" "$r/staged/kube-apiserver.yaml" \
-			"$r/staged/kube-controller-manager.yaml"
-		sed -i "s|^    - --kubeconfig=/etc/kubernetes/kube-scheduler.kubeconfig|&\n    - --bind-address=$ip|" \
-			"$r/staged/kube-scheduler.yaml"
 	fi
+	bind_to "$r" "$ip" || fail "cannot set $h's addresses"
 done
 
 # start_kubelet HOST: the stand-in, started as systemd starts it (the env file's KUBELET_ARGS).
@@ -275,6 +293,28 @@ api -X POST -H 'Content-Type: application/json' https://127.0.0.11:7443/api/v1/n
 	-d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"probe"}}' >/dev/null
 check "objects live in etcd: written through one apiserver, read through another" \
 	test "$(code https://127.0.0.13:7443/api/v1/namespaces/probe)" = 200
+
+# Bootstrap tokens (--enable-bootstrap-token-auth): a Secret in kube-system is a
+# credential while it has not expired.
+token_secret() {
+	printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"bootstrap-token-%s","namespace":"kube-system"},' "$1"
+	printf '"type":"bootstrap.kubernetes.io/token","stringData":{"token-id":"%s","token-secret":"%s",' "$1" "$2"
+	printf '"usage-bootstrap-authentication":"true","expiration":"%s"}}' "$3"
+}
+whoami_as() {
+	curl -s --max-time 5 --cacert "$pki/k8s-ca.pem" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+		-X POST -d '{"apiVersion":"authentication.k8s.io/v1beta1","kind":"SelfSubjectReview"}' \
+		https://127.0.0.12:7443/apis/authentication.k8s.io/v1beta1/selfsubjectreviews
+}
+for t in "abcdef 0123456789abcdef 2100-01-01T00:00:00Z" "bcdefa 0123456789abcdef 2000-01-01T00:00:00Z"; do
+	# shellcheck disable=SC2086
+	token_secret $t | api -X POST -H 'Content-Type: application/json' -d @- \
+		https://127.0.0.11:7443/api/v1/namespaces/kube-system/secrets >/dev/null
+done
+check "a bootstrap token authenticates as system:bootstrap:ID" sh -c \
+	"echo '$(whoami_as abcdef.0123456789abcdef)' | grep -q '\"username\": \"system:bootstrap:abcdef\"'"
+check "a wrong secret does not" sh -c "echo '$(whoami_as abcdef.0123456789abcdeg)' | grep -q Unauthorized"
+check "an expired token does not" sh -c "echo '$(whoami_as bcdefa.0123456789abcdef)' | grep -q Unauthorized"
 
 # --- controller-manager and scheduler ------------------------------------------------
 for h in master1 master2 master3; do place "$h" kube-controller-manager && place "$h" kube-scheduler; done
