@@ -20,6 +20,7 @@ done
 # The pure functions, imported from the program.
 cat >"$TMP/units.py" <<'EOF'
 import importlib.machinery, importlib.util, os, sys, tempfile
+sys.dont_write_bytecode = True  # no __pycache__ beside the program
 loader = importlib.machinery.SourceFileLoader("standin", sys.argv[1])
 spec = importlib.util.spec_from_loader("standin", loader)
 m = importlib.util.module_from_spec(spec)
