@@ -14,7 +14,8 @@ command -v openssl >/dev/null || { echo "SKIP: openssl is needed"; exit 77; }
 
 check "the embedded reference lists are tests/reference's" python3 "$standin/embed-reference" --check
 for c in kubelet kube-apiserver kube-controller-manager kube-scheduler; do
-	check "$c is the multi-call stand-in" test "$(readlink "$standin/$c")" = k8sw-lab-standin
+	# A link in the tree, a hard link in the tarball: the same program either way.
+	check "$c is the multi-call stand-in" cmp -s "$standin/$c" "$standin/k8sw-lab-standin"
 done
 
 # The pure functions, imported from the program.
