@@ -229,6 +229,20 @@ component_fails kube-apiserver "a missing token file" "open $TMP/none: no such f
 	--token-auth-file="$TMP/none"
 component_fails kube-apiserver "an unknown admission plugin" 'plugin "NodeRestrictions" is unknown' \
 	--enable-admission-plugins=NodeRestrictions
+component_fails kube-apiserver "a missing service-account key" "--service-account-key-file: open $TMP/sa.pub" \
+	--service-account-key-file="$TMP/sa.pub"
+echo "not a key" >"$TMP/sa.key"
+component_fails kube-apiserver "a signing key that is not a key" "--service-account-signing-key-file: $TMP/sa.key" \
+	--service-account-signing-key-file="$TMP/sa.key"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/a.key" -out "$TMP/a.crt" \
+	-subj /CN=a -days 1 2>/dev/null && openssl ecparam -name prime256v1 -genkey -noout -out "$TMP/b.key" 2>/dev/null
+component_fails kube-apiserver "a proxy client certificate and a key that do not match" "failed to load the key pair" \
+	--proxy-client-cert-file="$TMP/a.crt" --proxy-client-key-file="$TMP/b.key"
+component_fails kube-apiserver "a kubelet client certificate without its key" "must be given together" \
+	--kubelet-client-certificate="$TMP/a.crt"
+component_fails kube-controller-manager "a service-account key that is not a key" \
+	"--service-account-private-key-file: $TMP/sa.key" --service-account-private-key-file="$TMP/sa.key"
+component_fails kube-controller-manager "a missing root CA" "--root-ca-file: open $TMP/none" --root-ca-file="$TMP/none"
 component_fails kube-controller-manager "no kubeconfig" "no configuration has been provided"
 component_fails kube-scheduler "a missing kubeconfig" "$TMP/none" --kubeconfig="$TMP/none"
 finish "standin-units"
