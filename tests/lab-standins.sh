@@ -46,6 +46,19 @@ cleanup() {
 	# The kubelets stop their containers on SIGTERM; then the rest.
 	for p in $hostpids; do kill "$p" 2>/dev/null; done
 	for p in $hostpids; do wait "$p" 2>/dev/null; done
+	# Containers a kubelet failed to stop (their records name them): stopped here.
+	python3 - "$TMP"/h/*/run/k8sw-lab/containers/*.json <<'EOF'
+import json, os, signal, sys
+for f in sys.argv[1:]:
+    try:
+        r = json.load(open(f))
+        stat = open("/proc/%d/stat" % r["pid"]).read()
+        if str(r.get("pid_start")) == stat.rsplit(")", 1)[1].split()[19]:
+            os.kill(r["pid"], signal.SIGKILL)
+            print("lab-standins: killed %s (pid %d), left running" % (r["name"], r["pid"]), file=sys.stderr)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+EOF
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	[ -s "$TMP/haproxy.pid" ] && kill "$(cat "$TMP/haproxy.pid")" 2>/dev/null
@@ -340,12 +353,22 @@ check "node1 is NotReady: no CNI config" wait_for 30 node_ready False
 sleep 12
 check "node1 stays NotReady without calico" node_ready False
 check "and has no CNI config" test ! -e "$TMP/h/node1/etc/cni/net.d/10-calico.conflist"
+check "kube-proxy's daemon set: node1 desired, not ready" test \
+	"$(jpath -n kube-system get ds kube-proxy-ds-amd64 -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}')" = 0/1
+kctl apply -f - <"$TMP/out/_cluster/coredns.yaml" >>"$TMP/apply.log" 2>&1 ||
+	fail "kubectl apply coredns.yaml: $(cat "$TMP/apply.log")"
+coredns_available() {
+	test "$(jpath -n kube-system get deploy coredns \
+		-o jsonpath='{.status.conditions[?(@.type=="Available")].status}')" = "$1"
+}
+check "coredns is not available without a Ready node" wait_for 20 coredns_available False
 kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >>"$TMP/apply.log" 2>&1 ||
 	fail "kubectl apply calico.yaml: $(cat "$TMP/apply.log")"
 check "calico's install-cni work: the conflist from the ConfigMap on node1" wait_for 30 \
 	grep -q k8s-pod-network "$TMP/h/node1/etc/cni/net.d/10-calico.conflist"
 check "node1 turns Ready" wait_for 40 node_ready True
 check "calico-node is ready on the node" wait_for 30 ds_ready calico-node
+check "coredns turns available" wait_for 30 coredns_available True
 serving=$(kctl get csr \
 	-o jsonpath='{range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name}{end}')
 check "node1 asked for a serving certificate (serverTLSBootstrap)" test -n "$serving"
