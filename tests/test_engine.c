@@ -350,6 +350,7 @@ static enum engine_outcome run_with(struct fixture *f, const struct check *check
 	e = engine_new(&cfg, &err);
 	if (e == NULL)
 		fail_msg("engine_new: %s", err);
+	xfree(&f->err);
 	out = engine_run(e, &f->err);
 	engine_get_stats(e, &f->stats);
 	engine_free(&e);
@@ -553,6 +554,7 @@ static enum engine_outcome run_and_stop(struct fixture *f, bool abort)
 	cfg.journal = f->j;
 	s.e = engine_new(&cfg, &err);
 	pthread_create(&t, NULL, stop_when_running, &s);
+	xfree(&f->err);
 	out = engine_run(s.e, &f->err);
 	pthread_join(t, NULL);
 	engine_get_stats(s.e, &f->stats);
