@@ -1,20 +1,27 @@
 /* What several commands share: loading a plan file and validating it, with
- * every problem printed the way compilers print them. */
+ * every problem printed the way compilers print them; finding a cluster's
+ * state and its last run. */
 #include "config.h"
 
 #include "cmd.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <wchar.h>
 
+#include "grammar.h"
+#include "journal.h"
 #include "nls.h"
 #include "plan.h"
 #include "plancheck.h"
 #include "planfile.h"
 #include "problem.h"
+#include "statedir.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* Print problems in the compiler style editors understand. */
@@ -86,4 +93,95 @@ int cmd_option_error(const struct cmd_entry *e, bool missing_value, const char *
 	if (missing_value)
 		return cmd_bad_usage(e, _("option %s needs a value"), opt);
 	return cmd_bad_usage(e, _("unknown option %s"), opt);
+}
+
+char *cmd_find_cluster(const char *name, char **err)
+{
+	char *root = NULL, *found = NULL;
+	struct strbuf names = { 0 };
+	struct dirent *d = NULL;
+	DIR *dir = NULL;
+	size_t n = 0;
+
+	if (name != NULL) {
+		if (!grammar_check(GR_LABEL, name, NULL)) {
+			/* L10N: a cluster name given on the command line. */
+			*err = xasprintf(_("'%s' is not a cluster name (lowercase letters, digits "
+					   "and '-')"), name);
+			return NULL;
+		}
+		return xstrdup(name);
+	}
+	root = statedir_path("", err);
+	if (root == NULL)
+		return NULL;
+	dir = opendir(root);
+	while (dir != NULL && (d = readdir(dir)) != NULL) {
+		char *journal = NULL;
+		struct stat st;
+
+		if (d->d_name[0] == '.' || !grammar_check(GR_LABEL, d->d_name, NULL))
+			continue;
+		journal = xasprintf("%s/%s/journal", root, d->d_name);
+		if (stat(journal, &st) == 0 && S_ISREG(st.st_mode)) {
+			strbuf_addf(&names, "%s%s", n > 0 ? ", " : "", d->d_name);
+			free(found);
+			found = xstrdup(d->d_name);
+			n++;
+		}
+		free(journal);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (n == 0)
+		*err = xstrdup(_("no cluster has a run yet: start one with k8s-wizard apply -f PLAN"));
+	else if (n > 1)
+		/* L10N: the names of the clusters. */
+		*err = xasprintf(_("several clusters have runs (%s): say which with --cluster NAME"),
+				 names.s);
+	if (n != 1)
+		xfree(&found);
+	strbuf_clear(&names);
+	free(root);
+	return found;
+}
+
+struct journal *cmd_open_journal(const char *cluster, char **err)
+{
+	char *state = statedir_path(cluster, err);
+	char *path = NULL;
+	struct journal *j = NULL;
+	struct stat st;
+
+	if (state == NULL)
+		return NULL;
+	path = xasprintf("%s/journal", state);
+	if (stat(path, &st) < 0)
+		/* L10N: cluster name. */
+		*err = xasprintf(_("cluster %s has no run yet: start one with k8s-wizard apply -f "
+				   "PLAN"), cluster);
+	else
+		journal_open(path, &j, err);
+	free(path);
+	free(state);
+	return j;
+}
+
+char *cmd_last_run_plan(const char *cluster, char **err)
+{
+	struct journal *j = cmd_open_journal(cluster, err);
+	const struct journal_run *last = NULL;
+	char *path = NULL;
+
+	if (j == NULL)
+		return NULL;
+	last = journal_last_run(j);
+	if (last == NULL || last->log_dir[0] == '\0')
+		/* L10N: cluster name. */
+		*err = xasprintf(_("cluster %s has no run yet: start one with k8s-wizard apply -f "
+				   "PLAN"), cluster);
+	else
+		path = xasprintf("%s/plan.yaml", last->log_dir);
+	journal_close(&j);
+	return path;
 }

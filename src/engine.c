@@ -576,7 +576,9 @@ static bool run_step(struct ehost *eh, struct estep *st)
 					     : JOURNAL_FAILED;
 		if (!record_step(eh, st, end, attempt, start, exit_code))
 			break;
-		step_event(eh, st, EVENT_STEP_END, attempt, end, exit_code, why);
+		/* An attempt that is retried ends in a note, not in a failure. */
+		if (r != ATTEMPT_RETRY)
+			step_event(eh, st, EVENT_STEP_END, attempt, end, exit_code, why);
 		host_logf(eh, "step %s/%u: %s%s%s", phase_name(st->rs->phase), st->index,
 			  journal_state_name(end), why != NULL ? ": " : "", why != NULL ? why : "");
 		if (r != ATTEMPT_RETRY)
