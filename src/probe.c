@@ -164,26 +164,31 @@ static int load_client(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, 
 	if (in == NULL || kin == NULL)
 		xalloc_die("BIO_new_mem_buf");
 	x = PEM_read_bio_X509(in, NULL, NULL, NULL);
-	if (x == NULL || SSL_CTX_use_certificate(ctx, x) != 1) {
+	key = PEM_read_bio_PrivateKey(kin, NULL, NULL, NULL);
+	if (x == NULL) {
 		set_err(err, _("the client certificate cannot be read"));
 		goto out;
 	}
+	if (key == NULL) {
+		set_err(err, _("the client key cannot be read"));
+		goto out;
+	}
+	if (X509_check_private_key(x, key) != 1) {
+		set_err(err, _("the client key does not match the client certificate"));
+		goto out;
+	}
+	if (SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+		set_err(err, _("the client certificate cannot be used: %s"),
+			openssl_reason() != NULL ? openssl_reason() : _("no reason given"));
+		goto out;
+	}
 	X509_free(x);
+	/* Intermediate CAs after it go with it. */
 	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
 			X509_free(x);
 	}
 	x = NULL;
-	ERR_clear_error();
-	key = PEM_read_bio_PrivateKey(kin, NULL, NULL, NULL);
-	if (key == NULL || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
-		set_err(err, _("the client key cannot be read"));
-		goto out;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		set_err(err, _("the client key does not match the client certificate"));
-		goto out;
-	}
 	rc = 0;
 out:
 	X509_free(x);
@@ -319,11 +324,18 @@ static int conn_write(struct conn *c, const void *buf, size_t len, char **err)
 		if (stream_write(c, buf, len) == 0)
 			return 0;
 	} else {
+		char alert[256];
 		size_t done = 0;
 
 		ERR_clear_error();
 		if (len == 0 || SSL_write_ex(c->ssl, buf, len, &done) == 1)
 			return 0;
+		/* A server that ended the connection may have said why first (a
+		 * TLS 1.3 server refuses a client certificate only after the
+		 * handshake): its alert is the better message. */
+		if (!c->timed_out && SSL_read_ex(c->ssl, alert, sizeof alert, &done) != 1 &&
+		    openssl_reason() != NULL)
+			xfree(&c->io_err);
 	}
 	conn_error(c, _("sending the request"), err);
 	return -1;
