@@ -26,6 +26,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_exec_entry,
 	&cmd_copy_entry,
 	&cmd_render_entry,
+	&cmd_apply_entry,
+	&cmd_resume_entry,
 	&cmd_status_entry,
 	NULL,
 };

@@ -1070,10 +1070,14 @@ enum engine_outcome engine_run(struct engine *e, char **err)
 	uint64_t bytes = 0;
 
 	*err = NULL;
-	if (open_logs(e, err) < 0 || plan_steps(e, &to_run, &skipped, &bytes, err) < 0)
+	if (open_logs(e, err) < 0 || plan_steps(e, &to_run, &skipped, &bytes, err) < 0 ||
+	    journal_run_begin(e->cfg.journal, &jr, err) < 0) {
+		ev.type = EVENT_RUN_END;
+		ev.status = ENGINE_ERROR;
+		ev.detail = *err;
+		emit(e, &ev);
 		return ENGINE_ERROR;
-	if (journal_run_begin(e->cfg.journal, &jr, err) < 0)
-		return ENGINE_ERROR;
+	}
 	for (size_t i = 0; i < e->n_plan_hosts; i++)
 		e->cfg.ops->cancel_clear(e->hosts[i].h);
 	ev.text = (char *)e->cfg.run_id;
