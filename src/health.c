@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "healthapi.h"
 #include "nls.h"
 #include "shquote.h"
 #include "strbuf.h"
@@ -678,6 +679,22 @@ static const struct check checks[] = {
 	{ "containerd", PHASE_CONTAINERD, ALL, 60, 2000, false, check_containerd },
 	{ "cri", PHASE_CONTAINERD, ALL, 60, 2000, false, check_cri },
 	{ "pki-files", PHASE_PKI, ALL, 0, 0, false, check_pki_files },
+	{ "kubelet", PHASE_KUBELET, ROLE_MASTER, 120, 2000, false, healthapi_kubelet },
+	{ "etcd-health", PHASE_ETCD, ROLE_ETCD, 300, 3000, false, healthapi_etcd },
+	{ "etcd-members", PHASE_ETCD, 0, 60, 3000, false, healthapi_etcd_members },
+	{ "apiserver", PHASE_APISERVER, ROLE_MASTER, 300, 3000, false, healthapi_apiserver },
+	{ "api-endpoint", PHASE_APISERVER, 0, 120, 3000, false, healthapi_vip },
+	{ "controller-manager", PHASE_CONTROLLER_MANAGER, ROLE_MASTER, 180, 3000, false,
+	  healthapi_controller_manager },
+	{ "scheduler", PHASE_SCHEDULER, ROLE_MASTER, 180, 3000, false, healthapi_scheduler },
+	{ "nodes-registered", PHASE_WORKERS, 0, 300, 3000, false, healthapi_nodes },
+	{ "serving-csrs", PHASE_WORKERS, 0, 60, 3000, false, healthapi_serving_csrs },
+	{ "calico-node", PHASE_CALICO, 0, 600, 5000, false, healthapi_calico },
+	{ "nodes-ready", PHASE_CALICO, 0, 300, 5000, false, healthapi_nodes_ready },
+	{ "coredns", PHASE_COREDNS, 0, 300, 5000, false, healthapi_coredns },
+	{ "node-local-dns", PHASE_NODELOCALDNS, 0, 300, 5000, false, healthapi_nodelocaldns },
+	{ "csr-approver", PHASE_CSR_APPROVER, 0, 300, 5000, false, healthapi_csr_approver },
+	{ "metrics-server", PHASE_METRICS_SERVER, 0, 300, 5000, false, healthapi_metrics },
 };
 
 const struct check *health_checks(size_t *n)
