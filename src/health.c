@@ -474,7 +474,7 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	struct strbuf cmd = { 0 }, wrong = { 0 };
 	char *out = NULL, *save = NULL;
 	enum check_status st = CHECK_FAIL;
-	size_t i = 0;
+	size_t i = 0, n_wrong = 0;
 
 	*expected = xstrdup(_("every setting of " SYSCTL_FILE " in force"));
 	if (file == NULL || file->source_type != RENDER_TEXT) {
@@ -485,7 +485,8 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	for (i = 0; i < n; i++) {
 		char *q = shquote_arg(set[i].key);
 
-		strbuf_addf(&cmd, "printf '%%s\\n' \"$(sysctl -n %s 2>&1 | tr '\\t\\n' '  ')\"; ",
+		strbuf_addf(&cmd,
+			    "printf '%%s\\n' \"$(sysctl -n %s 2>/dev/null | tr '\\t\\n' '  ')\"; ",
 			    q);
 		free(q);
 	}
@@ -496,15 +497,19 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	     line = strtok_r(NULL, "\n", &save), i++) {
 		char *got = squeeze(line);
 
-		if (strcmp(got, set[i].value) != 0)
-			strbuf_addf(&wrong, "%s%s = %s (not %s)", wrong.len > 0 ? "; " : "",
-				    set[i].key, got, set[i].value);
+		if (strcmp(got, set[i].value) != 0 && n_wrong++ < 3)
+			/* L10N: a setting, the value found, the value wanted. */
+			strbuf_addf(&wrong, _("%s%s = %s (not %s)"), wrong.len > 0 ? "; " : "",
+				    set[i].key, got[0] != '\0' ? got : _("unreadable"), set[i].value);
 		free(got);
 	}
 	if (i < n) {
 		/* L10N: two numbers of settings. */
 		*saw = xasprintf(_("%zu of %zu settings could be read"), i, n);
-	} else if (wrong.len > 0) {
+	} else if (n_wrong > 3) {
+		/* L10N: three settings that differ, then how many more. */
+		*saw = xasprintf(_("%s; and %zu more"), wrong.s, n_wrong - 3);
+	} else if (n_wrong > 0) {
 		*saw = strbuf_detach(&wrong, NULL);
 	} else {
 		/* L10N: a number of settings. */
