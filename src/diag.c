@@ -129,7 +129,7 @@ static void collect_line(const struct remote_line *line, void *data)
 }
 
 int diag_collect(const struct transport_ops *ops, void *h, enum phase phase, const char *what,
-		 const char *path, char **hint, char **err)
+		 const char *last_lines, const char *path, char **hint, char **err)
 {
 	const char *why = NULL;
 	const char *const *commands = diag_commands(phase, &why);
@@ -146,6 +146,9 @@ int diag_collect(const struct transport_ops *ops, void *h, enum phase phase, con
 		    stamp);
 	/* L10N: the hint. */
 	strbuf_addf(&out, _("# look first: %s\n"), why);
+	if (last_lines != NULL && last_lines[0] != '\0')
+		/* L10N: the lines the failed step printed last follow. */
+		strbuf_addf(&out, _("\n# its last lines:\n%s"), last_lines);
 	for (size_t i = 0; commands[i] != NULL; i++) {
 		struct remote_cmd cmd = { .command = commands[i], .timeout = DIAG_TIMEOUT,
 					  .on_line = collect_line, .data = &out };

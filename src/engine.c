@@ -37,6 +37,7 @@
 #define APPLY_ATTEMPTS 6 /* a manifest applied while the API settles */
 #define PROGRESS_EVERY_MS 200
 #define WAITING_EVERY_MS 10000
+#define TAIL_LINES 20 /* the last lines of a step, for diagnostics */
 
 enum host_state {
 	HOST_IDLE,
@@ -73,6 +74,8 @@ struct ehost {
 	struct check_scratch scratch;
 	bool failed;       /* in the current phase */
 	int64_t last_progress_ms;
+	char *tail[TAIL_LINES]; /* the current step's last lines, a ring */
+	size_t tail_next;
 };
 
 struct engine {
@@ -92,6 +95,12 @@ struct engine {
 	pthread_cond_t wake;  /* interrupts sleeps on stop */
 	struct engine_stats stats;
 	char *failure;   /* the first failure, in one sentence */
+	struct engine_note {
+		char *text;
+		enum phase phase;
+		const char *host;
+	} *notes; /* steps that run again because their inputs changed */
+	size_t n_notes;
 	char *fatal;     /* the journal cannot be written */
 	enum phase current;
 };
@@ -207,6 +216,8 @@ static void on_line(const struct remote_line *line, void *data)
 			    .stream = line->stream };
 
 	host_log(eh, line->stream == REMOTE_STDERR ? "! " : "  ", line->text, line->len);
+	free(eh->tail[eh->tail_next % TAIL_LINES]);
+	eh->tail[eh->tail_next++ % TAIL_LINES] = xstrndup(line->text, line->len);
 	ev.host = (char *)eh->rh->name;
 	ev.text = xstrndup(line->text, line->len);
 	emit(eh->e, &ev);
@@ -359,6 +370,27 @@ static bool has_steps(const struct ehost *eh, enum phase phase)
 	return false;
 }
 
+/* Say that a step done before runs again because its inputs changed (and
+ * with it the rest of its host's phase). */
+static void changed_note(struct engine *e, const struct ehost *eh, const struct estep *st)
+{
+	size_t after = 0;
+
+	for (size_t k = 0; k < eh->rh->n_steps; k++) {
+		if (eh->rh->steps[k].phase == st->rs->phase && &eh->rh->steps[k] > st->rs)
+			after++;
+	}
+	e->notes = xreallocarray(e->notes, e->n_notes + 1, sizeof *e->notes);
+	/* L10N: host, phase, what the step does, number of steps after it. */
+	e->notes[e->n_notes].text = xasprintf(_("%s, phase %s: the inputs of \"%s\" changed since "
+						"it was done: it runs again, with the %zu steps "
+						"after it in the phase"),
+					      eh->rh->name, phase_name(st->rs->phase), st->what,
+					      after);
+	e->notes[e->n_notes].phase = st->rs->phase;
+	e->notes[e->n_notes++].host = eh->rh->name;
+}
+
 /* Digest every step and decide which are already done (see engine.h). */
 static int plan_steps(struct engine *e, size_t *to_run, size_t *skipped, uint64_t *bytes,
 		      char **err)
@@ -384,6 +416,8 @@ static int plan_steps(struct engine *e, size_t *to_run, size_t *skipped, uint64_
 			rec = journal_find_step(e->cfg.journal, rs->phase, eh->rh->name, st->index);
 			st->skip = chain[rs->phase] && rec != NULL && rec->state == JOURNAL_DONE &&
 				   strcmp(rec->digest, st->digest) == 0;
+			if (chain[rs->phase] && rec != NULL && rec->state == JOURNAL_DONE && !st->skip)
+				changed_note(e, eh, st);
 			if (!st->skip)
 				chain[rs->phase] = false;
 			if (!phase_enabled(e->cfg.plan, rs->phase))
@@ -518,18 +552,37 @@ static enum attempt_result attempt_step(struct ehost *eh, const struct estep *st
 	}
 }
 
+static void tail_clear(struct ehost *eh)
+{
+	for (size_t i = 0; i < TAIL_LINES; i++)
+		xfree(&eh->tail[i]);
+	eh->tail_next = 0;
+}
+
+/* The current step's last lines, oldest first. */
+static char *tail_text(const struct ehost *eh)
+{
+	struct strbuf b = { 0 };
+	size_t first = eh->tail_next > TAIL_LINES ? eh->tail_next - TAIL_LINES : 0;
+
+	for (size_t i = first; i < eh->tail_next; i++)
+		strbuf_addf(&b, "%s\n", eh->tail[i % TAIL_LINES]);
+	return strbuf_detach(&b, NULL);
+}
+
 /* Collect diagnostics about a failure on eh and tell the front end. */
 static void diagnose(struct ehost *eh, enum phase phase, const char *what)
 {
 	struct engine *e = eh->e;
 	struct event ev = { .type = EVENT_DIAG, .phase = (int)phase, .step = -1 };
-	char *path = NULL, *hint = NULL, *err = NULL;
+	char *path = NULL, *hint = NULL, *err = NULL, *tail = NULL;
 
 	/* Preflight's checks say themselves what a host lacks. */
 	if (e->cfg.no_diagnostics || atomic_load(&e->aborting) || phase == PHASE_PREFLIGHT)
 		return;
 	path = xasprintf("%s/%s.diag", e->cfg.log_dir, eh->rh->name);
-	if (diag_collect(e->cfg.ops, eh->h, phase, what, path, &hint, &err) < 0) {
+	tail = tail_text(eh);
+	if (diag_collect(e->cfg.ops, eh->h, phase, what, tail, path, &hint, &err) < 0) {
 		host_logf(eh, "diagnostics: %s", err);
 		note(e, (int)phase, eh->rh->name, _("diagnostics could not be saved: %s"), err);
 	} else {
@@ -542,6 +595,7 @@ static void diagnose(struct ehost *eh, enum phase phase, const char *what)
 	free(path);
 	free(hint);
 	free(err);
+	free(tail);
 }
 
 /* Run one step with its retries. Returns true when it is done. */
@@ -565,6 +619,7 @@ static bool run_step(struct ehost *eh, struct estep *st)
 		step_event(eh, st, EVENT_STEP_START, attempt, JOURNAL_STARTED, -1, NULL);
 		host_logf(eh, "step %s/%u (attempt %u): %s", phase_name(st->rs->phase), st->index,
 			  attempt, st->what);
+		tail_clear(eh);
 		xfree(&why);
 		r = attempt_step(eh, st, attempt, &exit_code, &why);
 		if (r == ATTEMPT_RETRY &&
@@ -998,11 +1053,15 @@ void engine_free(struct engine **pe)
 		if (eh->log != NULL)
 			fclose(eh->log);
 		free(eh->log_path);
+		tail_clear(eh);
 		if (eh->scratch.free != NULL)
 			eh->scratch.free(eh->scratch.data);
 		if (!eh->is_cluster)
 			e->cfg.ops->close(eh->h);
 	}
+	for (size_t i = 0; i < e->n_notes; i++)
+		free(e->notes[i].text);
+	free(e->notes);
 	free(e->hosts);
 	free(e->skip_check);
 	free(e->failure);
@@ -1086,6 +1145,8 @@ enum engine_outcome engine_run(struct engine *e, char **err)
 	ev.done = skipped;
 	ev.bytes = bytes;
 	emit(e, &ev);
+	for (size_t i = 0; i < e->n_notes; i++)
+		note(e, (int)e->notes[i].phase, e->notes[i].host, "%s", e->notes[i].text);
 	if (to_run == 0 && was_complete)
 		note(e, -1, NULL, "%s",
 		     _("the journal says this cluster is complete and the plan has not changed: "

@@ -187,6 +187,7 @@ struct fixture {
 	struct engine_stats stats;
 	char *err;
 	unsigned run_no;
+	unsigned changed_notes; /* notes of the last run about changed inputs */
 };
 
 static void add_file(struct render_host *h, enum phase phase, const char *path, const char *text)
@@ -355,8 +356,12 @@ static enum engine_outcome run_with(struct fixture *f, const struct check *check
 	engine_get_stats(e, &f->stats);
 	engine_free(&e);
 	journal_close(&f->j);
-	while (event_pop(f->q, &ev))
+	f->changed_notes = 0;
+	while (event_pop(f->q, &ev)) {
+		if (ev.type == EVENT_NOTE && strstr(ev.text, "changed since it was done") != NULL)
+			f->changed_notes++;
 		event_clear(&ev);
+	}
 	return out;
 }
 
@@ -411,6 +416,7 @@ static void second_run_skips_everything(void **state)
 	assert_int_equal(f->fake.total_calls, 0);
 	assert_int_equal(f->stats.steps_run, 0);
 	assert_int_equal(f->stats.steps_skipped, 22);
+	assert_int_equal(f->changed_notes, 0);
 }
 
 /* A changed step re-runs with the steps after it in that host's phase, and
@@ -436,6 +442,8 @@ static void changed_step_reruns_rest_of_phase(void **state)
 	assert_string_equal(calls(f, 2), "");
 	assert_int_equal(f->stats.steps_run, 4);
 	assert_int_equal(f->stats.steps_skipped, 18);
+	/* One note per host and phase where a done step changed. */
+	assert_int_equal(f->changed_notes, 2);
 }
 
 /* A failed step: the other hosts finish the phase, no later phase starts;
