@@ -253,10 +253,12 @@ static char *save_admin_kubeconfig(const struct render *r, const char *state_dir
 	return NULL;
 }
 
-static void print_summary(struct frontend *fe, const struct engine_stats *st,
-			  enum engine_outcome out, const char *err, const char *cluster,
-			  const char *log_dir, const char *kubeconfig)
+static void print_summary(struct frontend *fe, struct engine *engine,
+			  const struct engine_stats *st, enum engine_outcome out, const char *err,
+			  const char *cluster, const char *log_dir, const char *kubeconfig)
 {
+	char *nodes = NULL, *why = NULL, *save = NULL;
+
 	frontend_finish(fe);
 	switch (out) {
 	case ENGINE_DONE:
@@ -268,6 +270,17 @@ static void print_summary(struct frontend *fe, const struct engine_stats *st,
 			if (st->phase_ms[p] >= 0)
 				frontend_say(fe, "  %-20s %6.1f s", phase_name((enum phase)p),
 					     (double)st->phase_ms[p] / 1000.0);
+		}
+		nodes = engine_nodes(engine, &why);
+		if (nodes != NULL) {
+			frontend_say(fe, "%s", _("nodes:"));
+			for (char *line = strtok_r(nodes, "\n", &save); line != NULL;
+			     line = strtok_r(NULL, "\n", &save))
+				frontend_say(fe, "  %s", line);
+		} else {
+			/* L10N: why the nodes could not be listed. */
+			frontend_say(fe, _("nodes: cannot list them: %s"), why);
+			xfree(&why);
 		}
 		if (kubeconfig != NULL) {
 			/* L10N: path of the admin kubeconfig. */
@@ -292,6 +305,7 @@ static void print_summary(struct frontend *fe, const struct engine_stats *st,
 	}
 	/* L10N: the run's log directory. */
 	frontend_say(fe, _("logs: %s"), log_dir);
+	free(nodes);
 }
 
 /* Drive the engine in a thread and the front end here until the run ends. */
@@ -520,7 +534,7 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	}
 	outcome = drive(engine, q, fe, &err);
 	engine_get_stats(engine, &stats);
-	print_summary(fe, &stats, outcome, err, plan->name, run_dir, kubeconfig);
+	print_summary(fe, engine, &stats, outcome, err, plan->name, run_dir, kubeconfig);
 	rc = outcome == ENGINE_DONE ? EXIT_OK : outcome == ENGINE_STOPPED ? EXIT_STOPPED
 									  : EXIT_FAILED;
 	goto out;

@@ -25,6 +25,7 @@
 
 #include "diag.h"
 #include "health.h"
+#include "healthapi.h"
 #include "hostpool.h"
 #include "log.h"
 #include "nls.h"
@@ -1094,6 +1095,23 @@ void engine_get_stats(const struct engine *e, struct engine_stats *out)
 	pthread_mutex_lock((pthread_mutex_t *)&e->lock);
 	*out = e->stats;
 	pthread_mutex_unlock((pthread_mutex_t *)&e->lock);
+}
+
+char *engine_nodes(struct engine *e, char **err)
+{
+	struct ehost *eh = e->cluster;
+	struct check_env env = { .plan = e->cfg.plan, .render = e->cfg.render,
+				 .certs = e->cfg.certs, .ops = e->cfg.ops };
+
+	if (eh == NULL || e->cfg.certs == NULL || e->cfg.ops->stream_open == NULL) {
+		*err = xstrdup(_("no cluster to ask"));
+		return NULL;
+	}
+	env.h = eh->h;
+	env.host = eh->plan_index;
+	env.cluster = true;
+	env.scratch = &eh->scratch;
+	return healthapi_nodes_summary(&env, err);
 }
 
 /* Each host's log file, created 0600 (output may name internal details). */

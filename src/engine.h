@@ -94,6 +94,11 @@ void engine_abort(struct engine *e);
 
 void engine_get_stats(const struct engine *e, struct engine_stats *out);
 
+/* The cluster's nodes as the API lists them now, one line each (asked through
+ * the apply host after engine_run()). NULL with *err set when it cannot
+ * tell. */
+char *engine_nodes(struct engine *e, char **err);
+
 /* The digest of a step's inputs (hex sha256, 65 bytes with the NUL): its
  * kind, its command, and for a file its destination, mode, owner and
  * content. A bundle file is read to hash it. Returns 0, or -1 with *err set

@@ -476,6 +476,36 @@ enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, 
 	return CHECK_PASS;
 }
 
+char *healthapi_nodes_summary(struct check_env *env, char **saw)
+{
+	json_object *list = NULL, *items = NULL;
+	struct strbuf out = { 0 };
+	size_t n = 0;
+
+	if (api(env, "GET", "/api/v1/nodes", NULL, &list, saw) < 0)
+		return NULL;
+	items = jget(list, "items", NULL);
+	n = items != NULL ? json_object_array_length(items) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *node = json_object_array_get_idx(items, i);
+		json_object *addrs = jget(node, "status", "addresses", NULL);
+		const char *ready = condition(node, "Ready"), *ip = "-";
+
+		for (size_t k = 0; addrs != NULL && k < json_object_array_length(addrs); k++) {
+			json_object *a = json_object_array_get_idx(addrs, k);
+			const char *type = jstr(a, "type");
+
+			if (type != NULL && strcmp(type, "InternalIP") == 0 && jstr(a, "address") != NULL)
+				ip = jstr(a, "address");
+		}
+		strbuf_addf(&out, "%-16s %-9s %-16s %s\n", jstr(jget(node, "metadata", NULL), "name"),
+			    ready != NULL && strcmp(ready, "True") == 0 ? "Ready" : "NotReady", ip,
+			    jstr(jget(node, "status", "nodeInfo", NULL), "kubeletVersion"));
+	}
+	json_object_put(list);
+	return strbuf_detach(&out, NULL);
+}
+
 /* --- serving certificates of the kubelets --------------------------------- */
 
 bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const char *address,

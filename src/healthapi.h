@@ -30,6 +30,10 @@ enum check_status healthapi_nodelocaldns(struct check_env *env, char **expected,
 enum check_status healthapi_csr_approver(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_metrics(struct check_env *env, char **expected, char **saw);
 
+/* The cluster's nodes, one line each: name, Ready or not, internal address,
+ * kubelet version. NULL with *saw set when the API cannot tell. */
+char *healthapi_nodes_summary(struct check_env *env, char **saw);
+
 /* Internals, exported for the unit tests. */
 
 /* Whether a kubelet-serving CSR (PEM, as in spec.request) asks only for
