@@ -280,8 +280,8 @@ procs_gone() {
 	while :; do
 		left=
 		for p in /proc/[0-9]*; do
-			grep -q "$LAB_ID" "$p/cgroup" 2>/dev/null || tr '\0' ' ' <"$p/cmdline" 2>/dev/null |
-				grep -qF "$LAB_DIR" || continue
+			grep -q "$LAB_ID" "$p/cgroup" 2>/dev/null ||
+				{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$LAB_DIR" || continue
 			[ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] || left="$left ${p#/proc/}"
 		done
 		[ -n "$left" ] || break

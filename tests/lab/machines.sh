@@ -527,7 +527,19 @@ wait_host() {
 		[ "$n" -lt 300 ] || die "host $name: no systemd after 30 s"
 		sleep 0.1
 	done
-	state=$(timeout 180 sh "$me" run "$d" "$name" systemctl is-system-running --wait 2>&1) || true
+	# Until its manager answers on its bus, then until the boot is over.
+	n=0
+	while :; do
+		state=$(timeout 180 sh "$me" run "$d" "$name" systemctl is-system-running --wait 2>&1) ||
+			true
+		case $state in
+		*"Failed to connect to bus"* | *"Transport endpoint is not connected"*) ;;
+		*) break ;;
+		esac
+		n=$((n + 1))
+		[ "$n" -lt 300 ] || break
+		sleep 0.1
+	done
 	case $state in
 	running) ;;
 	degraded)
@@ -739,7 +751,7 @@ cmd_stop() {
 	# A wrapper killed before it joined its cgroup (start interrupted there).
 	for name in $(state_get "$d" host); do
 		pid=$(cat "$d/hosts/$name/pid" 2>/dev/null) || continue
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$d/boot.sh" &&
+		{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$d/boot.sh" &&
 			kill -KILL "$pid" 2>/dev/null || true
 	done
 	if [ -n "$cgs" ] && [ -d "$cgs/$id" ]; then
