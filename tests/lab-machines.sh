@@ -179,7 +179,21 @@ crictl_records() {
 	[ -z "$(on node1 crictl ps -q 2>/dev/null)" ] || { echo "crictl ps shows exited" >&2; return 1; }
 	[ "$(on node1 crictl logs 4f2a 2>&1 | tail -1)" = "etcd: member failed to start" ] ||
 		{ on node1 crictl logs 4f2a >&2; return 1; }
-	on node1 crictl pods 2>/dev/null | grep -q ' NotReady .* etcd-node1 .* kube-system '
+	on node1 crictl pods 2>/dev/null | grep -q ' NotReady .* etcd-node1 .* kube-system ' || return 1
+	# A record that says running is believed only while its process lives.
+	pid=$(on node1 'nohup sleep 300 >/dev/null 2>&1 & echo $!')
+	# shellcheck disable=SC2016
+	on node1 'printf "{\"id\": \"77aa0b1c2d3e4f\", \"name\": \"kube-apiserver\",
+		\"pod\": \"kube-apiserver-node1\", \"namespace\": \"kube-system\",
+		\"state\": \"running\", \"pid\": '"$pid"', \"pid_start\": \"$(cut -d")" -f2 \
+		/proc/'"$pid"'/stat | cut -d" " -f21)\", \"log\": \"/dev/null\"}" \
+		>/run/k8sw-lab/containers/77aa0b1c2d3e4f.json' || return 1
+	on node1 crictl ps 2>/dev/null | grep -q '^77aa0b1c2d3e4 .* Running .* kube-apiserver ' ||
+		{ on node1 crictl ps >&2; return 1; }
+	on node1 kill "$pid"
+	! on node1 crictl ps -q 2>/dev/null | grep -q 77aa ||
+		{ echo "a dead process still shows as running" >&2; return 1; }
+	on node1 crictl ps -a 2>/dev/null | grep -q '^77aa0b1c2d3e4 .* Unknown .* kube-apiserver '
 }
 check "crictl ps -a, ps, logs and pods show the kubelet stand-in's records" crictl_records
 
