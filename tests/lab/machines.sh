@@ -437,7 +437,7 @@ EOF
 # A host's own files, written into its overlay's upper directory.
 make_host() {
 	local d=$1 name=$2 addr=$3 gw=$4 h=$1/hosts/$2
-	mkdir -p "$h/upper" "$h/work" "$h/root"
+	mkdir -p "$h/upper" "$h/work" "$h/root" "$h/containerd"
 	chmod 755 "$h/upper"
 	u=$h/upper
 	mkdir -p "$u/etc/ssh" "$u/etc/systemd/network" "$u/root/.ssh"
@@ -488,10 +488,14 @@ echo $$ >"$5/cgroup.procs"
 h=$d/hosts/$name
 mount -t overlay overlay -o "lowerdir=$d/layer:$base,upperdir=$h/upper,workdir=$h/work" "$h/root"
 # The host's own cgroup v2 tree (what the installer's preflight expects).
+# containerd's snapshots on a real file system, as on a server's disk
+# (overlayfs cannot stack on the host's overlay root); the keyring calls
+# that runc makes for each container, which nspawn refuses by default.
 export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 exec systemd-nspawn --quiet --directory="$h/root" --boot --register=no --keep-unit \
 	--machine="$name" --hostname="$name" --resolv-conf=off --timezone=off \
-	--link-journal=no --console=read-only --network-veth-extra="$veth:eth0"
+	--link-journal=no --console=read-only --network-veth-extra="$veth:eth0" \
+	--system-call-filter=@keyring --bind="$h/containerd:/var/lib/containerd"
 EOF
 }
 
