@@ -15,8 +15,12 @@
 #   machines.sh run DIR NAME CMD...         run CMD inside host NAME (not over SSH), as root
 #   machines.sh kill-sshd DIR NAME          kill sshd and its sessions on NAME (connections drop)
 #   machines.sh start-sshd DIR NAME         start it again
-#   machines.sh freeze DIR NAME             stop every process of NAME (cgroup freezer)
+#   machines.sh freeze DIR NAME             stop every process of NAME (cgroup v2 freezer;
+#                                           a run on a frozen host waits for the thaw)
 #   machines.sh thaw DIR NAME               let them run again
+#
+# In DIR: hosts/NAME/console.log (the host's console: systemd's boot),
+# hosts/NAME/upper (what the host wrote), haproxy.cfg and haproxy.log, env.
 #
 # The env lines are shell assignments: LAB_DIR, LAB_ID, LAB_HOSTS (the names),
 # LAB_ADDR_<NAME> (a host's address; - in NAME becomes _), LAB_SUBNET,
