@@ -221,7 +221,8 @@ static int print_json(const struct journal *j, const struct plan *p)
 									   (int)strlen(run->log_dir)));
 		json_object_object_add(o, "failed_step", f);
 	}
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return EXIT_OK;
 }

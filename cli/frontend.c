@@ -370,7 +370,9 @@ static void print_json(struct frontend *f, const struct event *ev)
 		json_object_object_add(o, "detail", json_object_new_string(ev->detail));
 	if (ev->dropped > 0)
 		json_object_object_add(o, "dropped_lines", json_object_new_uint64(ev->dropped));
-	fprintf(f->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(f->out, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(f->out);
 	json_object_put(o);
 }
