@@ -733,7 +733,7 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 	struct remote_exec kx = { .on_line = log_kill_line, .data = r->label,
 				  .ignore_cancel = true };
 	struct remote_result kres;
-	char *script = NULL, *wrapped = NULL, *kerr = NULL;
+	char *script = NULL, *quoted = NULL, *wrapped = NULL, *kerr = NULL;
 	int64_t until = remote_now_ms() + ANNOUNCE_WAIT_MS;
 	bool ok = false;
 
@@ -750,7 +750,8 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 		return true;
 	}
 	script = remote_kill_script(run->session);
-	wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), script);
+	quoted = shquote_arg(script);
+	wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), quoted);
 	kx.command = wrapped;
 	kx.secret_line = sshauth_sudo_line(r);
 	kx.deadline_ms = remote_now_ms() + KILL_WAIT_MS;
@@ -761,6 +762,7 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 		log_warn(LOGS_SSH, "%s: cancel: %s", r->label, kerr);
 	free(kerr);
 	free(script);
+	free(quoted);
 	free(wrapped);
 	return ok;
 }
