@@ -528,6 +528,13 @@ void remote_set_lost(struct remote *r, char **err)
 
 enum remote_wait remote_wait(struct remote *r, int timeout_ms, bool ignore_cancel)
 {
+	/* Wake when the next keepalive probe is due, so that a silent host is
+	 * declared lost keepalive_count + 1 intervals after it went quiet. */
+	int64_t due = r->last_rx_ms + (int64_t)r->ctx->keepalive_interval * 1000 * (r->probes + 1) -
+		      remote_now_ms();
+
+	if (due < timeout_ms)
+		timeout_ms = due > 0 ? (int)due : 0;
 	if (!ignore_cancel && remote_cancelled(r))
 		return REMOTE_WAIT_CANCELLED;
 	/* A signal that interrupts the poll is no reason to give up the host. */

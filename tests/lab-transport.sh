@@ -117,6 +117,9 @@ cancel_case() {
 }
 
 cancel_case sleep 1 "" 'echo started; sleep 1001' 'sleep 1001'
+# The cancel wakes the wait at once; TERM is enough here.
+check "cancel sleep: a command that heeds TERM is gone within 0.6 s" sh -c "
+	[ \$(sed -n 's/^cancelled_ms //p' '$TMP/sleep.out') -lt 600 ]"
 cancel_case ignore_term 1 "" "trap '' TERM; echo started; sleep 1002 & sleep 1003" 'sleep 100[23]'
 check "cancel ignore_term: TERM was ignored, so the KILL was needed (took > 0.7 s)" sh -c "
 	[ \$(sed -n 's/^cancelled_ms //p' '$TMP/ignore_term.out') -ge 700 ]"
@@ -183,8 +186,9 @@ check "probe: host 3 opened the forward to the TLS server" \
 
 drv ctcp 3 cancel-tcp 127.0.0.13 "$TLS_PORT"
 check "cancel tcp: a read waiting on a silent server ends with CANCELLED" out_has ctcp '^read -1 cause cancelled'
-check "cancel tcp: within a second of the cancel" sh -c "
-	[ \$(sed -n 's/.*cancelled_ms \\([0-9]*\\).*/\\1/p' '$TMP/ctcp.out') -lt 1000 ]"
+# The cancel wakes the wait at once (the wait's own tick is a second).
+check "cancel tcp: within 0.3 s of the cancel" sh -c "
+	[ \$(sed -n 's/.*cancelled_ms \\([0-9]*\\).*/\\1/p' '$TMP/ctcp.out') -lt 300 ]"
 check "cancel tcp: the next read is CANCELLED too" out_has ctcp '^again -1 cause cancelled'
 
 on 3 sh -c 'kill "$(cat /data/tls/pid)"'
@@ -203,7 +207,7 @@ timeout 60 "$DRIVER" 127.0.0.11 "$LAB_PORT" "$TMP/wrong_key" "$KH" run true >"$T
 check "cause: a wrong client key -> REFUSED" out_has wrongkey '^rc -1 status failed .*cause refused'
 
 # Host 5 frozen (SIGSTOP) during a command: lost within the keepalive bound
-# (interval 1 s, 2 probes: about 3 s; allowed 6 s).
+# (interval 1 s, 2 probes: lost after 3 s of silence; allowed 5 s after the freeze).
 drv frozen -k 1 -c 2 5 run 'touch /tmp/started; sleep 600' &
 pid=$!
 n=0
@@ -215,7 +219,9 @@ wait "$pid"
 t1=$(date +%s%N)
 sh "$LAB" thaw "$LAB_DIR" 5
 check "cause: a frozen host -> LOST" out_has frozen '^rc -1 status lost .*cause lost'
-check "cause: declared lost within the keepalive bound" sh -c "[ $(((t1 - t0) / 1000000)) -lt 6000 ]"
+frozen_ms=$(((t1 - t0) / 1000000))
+echo "# frozen host: lost after $frozen_ms ms"
+check "cause: declared lost within the keepalive bound" [ "$frozen_ms" -lt 5000 ]
 check "cause: the message says it went silent" out_has frozen '^error .*no answer for'
 
 # Host 4's sshd killed mid-command.

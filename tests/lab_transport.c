@@ -9,7 +9,7 @@
  *   upload-mem DEST MODE SIZE   SIZE bytes from memory, twice; "sha256 H",
  *                               "first sent|skipped", "second sent|skipped"
  *   cancel-run COMMAND          COMMAND prints "started" first; another thread
- *                               cancels then; "cancelled_ms T", then a call
+ *                               cancels 0.3 s later; "cancelled_ms T", a call
  *                               while cancelled, then after clearing
  *   cancel-upload DEST SIZE     cancel from the progress callback at 1/4
  *   probe ADDR PORT NAME CA CERT|- KEY|- PATH
@@ -342,7 +342,9 @@ int main(int argc, char **argv)
 		struct canceller c = { 0 };
 		long t0;
 
-		canceller_start(&c, r, 0);
+		/* 0.3 s after "started": the worker is asleep in its wait by then,
+		 * so only the wake-up can end the wait early. */
+		canceller_start(&c, r, 300);
 		run_one(r, a[0], &c);
 		canceller_join(&c);
 		printf("cancelled_ms %ld\n", now_ms() - c.at_ms);
