@@ -1,10 +1,10 @@
 #!/bin/sh
 # The transport's calls the install engine uses, against the lab's real sshd
-# hosts (tests/lab/lab.sh) through tests/lab_transport: uploads from memory,
-# cancelling a running command (TERM-ignoring too), an upload and a TCP
-# stream, TCP to a TLS server on a lab host with an mTLS probe (directly and
-# through the bastion), and the cause of each failure. Host 5 is the bastion,
-# then is frozen; host 4 is crashed at the end.
+# hosts (tests/lab/lab.sh) through tests/lab_transport: uploads from memory;
+# cancelling a running command (TERM-ignoring too), an upload, a TCP stream
+# and a connection being made; TCP to a TLS server on a lab host with an mTLS
+# probe (directly and through the bastion); the cause of each failure. Host 5
+# is the bastion, then is frozen; host 4 is crashed at the end.
 # Skips (77) only when the lab cannot run here (not root, no namespaces).
 . "$top_srcdir/tests/lib.sh"
 LAB="$top_srcdir/tests/lab/lab.sh"
@@ -217,7 +217,13 @@ t0=$(date +%s%N)
 sh "$LAB" freeze "$LAB_DIR" 5
 wait "$pid"
 t1=$(date +%s%N)
+# Connecting to it blocks in the SSH handshake (the kernel still accepts the
+# TCP connection): a cancel ends that too.
+drv cconnect 5 cancel-connect
 sh "$LAB" thaw "$LAB_DIR" 5
+check "cancel connect: a connection being made ends with CANCELLED" out_has cconnect '^rc -1 cause cancelled'
+check "cancel connect: within 0.5 s of the cancel" sh -c "
+	[ \$(sed -n 's/.*cancelled_ms \\([0-9]*\\).*/\\1/p' '$TMP/cconnect.out') -lt 500 ]"
 check "cause: a frozen host -> LOST" out_has frozen '^rc -1 status lost .*cause lost'
 frozen_ms=$(((t1 - t0) / 1000000))
 echo "# frozen host: lost after $frozen_ms ms"

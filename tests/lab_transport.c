@@ -17,6 +17,9 @@
  *                               "body B" or "error E"
  *   tcp ADDR PORT               remote_tcp_open only; "cause C"
  *   cancel-tcp ADDR PORT        a read of 20 s that another thread cancels
+ *   cancel-connect              connect (to a host that does not answer) and
+ *                               cancel 0.3 s later; "rc R cause C
+ *                               cancelled_ms T"
  */
 #include "config.h"
 
@@ -362,6 +365,21 @@ int main(int argc, char **argv)
 		rc = probe(r, a);
 	} else if (strcmp(scenario, "tcp") == 0 && a[0] != NULL && a[1] != NULL) {
 		rc = tcp(r, a, false);
+	} else if (strcmp(scenario, "cancel-connect") == 0) {
+		struct canceller c = { 0 };
+		char *err = NULL;
+		int crc;
+
+		canceller_start(&c, r, 300);
+		canceller_go(&c);
+		crc = remote_connect(r, &err);
+		canceller_join(&c);
+		printf("rc %d cause %s cancelled_ms %ld\n", crc, cause_names[remote_cause(r)],
+		       now_ms() - c.at_ms);
+		if (err != NULL)
+			printf("error %s\n", err);
+		free(err);
+		rc = 0;
 	} else if (strcmp(scenario, "cancel-tcp") == 0 && a[0] != NULL && a[1] != NULL) {
 		rc = tcp(r, a, true);
 	} else {
