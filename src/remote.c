@@ -1013,11 +1013,14 @@ int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_res
 	res->status = REMOTE_FAILED;
 	if (remote_cancelled(r)) {
 		res->status = REMOTE_CANCELLED;
-		remote_set_cancelled(r, err);
+		r->cause = REMOTE_CAUSE_CANCELLED;
 		return 0;
 	}
 	if (remote_connect(r, err) < 0) {
 		if (r->cause == REMOTE_CAUSE_CANCELLED) {
+			/* A result, not an error: no message to free. */
+			if (err != NULL)
+				xfree(err);
 			res->status = REMOTE_CANCELLED;
 			return 0;
 		}
@@ -1035,6 +1038,8 @@ int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_res
 						   2 * r->ctx->keepalive_interval + 5) * 1000;
 	log_debug(LOGS_SSH, "%s: run %s", r->label, cmd->command);
 	rc = remote_exec(r, &x, res, err);
+	if (rc == 0 && res->status == REMOTE_CANCELLED && err != NULL)
+		xfree(err);
 	/* timeout(1) reports 124 (TERM) or 137 (KILL) when it ended the command. */
 	if (rc == 0 && cmd->timeout > 0 && res->status == REMOTE_EXITED &&
 	    (res->exit_code == 124 || res->exit_code == 137))
