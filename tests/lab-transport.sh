@@ -239,4 +239,8 @@ sh "$LAB" kill "$LAB_DIR" 4
 wait "$pid"
 check "cause: sshd killed mid-command -> LOST" out_has crash '^rc -1 status lost .*cause lost'
 
+# Under --enable-asan the driver's reports land in its output.
+check "no sanitizer report from any run of the driver" sh -c "
+	! grep -l 'Sanitizer\|runtime error' '$TMP'/*.out"
+
 finish "the transport's cancel, causes, uploads from memory and forwarded TCP against the lab"
