@@ -123,6 +123,13 @@ check "cancel sleep: a command that heeds TERM is gone within 0.6 s" sh -c "
 cancel_case ignore_term 1 "" "trap '' TERM; echo started; sleep 1002 & sleep 1003" 'sleep 100[23]'
 check "cancel ignore_term: TERM was ignored, so the KILL was needed (took > 0.7 s)" sh -c "
 	[ \$(sed -n 's/^cancelled_ms //p' '$TMP/ignore_term.out') -ge 700 ]"
+# The brief's two commands, as they are.
+cancel_case plain_sleep 1 "" 'echo started; sleep 1000' 'sleep 1000'
+cancel_case sh_ignore 1 "" "echo started; sh -c 'trap \"\" TERM; sleep 1000'" 'sleep 1000'
+check "cancel sh_ignore: TERM was ignored, so the KILL was needed (took > 0.7 s)" sh -c "
+	[ \$(sed -n 's/^cancelled_ms //p' '$TMP/sh_ignore.out') -ge 700 ]"
+check "cancel sh_ignore: its TERM-ignoring shell is gone too" sh -c "
+	! sh '$LAB' run '$LAB_DIR' 1 ps -eo args | grep -q '^sh -c trap'"
 cancel_case sudo 2 "-u $LAB_USER -s" \
 	"trap '' TERM; id -u; echo started; sleep 1004" 'sleep 1004'
 check "cancel sudo: the command ran as root (the kill too, through sudo)" out_has sudo '^line 0$'
