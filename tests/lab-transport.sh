@@ -214,14 +214,16 @@ timeout 60 "$DRIVER" 127.0.0.11 "$LAB_PORT" "$TMP/wrong_key" "$KH" run true >"$T
 check "cause: a wrong client key -> REFUSED" out_has wrongkey '^rc -1 status failed .*cause refused'
 
 # Host 5 frozen (SIGSTOP) during a command: lost within the keepalive bound
-# (interval 1 s, 2 probes: lost after 3 s of silence; allowed 5 s after the freeze).
+# (interval 1 s, 2 probes: lost after 3 s of silence). lab.sh freeze itself
+# may take seconds on a busy machine (it walks /proc): the host is silent at
+# the latest once it returns, so the time counts from then (allowed 5 s).
 drv frozen -k 1 -c 2 5 run 'touch /tmp/started; sleep 600' &
 pid=$!
 n=0
 until on 5 test -e /tmp/started || [ "$n" -ge 300 ]; do n=$((n + 1)); sleep 0.1; done
 sleep 0.5
-t0=$(date +%s%N)
 sh "$LAB" freeze "$LAB_DIR" 5
+t0=$(date +%s%N)
 wait "$pid"
 t1=$(date +%s%N)
 # Connecting to it blocks in the SSH handshake (the kernel still accepts the
@@ -233,9 +235,10 @@ check "cancel connect: within 0.5 s of the cancel" sh -c "
 	[ \$(sed -n 's/.*cancelled_ms \\([0-9]*\\).*/\\1/p' '$TMP/cconnect.out') -lt 500 ]"
 check "cause: a frozen host -> LOST" out_has frozen '^rc -1 status lost .*cause lost'
 frozen_ms=$(((t1 - t0) / 1000000))
-echo "# frozen host: lost after $frozen_ms ms"
+echo "# frozen host: lost $frozen_ms ms after the freeze was complete"
 check "cause: declared lost within the keepalive bound" [ "$frozen_ms" -lt 5000 ]
-check "cause: the message says it went silent" out_has frozen '^error .*no answer for'
+check "cause: after 3 s of silence and the 2 probes" out_has frozen \
+	'^error .*no answer for [34] s \(2 keepalive probes\)'
 
 # Host 4's sshd killed mid-command.
 drv crash 4 run 'touch /tmp/started; sleep 600' &
