@@ -528,6 +528,13 @@ void remote_set_lost(struct remote *r, char **err)
 
 enum remote_wait remote_wait(struct remote *r, int timeout_ms, bool ignore_cancel)
 {
+	/* Wake when the next keepalive probe is due, so that a silent host is
+	 * declared lost keepalive_count + 1 intervals after it went quiet. */
+	int64_t due = r->last_rx_ms + (int64_t)r->ctx->keepalive_interval * 1000 * (r->probes + 1) -
+		      remote_now_ms();
+
+	if (due < timeout_ms)
+		timeout_ms = due > 0 ? (int)due : 0;
 	if (!ignore_cancel && remote_cancelled(r))
 		return REMOTE_WAIT_CANCELLED;
 	/* A signal that interrupts the poll is no reason to give up the host. */
@@ -733,7 +740,7 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 	struct remote_exec kx = { .on_line = log_kill_line, .data = r->label,
 				  .ignore_cancel = true };
 	struct remote_result kres;
-	char *script = NULL, *wrapped = NULL, *kerr = NULL;
+	char *script = NULL, *quoted = NULL, *wrapped = NULL, *kerr = NULL;
 	int64_t until = remote_now_ms() + ANNOUNCE_WAIT_MS;
 	bool ok = false;
 
@@ -750,7 +757,8 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 		return true;
 	}
 	script = remote_kill_script(run->session);
-	wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), script);
+	quoted = shquote_arg(script);
+	wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), quoted);
 	kx.command = wrapped;
 	kx.secret_line = sshauth_sudo_line(r);
 	kx.deadline_ms = remote_now_ms() + KILL_WAIT_MS;
@@ -761,6 +769,7 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 		log_warn(LOGS_SSH, "%s: cancel: %s", r->label, kerr);
 	free(kerr);
 	free(script);
+	free(quoted);
 	free(wrapped);
 	return ok;
 }
@@ -969,13 +978,14 @@ char *remote_wrap_command(const char *command, const char *sudo, unsigned timeou
 char *remote_kill_script(long sid)
 {
 	/* Every process of the session but zombies (already dead, waiting for
-	 * their parent); TERM, up to 0.8 s for them to go, then KILL until
-	 * none is left. */
+	 * their parent), from /proc: fields after the command name, which is in
+	 * parentheses and may hold ") " itself. One cat and one awk per look:
+	 * the shell's read builtin takes a system call per byte. TERM, up to
+	 * 0.8 s for them to go, then KILL until none is left. */
 	return xasprintf(
-		"s=%ld; list() { for f in /proc/[0-9]*/stat; do "
-		"read -r l 2>/dev/null <\"$f\" || continue; set -- ${l##*\") \"}; "
-		"[ \"$1\" != Z ] && [ \"$4\" = \"$s\" ] || continue; p=${f#/proc/}; "
-		"printf '%%s ' \"${p%%/stat}\"; done; }; "
+		"s=%ld; list() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v s=\"$s\" "
+		"'{ r = $0; while ((i = index(r, \") \")) > 0) r = substr(r, i + 2); "
+		"split(r, f, \" \"); if (f[4] == s && f[1] != \"Z\") printf \"%%s \", $1 }'; }; "
 		"p=$(list); [ -n \"$p\" ] || exit 0; kill -TERM $p 2>/dev/null; "
 		"kill -CONT $p 2>/dev/null; i=0; while [ $i -lt 8 ]; do sleep 0.1; "
 		"p=$(list); [ -n \"$p\" ] || exit 0; i=$((i + 1)); done; "
@@ -1004,11 +1014,14 @@ int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_res
 	res->status = REMOTE_FAILED;
 	if (remote_cancelled(r)) {
 		res->status = REMOTE_CANCELLED;
-		remote_set_cancelled(r, err);
+		r->cause = REMOTE_CAUSE_CANCELLED;
 		return 0;
 	}
 	if (remote_connect(r, err) < 0) {
 		if (r->cause == REMOTE_CAUSE_CANCELLED) {
+			/* A result, not an error: no message to free. */
+			if (err != NULL)
+				xfree(err);
 			res->status = REMOTE_CANCELLED;
 			return 0;
 		}
@@ -1026,6 +1039,8 @@ int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_res
 						   2 * r->ctx->keepalive_interval + 5) * 1000;
 	log_debug(LOGS_SSH, "%s: run %s", r->label, cmd->command);
 	rc = remote_exec(r, &x, res, err);
+	if (rc == 0 && res->status == REMOTE_CANCELLED && err != NULL)
+		xfree(err);
 	/* timeout(1) reports 124 (TERM) or 137 (KILL) when it ended the command. */
 	if (rc == 0 && cmd->timeout > 0 && res->status == REMOTE_EXITED &&
 	    (res->exit_code == 124 || res->exit_code == 137))

@@ -102,8 +102,11 @@ void remote_target_from_plan(const struct plan *plan, size_t i, struct remote_ta
 void remote_config_from_plan(const struct plan *plan, struct remote_config *c);
 
 /* Connect, check the host key, authenticate and, for sudo, check that sudo
- * works. Returns 0, or -1 with *err set (free it). Does nothing when already
- * connected. */
+ * works. Returns 0, or -1 with *err set (free it) and remote_cause() saying
+ * why: UNREACHABLE (no TCP connection, or no SSH handshake), REFUSED (host
+ * key, authentication, sudo), LOST, CANCELLED, LOCAL (known_hosts cannot be
+ * read or written). Does nothing when already connected; a connection lost
+ * earlier is made again. */
 int remote_connect(struct remote *r, char **err);
 
 /* The host's display name. */

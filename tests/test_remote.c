@@ -386,9 +386,10 @@ static void kill_script_ends_session(void **state)
 	assert_int_equal(session_size(pid), 0);
 	free(k);
 
-	/* Heeds TERM: ends by it, at once. */
-	pid = spawn_session("sleep 1000 & sleep 1001", NULL, NULL, NULL);
-	wait_session_size(pid, 3);
+	/* Heeds TERM: ends by it, at once. timeout(1) puts itself and its
+	 * command in a process group of their own: the session holds them. */
+	pid = spawn_session("timeout 2000 sleep 1000 & sleep 1001", NULL, NULL, NULL);
+	wait_session_size(pid, 4);
 	k = remote_kill_script(pid);
 	t0 = mono_ms();
 	assert_int_equal(run_sh(k, NULL, 0, out), 0);
