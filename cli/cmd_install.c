@@ -31,7 +31,7 @@
 #include "stage.h"
 #include "statelock.h"
 #include "strbuf.h"
-#include "term.h"
+#include "tty.h"
 #include "transport_ssh.h"
 #include "xmalloc.h"
 
@@ -448,7 +448,7 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	struct frontend *fe = NULL;
 	struct transport_ssh *transport = NULL;
 	struct engine *engine = NULL;
-	struct term term = { 0 };
+	struct tty_answers term = { 0 };
 	struct remote_prompts prompts;
 	struct remote_config rc_cfg = { 0 };
 	struct engine_stats stats = { 0 };
@@ -545,7 +545,7 @@ out:
 	transport_ssh_free(&transport);
 	frontend_free(&fe);
 	event_queue_free(&q);
-	term_clear(&term);
+	tty_clear(&term);
 	journal_close(&journal);
 	statelock_release(&lock);
 	stage_clear(&st);

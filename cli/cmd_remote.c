@@ -23,7 +23,7 @@
 #include "nls.h"
 #include "plan.h"
 #include "remote.h"
-#include "term.h"
+#include "tty.h"
 #include "xmalloc.h"
 
 enum {
@@ -388,9 +388,9 @@ static void print_outcome(const struct job *j, const struct outcome *o, bool cop
 static int run_remote(const struct cmd_entry *e, const struct remote_args *a, struct job *j,
 		      hostpool_job fn, bool copy)
 {
-	struct term term = { .accept_new = a->accept_new };
+	struct tty_answers term = { .accept_new = a->accept_new };
 	struct remote_prompts prompts = {
-		.unknown_hostkey = term_hostkey, .secret = term_secret, .data = &term,
+		.unknown_hostkey = tty_hostkey, .secret = tty_secret, .data = &term,
 	};
 	struct remote_config config = { 0 };
 	struct plan *plan = NULL;
@@ -445,7 +445,7 @@ out:
 	}
 	hostpool_free(&j->pool);
 	remote_ctx_free(&j->ctx);
-	term_clear(&term);
+	tty_clear(&term);
 	free(chosen);
 	plan_free(&plan);
 	return rc;

@@ -33,7 +33,7 @@ struct fhost {
 struct frontend {
 	enum frontend_mode mode;
 	bool verbose;
-	struct term *term;
+	struct tty_answers *term;
 	FILE *out;
 	bool tty;
 
@@ -72,7 +72,7 @@ char *frontend_safe(const char *s)
 	return strbuf_detach(&b, NULL);
 }
 
-struct frontend *frontend_new(enum frontend_mode mode, bool verbose, struct term *term,
+struct frontend *frontend_new(enum frontend_mode mode, bool verbose, struct tty_answers *term,
 			      FILE *out)
 {
 	struct frontend *f = xcalloc(1, sizeof *f);
@@ -478,7 +478,7 @@ static void answer(struct frontend *f, struct event_queue *q, const struct event
 
 	erase_live(f);
 	if (qn->type == EVENT_ASK_HOSTKEY) {
-		enum remote_hostkey_answer a = term_hostkey(qn->host, qn->key_type,
+		enum remote_hostkey_answer a = tty_hostkey(qn->host, qn->key_type,
 							    qn->fingerprint, f->term);
 
 		if (a == REMOTE_HOSTKEY_REJECT)
@@ -490,7 +490,7 @@ static void answer(struct frontend *f, struct event_queue *q, const struct event
 		event_answer_hostkey(q, qn, a);
 		return;
 	}
-	if (term_secret(qn->secret, buf, sizeof buf, f->term) == 0) {
+	if (tty_secret(qn->secret, buf, sizeof buf, f->term) == 0) {
 		event_answer_secret(q, qn, buf);
 		explicit_bzero(buf, sizeof buf);
 		return;

@@ -16,13 +16,13 @@
 #include <stdio.h>
 
 #include "event.h"
-#include "term.h"
+#include "tty.h"
 
 enum frontend_mode { FRONTEND_LIVE, FRONTEND_LINES, FRONTEND_JSON };
 
 struct frontend;
 
-struct frontend *frontend_new(enum frontend_mode mode, bool verbose, struct term *term,
+struct frontend *frontend_new(enum frontend_mode mode, bool verbose, struct tty_answers *term,
 			      FILE *out);
 void frontend_free(struct frontend **f);
 

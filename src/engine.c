@@ -240,7 +240,8 @@ static void on_progress(uint64_t sent, uint64_t total, void *data)
 }
 
 /* Record the first failure (one sentence for the caller of engine_run). */
-static void set_failure(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_failure(struct engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void set_failure(struct engine *e, const char *fmt, ...)
 {

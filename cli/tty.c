@@ -3,7 +3,7 @@
  * secrets are read from /dev/tty without echo and kept for the run only. */
 #include "config.h"
 
-#include "term.h"
+#include "tty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +16,10 @@
 #include "nls.h"
 #include "xmalloc.h"
 
-enum remote_hostkey_answer term_hostkey(const char *host, const char *type, const char *fingerprint,
+enum remote_hostkey_answer tty_hostkey(const char *host, const char *type, const char *fingerprint,
 					void *data)
 {
-	struct term *t = data;
+	struct tty_answers *t = data;
 
 	if (!t->accept_new)
 		return REMOTE_HOSTKEY_REJECT;
@@ -30,7 +30,7 @@ enum remote_hostkey_answer term_hostkey(const char *host, const char *type, cons
 }
 
 /* Read a line from the terminal without echo (unless echo). */
-int term_read(const char *prompt, bool echo, char *buf, size_t len)
+int tty_read(const char *prompt, bool echo, char *buf, size_t len)
 {
 	struct termios old, quiet;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -74,9 +74,9 @@ out:
 
 /* Ask for a secret on the terminal; the login and sudo passwords are asked
  * once and reused for every host of the run (kept in memory only). */
-int term_secret(const struct remote_secret_request *req, char *buf, size_t len, void *data)
+int tty_secret(const struct remote_secret_request *req, char *buf, size_t len, void *data)
 {
-	struct term *t = data;
+	struct tty_answers *t = data;
 	char **cache = NULL;
 	char *prompt = NULL;
 	int rc;
@@ -102,14 +102,14 @@ int term_secret(const struct remote_secret_request *req, char *buf, size_t len, 
 		prompt = xasprintf(_("%s@%s %s"), req->user, req->host, req->what);
 		break;
 	}
-	rc = term_read(prompt, req->echo, buf, len);
+	rc = tty_read(prompt, req->echo, buf, len);
 	free(prompt);
 	if (rc == 0 && cache != NULL)
 		*cache = xstrdup(buf);
 	return rc;
 }
 
-void term_clear(struct term *t)
+void tty_clear(struct tty_answers *t)
 {
 	char **secrets[] = {&t->password, &t->sudo};
 
