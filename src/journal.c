@@ -50,6 +50,8 @@ struct run_rec {
 
 struct journal {
 	pthread_mutex_t lock;
+	pthread_mutex_t sync_lock; /* one fdatasync at a time, covering all before it */
+	off_t synced;              /* bytes known to be on the disk */
 	int fd;
 	char *path;
 	off_t good_len; /* bytes of whole records; a torn tail starts here */
@@ -461,6 +463,7 @@ int journal_open(const char *path, struct journal **out, char **err)
 
 	*out = NULL;
 	pthread_mutex_init(&j->lock, NULL);
+	pthread_mutex_init(&j->sync_lock, NULL);
 	j->path = xstrdup(path);
 	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0 || fstat(j->fd, &st) < 0) {
@@ -551,6 +554,7 @@ void journal_close(struct journal **pj)
 	free(j->phases);
 	free(j->checks);
 	free(j->path);
+	pthread_mutex_destroy(&j->sync_lock);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 	*pj = NULL;
@@ -559,8 +563,8 @@ void journal_close(struct journal **pj)
 /* --- appending ----------------------------------------------------------- */
 
 /* Write one record (b holds "TYPE\tfields"), checksum and newline added.
- * Called with the lock held. */
-static int append(struct journal *j, struct strbuf *b, bool durable, char **err)
+ * Called with the lock held; *end gets the offset just past it. */
+static int append(struct journal *j, struct strbuf *b, off_t *end, char **err)
 {
 	char sum[SUM_LEN + 1];
 	ssize_t n;
@@ -583,8 +587,7 @@ static int append(struct journal *j, struct strbuf *b, bool durable, char **err)
 		goto fail;
 	}
 	j->good_len += n;
-	if (durable && fdatasync(j->fd) < 0)
-		goto fail;
+	*end = j->good_len;
 	return 0;
 fail:
 	/* L10N: path, the system's error message. */
@@ -592,23 +595,93 @@ fail:
 	return -1;
 }
 
+/* Make the journal durable up to end. Threads that ask at the same time
+ * share one fdatasync: the first covers every record written before it
+ * started, and those it covered return without one of their own. */
+static int sync_to(struct journal *j, off_t end, char **err)
+{
+	off_t target;
+	int rc = 0;
+
+	pthread_mutex_lock(&j->sync_lock);
+	if (j->synced < end) {
+		pthread_mutex_lock(&j->lock);
+		target = j->good_len;
+		pthread_mutex_unlock(&j->lock);
+		if (fdatasync(j->fd) < 0) {
+			/* L10N: path, the system's error message. */
+			*err = xasprintf(_("cannot write the journal %s: %s"), j->path,
+					 strerror(errno));
+			rc = -1;
+		} else {
+			j->synced = target;
+		}
+	}
+	pthread_mutex_unlock(&j->sync_lock);
+	return rc;
+}
+
+/* Append, apply and (when durable) sync one record. */
+static int record(struct journal *j, struct strbuf *b, bool durable,
+		  void (*apply_fn)(struct journal *, const void *), const void *rec, char **err)
+{
+	off_t end = 0;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = append(j, b, &end, err);
+	if (rc == 0)
+		apply_fn(j, rec);
+	pthread_mutex_unlock(&j->lock);
+	strbuf_clear(b);
+	if (rc == 0 && durable)
+		rc = sync_to(j, end, err);
+	return rc;
+}
+
+static void apply_run_rec(struct journal *j, const void *rec)
+{
+	apply_run(j, rec);
+}
+
+struct run_end_rec {
+	const char *run;
+	enum journal_state state;
+	int64_t end_ms;
+};
+
+static void apply_run_end_rec(struct journal *j, const void *rec)
+{
+	const struct run_end_rec *r = rec;
+
+	apply_run_end(j, r->run, r->state, r->end_ms);
+}
+
+static void apply_step_rec(struct journal *j, const void *rec)
+{
+	apply_step(j, rec);
+}
+
+static void apply_phase_rec(struct journal *j, const void *rec)
+{
+	apply_phase(j, rec);
+}
+
+static void apply_check_rec(struct journal *j, const void *rec)
+{
+	apply_check(j, rec);
+}
+
 int journal_run_begin(struct journal *j, const struct journal_run *run, char **err)
 {
 	struct strbuf b = { 0 };
-	int rc;
 
 	strbuf_adds(&b, "R");
 	add_field(&b, run->id);
 	add_field(&b, run->command);
 	add_int(&b, run->start_ms);
 	add_field(&b, run->log_dir);
-	pthread_mutex_lock(&j->lock);
-	rc = append(j, &b, true, err);
-	if (rc == 0)
-		apply_run(j, run);
-	pthread_mutex_unlock(&j->lock);
-	strbuf_clear(&b);
-	return rc;
+	return record(j, &b, true, apply_run_rec, run, err);
 }
 
 static int64_t wall_ms(void)
@@ -621,27 +694,19 @@ static int64_t wall_ms(void)
 
 int journal_run_end(struct journal *j, const char *run, enum journal_state state, char **err)
 {
+	struct run_end_rec r = { run, state, wall_ms() };
 	struct strbuf b = { 0 };
-	int64_t now = wall_ms();
-	int rc;
 
 	strbuf_adds(&b, "E");
 	add_field(&b, run);
 	add_field(&b, journal_state_name(state));
-	add_int(&b, now);
-	pthread_mutex_lock(&j->lock);
-	rc = append(j, &b, true, err);
-	if (rc == 0)
-		apply_run_end(j, run, state, now);
-	pthread_mutex_unlock(&j->lock);
-	strbuf_clear(&b);
-	return rc;
+	add_int(&b, r.end_ms);
+	return record(j, &b, true, apply_run_end_rec, &r, err);
 }
 
 int journal_step(struct journal *j, const struct journal_step *s, char **err)
 {
 	struct strbuf b = { 0 };
-	int rc;
 
 	strbuf_adds(&b, "S");
 	add_field(&b, s->run);
@@ -655,19 +720,13 @@ int journal_step(struct journal *j, const struct journal_step *s, char **err)
 	add_int(&b, s->exit_code);
 	add_field(&b, s->digest);
 	add_field(&b, s->what);
-	pthread_mutex_lock(&j->lock);
-	rc = append(j, &b, s->state != JOURNAL_STARTED, err);
-	if (rc == 0)
-		apply_step(j, s);
-	pthread_mutex_unlock(&j->lock);
-	strbuf_clear(&b);
-	return rc;
+	/* A step's end is what resume trusts; its start only says it began. */
+	return record(j, &b, s->state != JOURNAL_STARTED, apply_step_rec, s, err);
 }
 
 int journal_phase(struct journal *j, const struct journal_phase *p, char **err)
 {
 	struct strbuf b = { 0 };
-	int rc;
 
 	strbuf_adds(&b, "P");
 	add_field(&b, p->run);
@@ -675,19 +734,15 @@ int journal_phase(struct journal *j, const struct journal_phase *p, char **err)
 	add_field(&b, p->host);
 	add_field(&b, journal_state_name(p->state));
 	add_int(&b, p->time_ms);
-	pthread_mutex_lock(&j->lock);
-	rc = append(j, &b, p->state != JOURNAL_STARTED, err);
-	if (rc == 0)
-		apply_phase(j, p);
-	pthread_mutex_unlock(&j->lock);
-	strbuf_clear(&b);
-	return rc;
+	/* A host's part of a phase sums up its steps, which are durable
+	 * themselves; the phase as a whole is synced. */
+	return record(j, &b, p->host == NULL && p->state != JOURNAL_STARTED, apply_phase_rec, p,
+		      err);
 }
 
 int journal_check(struct journal *j, const struct journal_check *c, char **err)
 {
 	struct strbuf b = { 0 };
-	int rc;
 
 	strbuf_adds(&b, "C");
 	add_field(&b, c->run);
@@ -697,13 +752,7 @@ int journal_check(struct journal *j, const struct journal_check *c, char **err)
 	add_int(&b, c->ok ? 1 : 0);
 	add_int(&b, c->time_ms);
 	add_field(&b, c->detail);
-	pthread_mutex_lock(&j->lock);
-	rc = append(j, &b, false, err);
-	if (rc == 0)
-		apply_check(j, c);
-	pthread_mutex_unlock(&j->lock);
-	strbuf_clear(&b);
-	return rc;
+	return record(j, &b, false, apply_check_rec, c, err);
 }
 
 /* --- lookups ------------------------------------------------------------- */

@@ -7,8 +7,9 @@
  * whole records followed at most by one torn line; replay ignores a torn or
  * unchecked last line (and the next append cuts it off), and refuses a file
  * damaged anywhere else. Records that end something (a step done or failed, a
- * phase, a run) are flushed to the disk (fdatasync) before the call returns;
- * the others reach the kernel at once, which a killed process cannot undo.
+ * whole phase, a run) are on the disk (fdatasync) before the call returns;
+ * threads that end steps at the same time share one fdatasync. The others
+ * reach the kernel at once, which a killed process cannot undo.
  *
  * Call order: journal_open() (replays the file), then journal_run_begin(),
  * journal_step() / journal_phase() / journal_check() from any thread, and
