@@ -158,7 +158,8 @@ f3() { printf '%.3f' "$1"; }
 
 # --- (1) one phase of 10 steps on 50 hosts ------------------------------
 "$DRIVER" --print-steps >"$TMP/steps"
-SSHOPTS="-i $LAB_KEY -o UserKnownHostsFile=$LAB_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o BatchMode=yes"
+SSHOPTS="-i $LAB_KEY -o UserKnownHostsFile=$LAB_KNOWN_HOSTS -o StrictHostKeyChecking=yes"
+SSHOPTS="$SSHOPTS -o BatchMode=yes"
 hosts | sed "s/\$/:$LAB_PORT/" >"$TMP/pssh-hosts"
 
 engine_phase() {
@@ -228,7 +229,11 @@ for m in $ANSIBLE_MODULES; do eval "aw_$m= ac_$m= ah_$m="; done
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	run_timed engine engine_phase
-	[ "$(field steps_run "$TMP/engine.out")" = $((N * 10)) ] || { say "the engine did not run $((N * 10)) steps"; cat "$TMP/engine.out" >&2; exit 1; }
+	if [ "$(field steps_run "$TMP/engine.out")" != $((N * 10)) ]; then
+		say "the engine did not run $((N * 10)) steps"
+		cat "$TMP/engine.out" >&2
+		exit 1
+	fi
 	ew="$ew $wall" ec="$ec $cpu" eh="$eh $hcpu" rss1="$rss1 $(field maxrss_kb "$TMP/engine.out")"
 	say "run $r/$RUNS: engine $(f3 "$wall") s"
 	run_timed pssh pssh_phase
@@ -237,7 +242,7 @@ while [ "$r" -le "$RUNS" ]; do
 	for m in $ANSIBLE_MODULES; do
 		run_timed "ansible-$m" ansible_phase "$m"
 		grep -q "ok=10 .*unreachable=0 *failed=0" "$TMP/ansible-$m.out" ||
-			{ say "ansible ($m) did not run 10 tasks everywhere"; tail -n 60 "$TMP/ansible-$m.out" >&2; exit 1; }
+			{ say "ansible ($m) failed somewhere"; tail -n 60 "$TMP/ansible-$m.out" >&2; exit 1; }
 		[ "$(grep -c "ok=10 .*unreachable=0 *failed=0" "$TMP/ansible-$m.out")" = "$N" ] ||
 			{ say "ansible ($m) did not finish on every host"; exit 1; }
 		eval "aw_$m=\"\$aw_$m $wall\" ac_$m=\"\$ac_$m $cpu\" ah_$m=\"\$ah_$m $hcpu\""
@@ -249,9 +254,11 @@ done
 ewm=$(median $ew) pwm=$(median $pw)
 printf '%-30s %9s %14s %12s %14s\n' tool "wall s" "jump-host CPU" "hosts CPU" "engine/tool"
 # shellcheck disable=SC2086
-printf '%-30s %9s %14.2f %12.2f %14s\n' "k8s-wizard engine" "$(f3 "$ewm")" "$(median $ec)" "$(median $eh)" ""
+printf '%-30s %9s %14.2f %12.2f\n' "k8s-wizard engine" "$(f3 "$ewm")" "$(median $ec)" \
+	"$(median $eh)"
 # shellcheck disable=SC2086
-printf '%-30s %9s %14.2f %12.2f %13.3fx\n' "parallel-ssh (10 calls)" "$(f3 "$pwm")" "$(median $pc)" \
+printf '%-30s %9s %14.2f %12.2f %13.3fx\n' "parallel-ssh (10 calls)" "$(f3 "$pwm")" \
+	"$(median $pc)" \
 	"$(median $ph)" "$(calc "$ewm / $pwm")"
 for m in $ANSIBLE_MODULES; do
 	w='' c='' h=''
@@ -306,7 +313,8 @@ while [ "$r" -le "$RUNS" ]; do
 	what=$(field ran "$TMP/resume.out")
 	say "run $r/$RUNS: fresh $(f3 "$(echo "$fw" | awk '{ print $NF }')") s, resume $(f3 "$wall") s," \
 		"ran $ran step(s): $what"
-	if [ "$ran" != 1 ] || [ "$jran" != 1 ] || [ "$(field steps_skipped "$TMP/resume.out")" != $((total - 1)) ] ||
+	if [ "$ran" != 1 ] || [ "$jran" != 1 ] ||
+		[ "$(field steps_skipped "$TMP/resume.out")" != $((total - 1)) ] ||
 		! expr "$what" : "[a-z-]*/$FAIL_HOST/9:done\$" >/dev/null; then
 		echo "RESUME RAN THE WRONG STEPS: $ran run (journal: $jran): $what;" \
 			"expected only the failed one, */$FAIL_HOST/9" >&2
@@ -327,9 +335,11 @@ printf 'resume / fresh: %.1f%% (target under 5%%); steps the resume ran: %s (%s)
 echo
 echo "(3) peak RSS of the jump-host process (target under 64 MB = 65536 KiB)"
 # shellcheck disable=SC2086
-printf '%-58s %8s KiB\n' "engine_bench, 1 phase x 10 steps x $N hosts (max of $RUNS)" "$(maxof $rss1)"
+printf '%-58s %8s KiB\n' "engine_bench, 1 phase x 10 steps x $N hosts (max of $RUNS)" \
+	"$(maxof $rss1)"
 # shellcheck disable=SC2086
-printf '%-58s %8s KiB\n' "engine_bench, $PHASES phases, fresh and resume (max of $((2 * RUNS)))" "$(maxof $rss2)"
+printf '%-58s %8s KiB\n' "engine_bench, $PHASES phases, fresh and resume (max of $((2 * RUNS)))" \
+	"$(maxof $rss2)"
 
 # A real apply of a 50-host plan, stopped by its preflight: on this lab a
 # preflight check must fail, since prepare's modprobe and sysctl -p would
@@ -361,8 +371,10 @@ else
 	fi
 	passed=$(grep -c ' preflight .* check-passed ' "$TMP/apply.out" || true)
 	failed=$(grep -c ' preflight .* check-failed ' "$TMP/apply.out" || true)
-	names=$(sed -n 's/.* preflight .* check-failed \([a-z0-9-]*\):.*/\1/p' "$TMP/apply.out" | sort -u | tr '\n' ' ')
-	printf '%-58s %8s KiB\n' "k8s-wizard apply, $N hosts, fresh state, through preflight" "$(tail -n 1 "$TMP/apply.rss")"
+	names=$(sed -n 's/.* preflight .* check-failed \([a-z0-9-]*\):.*/\1/p' "$TMP/apply.out" |
+		sort -u | tr '\n' ' ')
+	printf '%-58s %8s KiB\n' "k8s-wizard apply, $N hosts, fresh state, through preflight" \
+		"$(tail -n 1 "$TMP/apply.rss")"
 	printf '  (%.1f s: PKI generated, %d hosts rendered, connected, %d preflight checks\n' \
 		"$(calc "$t1 - $t0")" "$N" $((passed + failed))
 	printf '   run: %d passed, %d failed (%s): the run stopped before prepare, as intended)\n' \

@@ -66,7 +66,7 @@ static const char *const step_commands[] = {
 
 /* Phases the render uses, in order: those that concern every host. */
 static const enum phase bench_phases[] = {
-	PHASE_PREPARE,	PHASE_CONTAINERD, PHASE_PKI,	 PHASE_KUBELET,	 PHASE_ETCD,
+	PHASE_PREPARE, PHASE_CONTAINERD, PHASE_PKI, PHASE_KUBELET, PHASE_ETCD,
 	PHASE_APISERVER, PHASE_CONTROLLER_MANAGER, PHASE_SCHEDULER, PHASE_WORKERS,
 };
 #define MAX_PHASES (sizeof bench_phases / sizeof bench_phases[0])
@@ -388,8 +388,8 @@ int main(int argc, char **argv)
 	run_id = xasprintf("bench-%lld-%ld", (long long)time(NULL), (long)getpid());
 	run_dir = xasprintf("%s/%s", runs, run_id);
 	journal_path = xasprintf("%s/journal", a.state);
-	if ((mkdir(a.state, 0700) < 0 && errno != EEXIST) || (mkdir(runs, 0700) < 0 && errno != EEXIST) ||
-	    mkdir(run_dir, 0700) < 0) {
+	if ((mkdir(a.state, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(runs, 0700) < 0 && errno != EEXIST) || mkdir(run_dir, 0700) < 0) {
 		fprintf(stderr, "engine_bench: cannot create %s: %s\n", run_dir, strerror(errno));
 		goto out;
 	}
