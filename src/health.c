@@ -168,7 +168,11 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 		}
 	}
 	free(copy);
-	if (!end || f->arch == NULL || f->time_ms == 0) {
+	/* The command prints these lines on every host (os and pretty are
+	 * missing without /etc/os-release): output without them is not its
+	 * own, and the checks read them. */
+	if (!end || f->arch == NULL || f->kernel == NULL || f->systemd == NULL ||
+	    f->cgroupfs == NULL || f->hostname == NULL || f->time_ms == 0) {
 		health_facts_clear(f);
 		return -1;
 	}

@@ -474,6 +474,10 @@ static void facts_parse_bad(void **state)
 	free(out);
 	/* No arch. */
 	assert_int_equal(health_facts_parse("kernel=6.1\ntime_ms=5\nend=1\n", 0, 0, &hf), -1);
+	/* A fact the command always prints is missing: not its output (the
+	 * checks would have nothing to judge). */
+	assert_int_equal(health_facts_parse("arch=x86_64\ntime_ms=5\nend=1\n", 0, 0, &hf), -1);
+	assert_null(hf.arch);
 	/* Numbers that are not numbers are unknown, not zero. */
 	out = xasprintf("%sswaps=many\ndisk_kb=\ntime_ms=1000700\nend=1\n",
 			"arch=x86_64\nkernel=6.1.0\nsystemd=\ncgroupfs=tmpfs\nhostname=h\n");
@@ -482,6 +486,23 @@ static void facts_parse_bad(void **state)
 	assert_int_equal(hf.disk_kb, -1);
 	health_facts_clear(&hf);
 	free(out);
+}
+
+/* Facts that lack a line the checks read (a host whose output was mangled)
+ * must not bring the jump host down: the checks fail, naming why. */
+static void partial_facts_fail_cleanly(void **state)
+{
+	struct fixture *f = *state;
+	char *saw = NULL;
+
+	f->hosts[3].facts = "arch=x86_64\n";
+	assert_int_equal(attempt(f, "os", 3, &saw), CHECK_FAIL);
+	assert_non_null(strstr(saw, "could not be read (exit status 0)"));
+	free(saw);
+	assert_int_equal(attempt(f, "hostname", 3, &saw), CHECK_FAIL);
+	free(saw);
+	assert_int_equal(attempt(f, "cgroup2", 3, &saw), CHECK_FAIL);
+	free(saw);
 }
 
 /* --- the facts command, run here ------------------------------------------ */
@@ -1214,6 +1235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(facts_parse_good),
 		cmocka_unit_test(facts_parse_bad),
+		cmocka_unit_test_setup_teardown(partial_facts_fail_cleanly, setup, teardown),
 		cmocka_unit_test_setup_teardown(facts_command_here, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_checks_judge_facts, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_limits, setup, teardown),
