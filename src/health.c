@@ -476,7 +476,7 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	struct setting *set = NULL;
 	size_t n = 0;
 	struct strbuf cmd = { 0 }, wrong = { 0 };
-	char *out = NULL, *save = NULL;
+	char *out = NULL;
 	enum check_status st = CHECK_FAIL;
 	size_t i = 0, n_wrong = 0;
 
@@ -496,16 +496,23 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	}
 	if (capture(env, cmd.s != NULL ? cmd.s : "true", 30, &out, saw) < 0)
 		goto out;
+	/* One line per setting, in order. An empty line is a key the kernel
+	 * does not have: it must count, or every later value would be judged
+	 * against the wrong key. */
 	i = 0;
-	for (char *line = strtok_r(out, "\n", &save); line != NULL && i < n;
-	     line = strtok_r(NULL, "\n", &save), i++) {
-		char *got = squeeze(line);
+	for (char *line = out; i < n && *line != '\0'; i++) {
+		char *nl = strchr(line, '\n');
+		char *got = NULL;
 
+		if (nl != NULL)
+			*nl = '\0';
+		got = squeeze(line);
 		if (strcmp(got, set[i].value) != 0 && n_wrong++ < 3)
 			/* L10N: a setting, the value found, the value wanted. */
 			strbuf_addf(&wrong, _("%s%s = %s (not %s)"), wrong.len > 0 ? "; " : "",
 				    set[i].key, got[0] != '\0' ? got : _("unreadable"), set[i].value);
 		free(got);
+		line = nl != NULL ? nl + 1 : line + strlen(line);
 	}
 	if (i < n) {
 		/* L10N: two numbers of settings. */

@@ -917,6 +917,10 @@ static void sysctl_read_back(void **state)
 			       "net.ipv4.tcp_rmem", "4096\\t131072  6291456",
 			       "net.bridge.bridge-nf-call-iptables", "1",
 			       "vm.swappiness", "0" };
+	const char *unreadable[] = { "net.ipv4.ip_forward", "1",
+				     "net.ipv4.ip_local_port_range", "1024\\t65000",
+				     "net.ipv4.tcp_rmem", "4096\\t131072\\t6291456",
+				     "vm.swappiness", "0" };
 	const char *wrong[] = { "net.ipv4.ip_forward", "0",
 				"net.ipv4.ip_local_port_range", "32768\\t60999",
 				"net.ipv4.tcp_rmem", "4096\\t131072\\t6291456",
@@ -937,6 +941,11 @@ static void sysctl_read_back(void **state)
 	/* Tabs and runs of blanks, as sysctl prints lists, are one blank. */
 	write_sysctl_stub(stubs, good, 10);
 	expect(f, "sysctl", 0, CHECK_PASS, "5 settings as rendered");
+
+	/* A key the kernel does not have is named, and only it. */
+	write_sysctl_stub(stubs, unreadable, 8);
+	expect(f, "sysctl", 0, CHECK_FAIL,
+	       "net.bridge.bridge-nf-call-iptables = unreadable (not 1)");
 
 	write_sysctl_stub(stubs, wrong, 10);
 	expect(f, "sysctl", 0, CHECK_FAIL,
