@@ -1101,6 +1101,12 @@ static void pki_files(void **state)
 	free(want);
 	write_file(pki, "apiserver.pem", texts[1], 0600);
 
+	/* Gone: that file, and not the ones after it. */
+	assert_int_equal(unlink(path[0]), 0);
+	want = xasprintf("different or missing: %s", path[0]);
+	expect(f, "pki-files", 0, CHECK_FAIL, want);
+	free(want);
+
 	/* A host with nothing of the PKI. */
 	expect(f, "pki-files", 3, CHECK_PASS, "none for this host");
 	for (size_t i = 0; i < 3; i++)
