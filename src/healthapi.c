@@ -70,14 +70,16 @@ static int request(struct check_env *env, const char *addr, unsigned port,
 /* The answer's status and the start of its body, for "saw". */
 static char *describe(const struct probe_response *resp)
 {
-	char *body = xstrndup(resp->body != NULL ? resp->body : "", 160);
+	char *body = xstrndup(resp->body != NULL ? resp->body : "", 160), *s = NULL;
 
 	for (char *p = body; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	}
 	/* L10N: an HTTP status code and the start of the body. */
-	return xasprintf(_("HTTP %d: %s"), resp->status, body);
+	s = xasprintf(_("HTTP %d: %s"), resp->status, body);
+	free(body);
+	return s;
 }
 
 /* GET path and expect 200 with body "ok" (the components' health endpoints). */
