@@ -660,6 +660,13 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		if (approve(env, csr, saw) == 0) {
 			approved++;
 			has[h - p->hosts] = true;
+		} else {
+			/* L10N: the CSR's name, its requester and what the API answered. */
+			strbuf_addf(&refused, _("%s%s from %s (approval refused: %s)"),
+				    refused.len > 0 ? "; " : "",
+				    jstr(jget(csr, "metadata", NULL), "name"), user,
+				    *saw != NULL ? *saw : "?");
+			xfree(saw);
 		}
 	}
 	json_object_put(list);

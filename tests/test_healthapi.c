@@ -1174,6 +1174,35 @@ static void serving_csrs_all_workers(void **state)
 	free(own2);
 }
 
+/* The API refuses the approvals: the workers wait, and the refusal is said. */
+static void serving_csrs_approval_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *own1 = make_csr("system:node:node1", "DNS:node1,IP:127.0.10.4");
+	char *own2 = make_csr("system:node:node2", "DNS:node2,IP:127.0.10.5");
+	json_object *items[] = {
+		csr_object("csr-node1", SERVING, "system:node:node1", own1, NULL),
+		csr_object("csr-node2", SERVING, "system:node:node2", own2, NULL),
+	};
+	char *list = csr_list(items, 2);
+
+	api_on_master1(f);
+	f->w.answer = answer_csrs;
+	f->w.json = list;
+	f->w.put_status = 409;
+	expect(f, healthapi_serving_csrs, 0, true, CHECK_WAIT,
+	       "0 approved now; waiting for: node1, node2; left alone: "
+	       "csr-node1 from system:node:node1 (approval refused: HTTP 409: "
+	       "{\"kind\":\"Status\",\"reason\":\"Conflict\"}); "
+	       "csr-node2 from system:node:node2 (approval refused: HTTP 409: "
+	       "{\"kind\":\"Status\",\"reason\":\"Conflict\"})");
+	assert_string_equal(requests(f), "GET " CSR_PATH "\nPUT " CSR_PATH "/csr-node1/approval\n"
+					 "PUT " CSR_PATH "/csr-node2/approval\n");
+	free(list);
+	free(own1);
+	free(own2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1192,6 +1221,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(apiservice, setup, teardown),
 		cmocka_unit_test_setup_teardown(serving_csrs_plan_workers_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(serving_csrs_all_workers, setup, teardown),
+		cmocka_unit_test_setup_teardown(serving_csrs_approval_refused, setup, teardown),
 	};
 
 	/* A server thread may write to a stream the check has closed. */
