@@ -480,6 +480,21 @@ enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, 
 
 /* --- serving certificates of the kubelets --------------------------------- */
 
+/* Whether name has one CN and it is want, byte for byte: compared as a C
+ * string, "system:node:w1\0..." would pass for w1's, and of two CNs the
+ * API's reader takes the last. */
+static bool only_cn(const X509_NAME *name, const char *want)
+{
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	const ASN1_STRING *v = NULL;
+
+	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+		return false;
+	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	return (size_t)ASN1_STRING_length(v) == strlen(want) &&
+	       memcmp(ASN1_STRING_get0_data(v), want, strlen(want)) == 0;
+}
+
 bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const char *address,
 			const char **why)
 {
@@ -487,7 +502,7 @@ bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const cha
 	X509_REQ *req = bio != NULL ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	GENERAL_NAMES *sans = NULL;
-	char cn[256] = "", *want_cn = xasprintf("system:node:%s", name);
+	char *want_cn = xasprintf("system:node:%s", name);
 	struct net_addr want = { 0 };
 	bool ok = false;
 	int n_sans = 0;
@@ -495,8 +510,7 @@ bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const cha
 	*why = N_("not a certificate request");
 	if (req == NULL)
 		goto out;
-	X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof cn);
-	if (strcmp(cn, want_cn) != 0) {
+	if (!only_cn(X509_REQ_get_subject_name(req), want_cn)) {
 		*why = N_("its name is not the node's");
 		goto out;
 	}

@@ -626,6 +626,61 @@ static void csr_fits(void **state)
 	free(pem);
 }
 
+/* A request with the CNs given (bytes and length each; SAN DNS:node1). */
+static char *make_csr_cns(const char *const *cns, const int *lens, size_t n)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL, *pem = NULL;
+	long len;
+
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN",
+							    V_ASN1_UTF8STRING,
+							    (const unsigned char *)cns[i], lens[i],
+							    -1, 0),
+				 1);
+	X509_REQ_set_pubkey(req, k);
+	sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+							 "DNS:node1"));
+	X509_REQ_add_extensions(req, exts);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	assert_true(X509_REQ_sign(req, k, EVP_sha256()) > 0);
+	PEM_write_bio_X509_REQ(b, req);
+	len = BIO_get_mem_data(b, &data);
+	pem = xstrndup(data, (size_t)len);
+	BIO_free(b);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return pem;
+}
+
+/* The CN is the node's, byte for byte, and the only one: not a name with a
+ * NUL and more after it, not one of two. */
+static void csr_cn_exact(void **state)
+{
+	static const char with_nul[] = "system:node:node1\0.evil";
+	const char *one[] = { "system:node:node1" }, *nul[] = { with_nul };
+	const char *two[] = { "system:node:node1", "system:node:master1" };
+	const int one_len[] = { -1 }, nul_len[] = { (int)sizeof with_nul - 1 }, two_len[] = { -1, -1 };
+	const char *why = NULL;
+	char *pem = make_csr_cns(one, one_len, 1);
+
+	(void)state;
+	assert_true(healthapi_csr_fits(pem, strlen(pem), "node1", "127.0.10.4", &why));
+	free(pem);
+	pem = make_csr_cns(nul, nul_len, 1);
+	assert_false(healthapi_csr_fits(pem, strlen(pem), "node1", "127.0.10.4", &why));
+	assert_string_equal(why, "its name is not the node's");
+	free(pem);
+	pem = make_csr_cns(two, two_len, 2);
+	assert_false(healthapi_csr_fits(pem, strlen(pem), "node1", "127.0.10.4", &why));
+	assert_string_equal(why, "its name is not the node's");
+	free(pem);
+}
+
 /* --- etcd ----------------------------------------------------------------- */
 
 static void etcd_health(void **state)
@@ -1207,6 +1262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(csr_fits),
+		cmocka_unit_test(csr_cn_exact),
 		cmocka_unit_test_setup_teardown(etcd_health, setup, teardown),
 		cmocka_unit_test_setup_teardown(etcd_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(etcd_members_ipv6, setup, teardown),
