@@ -324,9 +324,11 @@ static void print_line(struct frontend *f, const struct event *ev)
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* Five fields always: an event without a detail (a phase's end, a run
+	 * that went well) has "-" there too, as the other fields. */
 	fprintf(f->out, "%s %s %s %s %s\n", stamp,
 		ev->phase >= 0 ? phase_name((enum phase)ev->phase) : "-",
-		ev->host != NULL ? ev->host : "-", event_name(ev), safe);
+		ev->host != NULL ? ev->host : "-", event_name(ev), safe[0] != '\0' ? safe : "-");
 	fflush(f->out);
 	free(detail);
 	free(safe);

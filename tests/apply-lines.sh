@@ -103,14 +103,15 @@ checks_of() {
 		"$TMP/$1.out"
 }
 
-# Every event a line TIME PHASE HOST EVENT DETAIL; after the last event,
-# the summary's lines.
+# Every event a line TIME PHASE HOST EVENT DETAIL ("-" for what it lacks,
+# the detail too); after the last event, the summary's lines.
 well_formed() {
 	awk '
 	/^[0-9]/ {
 		if (summary) { print "event after the summary: " $0; bad = 1 }
 		if ($1 !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/ ||
-		    $2 !~ /^[a-z-]+$/ || $3 !~ /^[a-z0-9_-]+$/ || $4 !~ /^[a-z]+(-[a-z]+)?$/) {
+		    $2 !~ /^[a-z-]+$/ || $3 !~ /^[a-z0-9_-]+$/ || $4 !~ /^[a-z]+(-[a-z]+)?$/ ||
+		    NF < 5 || / $/) {
 			print "malformed: " $0; bad = 1
 		}
 		next
