@@ -217,11 +217,15 @@ void frontend_finish(struct frontend *f)
 /* A permanent line: above the live block on a terminal. */
 static void say(struct frontend *f, const char *text)
 {
+	/* With --json, standard output carries JSON objects and nothing else:
+	 * what is said to the operator goes to standard error. */
+	FILE *out = f->mode == FRONTEND_JSON ? stderr : f->out;
+
 	erase_live(f);
-	fprintf(f->out, "%s\n", text);
+	fprintf(out, "%s\n", text);
 	f->dirty = true;
 	if (f->mode != FRONTEND_LIVE)
-		fflush(f->out);
+		fflush(out);
 }
 
 void frontend_say(struct frontend *f, const char *fmt, ...)

@@ -154,6 +154,19 @@ check "skip: only skippable checks, by name" rc_is badskip 2
 # --json: one object per line and event.
 kw json apply -f "$P" --known-hosts "$LAB_KNOWN_HOSTS" --json
 check "json: exits 1 as well" rc_is json 1
+check "json: every line is an object with time and event; checks name theirs" python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert isinstance(o, dict) and "time" in o and "event" in o, line
+    if o["event"].startswith("check-"):
+        assert o.get("check") and o.get("host") in ("master1", "node1"), line
+    n += 1
+assert n > 10, n
+' "$TMP/json.out"
+check "json: the summary is for the operator, on stderr" \
+	sh -c "grep -q '^fix the cause, then: ' '$TMP/json.err'"
 check "json: no control character reaches the output" \
 	sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$TMP/json.out'"
 check "json: the host text arrives whole once decoded" python3 -c '
