@@ -158,6 +158,14 @@ static json_object *jget(json_object *o, ...)
 	return o;
 }
 
+/* o when it is an array, else NULL: json-c aborts the process when asked
+ * for the length or an element of anything else, and an answer of another
+ * shape must only fail a check. */
+static json_object *jarray(json_object *o)
+{
+	return o != NULL && json_object_is_type(o, json_type_array) ? o : NULL;
+}
+
 static const char *jstr(json_object *o, const char *key)
 {
 	json_object *v = jget(o, key, NULL);
@@ -257,7 +265,7 @@ enum check_status healthapi_etcd_members(struct check_env *env, char **expected,
 	n_got = json_object_array_length(members);
 	for (size_t i = 0; i < n_got; i++) {
 		json_object *m = json_object_array_get_idx(members, i);
-		json_object *peers = jget(m, "peerURLs", NULL);
+		json_object *peers = jarray(jget(m, "peerURLs", NULL));
 		const char *url = peers != NULL && json_object_array_length(peers) > 0
 					  ? json_object_get_string(json_object_array_get_idx(peers, 0))
 					  : "?";
@@ -389,7 +397,7 @@ static int api(struct check_env *env, const char *method, const char *path, cons
 /* The condition type of an object's status.conditions, or NULL. */
 static const char *condition(json_object *obj, const char *type)
 {
-	json_object *conds = jget(obj, "status", "conditions", NULL);
+	json_object *conds = jarray(jget(obj, "status", "conditions", NULL));
 
 	for (size_t i = 0; conds != NULL && i < json_object_array_length(conds); i++) {
 		json_object *c = json_object_array_get_idx(conds, i);
@@ -401,9 +409,17 @@ static const char *condition(json_object *obj, const char *type)
 	return NULL;
 }
 
+/* An object's metadata.name, for messages ("?" when it has none). */
+static const char *jname(json_object *o)
+{
+	const char *name = jstr(jget(o, "metadata", NULL), "name");
+
+	return name != NULL ? name : "?";
+}
+
 static json_object *find_item(json_object *list, const char *name)
 {
-	json_object *items = jget(list, "items", NULL);
+	json_object *items = jarray(jget(list, "items", NULL));
 
 	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
 		json_object *it = json_object_array_get_idx(items, i);
@@ -456,15 +472,14 @@ enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, 
 	*expected = xstrdup(_("every node Ready"));
 	if (api(env, "GET", "/api/v1/nodes", NULL, &list, saw) < 0)
 		return CHECK_WAIT;
-	items = jget(list, "items", NULL);
+	items = jarray(jget(list, "items", NULL));
 	n = items != NULL ? json_object_array_length(items) : 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *node = json_object_array_get_idx(items, i);
 		const char *ready = condition(node, "Ready");
 
 		if (ready == NULL || strcmp(ready, "True") != 0)
-			strbuf_addf(&not_ready, "%s%s", not_ready.len > 0 ? ", " : "",
-				    jstr(jget(node, "metadata", NULL), "name"));
+			strbuf_addf(&not_ready, "%s%s", not_ready.len > 0 ? ", " : "", jname(node));
 	}
 	json_object_put(list);
 	if (n == 0 || not_ready.len > 0) {
@@ -581,11 +596,15 @@ static int approve(struct check_env *env, json_object *csr, char **saw)
 	char *path = NULL;
 	int rc;
 
-	if (status == NULL) {
+	if (name == NULL) {
+		*saw = xstrdup(_("the request has no name"));
+		return -1;
+	}
+	if (status == NULL || !json_object_is_type(status, json_type_object)) {
 		status = json_object_new_object();
 		json_object_object_add(csr, "status", status);
 	}
-	conds = jget(status, "conditions", NULL);
+	conds = jarray(jget(status, "conditions", NULL));
 	if (conds == NULL) {
 		conds = json_object_new_array();
 		json_object_object_add(status, "conditions", conds);
@@ -640,7 +659,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		free(has);
 		return CHECK_WAIT;
 	}
-	items = jget(list, "items", NULL);
+	items = jarray(jget(list, "items", NULL));
 	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
 		json_object *csr = json_object_array_get_idx(items, i);
 		const char *signer = jstr(jget(csr, "spec", NULL), "signerName");
@@ -663,8 +682,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		    !healthapi_csr_fits(pem, len, h->name, h->address, &why)) {
 			/* L10N: the CSR's name, its requester and why it is left alone. */
 			strbuf_addf(&refused, _("%s%s from %s (%s)"), refused.len > 0 ? "; " : "",
-				    jstr(jget(csr, "metadata", NULL), "name"),
-				    user != NULL ? user : "?",
+				    jname(csr), user != NULL ? user : "?",
 				    h == NULL || !(h->roles & ROLE_WORKER) ? _("not a worker of the plan")
 									  : _(why));
 			free(pem);
@@ -677,8 +695,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		} else {
 			/* L10N: the CSR's name, its requester and what the API answered. */
 			strbuf_addf(&refused, _("%s%s from %s (approval refused: %s)"),
-				    refused.len > 0 ? "; " : "",
-				    jstr(jget(csr, "metadata", NULL), "name"), user,
+				    refused.len > 0 ? "; " : "", jname(csr), user,
 				    *saw != NULL ? *saw : "?");
 			xfree(saw);
 		}

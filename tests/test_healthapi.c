@@ -1258,6 +1258,69 @@ static void serving_csrs_approval_refused(void **state)
 	free(own2);
 }
 
+/* Answers of the wrong shape (an array that is an object, a string): the
+ * checks wait or fail, saying what they saw; the jump host does not abort
+ * (json-c asserts on array calls made on anything else). */
+static void malformed_answers(void **state)
+{
+	struct fixture *f = *state;
+
+	api_on_master1(f);
+	f->w.json = "{\"status\":{\"conditions\":{\"type\":\"Available\"}}}";
+	expect(f, healthapi_metrics, 0, true, CHECK_WAIT, "Available: -");
+	f->w.json = "{\"spec\":{\"replicas\":1},\"status\":{\"availableReplicas\":1,"
+		    "\"conditions\":\"Available\"}}";
+	expect(f, healthapi_coredns, 0, true, CHECK_WAIT, "1 of 1 replicas available");
+	f->w.json = "{\"items\":{\"metadata\":{\"name\":\"node1\"}}}";
+	expect(f, healthapi_nodes, 0, true, CHECK_WAIT, "not registered: node1, node2");
+	expect(f, healthapi_nodes_ready, 0, true, CHECK_WAIT, "no nodes");
+	f->w.answer = answer_csrs;
+	expect(f, healthapi_serving_csrs, 0, true, CHECK_WAIT,
+	       "0 approved now; waiting for: node1, node2; left alone: -");
+	f->w.json = "{\"items\":[{\"metadata\":{\"name\":\"node1\"},\"status\":{\"conditions\":7}},"
+		    "{\"metadata\":{\"name\":\"node2\"}}]}";
+	f->w.answer = answer_json;
+	expect(f, healthapi_nodes_ready, 0, true, CHECK_WAIT, "not ready: node1, node2");
+	f->w.json = "{\"items\":[{\"status\":{}}, 5]}";
+	expect(f, healthapi_nodes_ready, 0, true, CHECK_WAIT, "not ready: ?, ?");
+
+	/* CSRs: conditions that are not a list, a status that is not an
+	 * object, one without a name. */
+	{
+		char *own1 = make_csr("system:node:node1", "DNS:node1,IP:127.0.10.4");
+		char *own2 = make_csr("system:node:node2", "DNS:node2,IP:127.0.10.5");
+		json_object *items[] = {
+			csr_object("csr-node1", SERVING, "system:node:node1", own1, NULL),
+			csr_object("csr-node2", SERVING, "system:node:node2", own2, NULL),
+			json_object_new_string("not a CSR"),
+		};
+		json_object *status = json_object_new_object();
+		char *list = NULL;
+
+		json_object_object_add(status, "conditions", json_object_new_object());
+		json_object_object_add(items[0], "status", status);
+		json_object_object_add(items[1], "status", json_object_new_string("pending"));
+		json_object_object_del(items[1], "metadata");
+		list = csr_list(items, 3);
+		f->w.answer = answer_csrs;
+		f->w.json = list;
+		expect(f, healthapi_serving_csrs, 0, true, CHECK_WAIT,
+		       "1 approved now; waiting for: node2; left alone: ? from system:node:node2 "
+		       "(approval refused: the request has no name)");
+		check_put(&f->w, "csr-node1", "system:node:node1");
+		free(list);
+		free(own1);
+		free(own2);
+	}
+
+	/* etcd: peer URLs that are not a list. */
+	f->w.n_eps = 0;
+	listen_on(f, addrs[0], plan->etcd.client_port, &etcd_server, &etcd_ca);
+	f->w.answer = answer_json;
+	f->w.json = "{\"members\":[{\"name\":\"m1\",\"peerURLs\":\"https://127.0.10.1:2380\"}]}";
+	expect(f, healthapi_etcd_members, 0, true, CHECK_FAIL, "1 members: ? (not in the plan)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1278,6 +1341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(serving_csrs_plan_workers_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(serving_csrs_all_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(serving_csrs_approval_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_answers, setup, teardown),
 	};
 
 	/* A server thread may write to a stream the check has closed. */
