@@ -217,11 +217,15 @@ void frontend_finish(struct frontend *f)
 /* A permanent line: above the live block on a terminal. */
 static void say(struct frontend *f, const char *text)
 {
+	/* With --json, standard output carries JSON objects and nothing else:
+	 * what is said to the operator goes to standard error. */
+	FILE *out = f->mode == FRONTEND_JSON ? stderr : f->out;
+
 	erase_live(f);
-	fprintf(f->out, "%s\n", text);
+	fprintf(out, "%s\n", text);
 	f->dirty = true;
 	if (f->mode != FRONTEND_LIVE)
-		fflush(f->out);
+		fflush(out);
 }
 
 void frontend_say(struct frontend *f, const char *fmt, ...)
@@ -324,9 +328,11 @@ static void print_line(struct frontend *f, const struct event *ev)
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* Five fields always: an event without a detail (a phase's end, a run
+	 * that went well) has "-" there too, as the other fields. */
 	fprintf(f->out, "%s %s %s %s %s\n", stamp,
 		ev->phase >= 0 ? phase_name((enum phase)ev->phase) : "-",
-		ev->host != NULL ? ev->host : "-", event_name(ev), safe);
+		ev->host != NULL ? ev->host : "-", event_name(ev), safe[0] != '\0' ? safe : "-");
 	fflush(f->out);
 	free(detail);
 	free(safe);

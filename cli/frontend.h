@@ -32,7 +32,8 @@ void frontend_event(struct frontend *f, struct event_queue *q, const struct even
 /* Redraw the live block if it is due (call it at least ten times a second). */
 void frontend_tick(struct frontend *f);
 
-/* A line of the front end's own, above the live block. */
+/* A line of the front end's own, above the live block (on standard error
+ * with --json: standard output carries JSON objects only). */
 void frontend_say(struct frontend *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Take the live block off the screen (before the summary). */

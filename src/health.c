@@ -168,7 +168,11 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 		}
 	}
 	free(copy);
-	if (!end || f->arch == NULL || f->time_ms == 0) {
+	/* The command prints these lines on every host (os and pretty are
+	 * missing without /etc/os-release): output without them is not its
+	 * own, and the checks read them. */
+	if (!end || f->arch == NULL || f->kernel == NULL || f->systemd == NULL ||
+	    f->cgroupfs == NULL || f->hostname == NULL || f->time_ms == 0) {
 		health_facts_clear(f);
 		return -1;
 	}
@@ -472,7 +476,7 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	struct setting *set = NULL;
 	size_t n = 0;
 	struct strbuf cmd = { 0 }, wrong = { 0 };
-	char *out = NULL, *save = NULL;
+	char *out = NULL;
 	enum check_status st = CHECK_FAIL;
 	size_t i = 0, n_wrong = 0;
 
@@ -492,16 +496,23 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	}
 	if (capture(env, cmd.s != NULL ? cmd.s : "true", 30, &out, saw) < 0)
 		goto out;
+	/* One line per setting, in order. An empty line is a key the kernel
+	 * does not have: it must count, or every later value would be judged
+	 * against the wrong key. */
 	i = 0;
-	for (char *line = strtok_r(out, "\n", &save); line != NULL && i < n;
-	     line = strtok_r(NULL, "\n", &save), i++) {
-		char *got = squeeze(line);
+	for (char *line = out; i < n && *line != '\0'; i++) {
+		char *nl = strchr(line, '\n');
+		char *got = NULL;
 
+		if (nl != NULL)
+			*nl = '\0';
+		got = squeeze(line);
 		if (strcmp(got, set[i].value) != 0 && n_wrong++ < 3)
 			/* L10N: a setting, the value found, the value wanted. */
 			strbuf_addf(&wrong, _("%s%s = %s (not %s)"), wrong.len > 0 ? "; " : "",
 				    set[i].key, got[0] != '\0' ? got : _("unreadable"), set[i].value);
 		free(got);
+		line = nl != NULL ? nl + 1 : line + strlen(line);
 	}
 	if (i < n) {
 		/* L10N: two numbers of settings. */
@@ -605,12 +616,31 @@ static enum check_status check_cri(struct check_env *env, char **expected, char 
 
 /* --- pki ------------------------------------------------------------------ */
 
+/* Whether sha256sum's output has the line "HEX  PATH" (or "HEX *PATH"). A
+ * file it could not read has no line at all, so lines are matched by path,
+ * not by position. */
+static bool summed(const char *out, const char *hex, const char *path)
+{
+	size_t plen = strlen(path);
+
+	for (const char *line = out; *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+
+		if (len == 66 + plen && strncmp(line, hex, 64) == 0 && line[64] == ' ' &&
+		    (line[65] == ' ' || line[65] == '*') && memcmp(line + 66, path, plen) == 0)
+			return true;
+		line += len + (nl != NULL);
+	}
+	return false;
+}
+
 /* The certificates and keys on the host are the ones rendered for it. */
 static enum check_status check_pki_files(struct check_env *env, char **expected, char **saw)
 {
 	const struct render_host *h = &env->render->hosts[env->host];
 	struct strbuf cmd = { 0 }, wrong = { 0 };
-	char *out = NULL, *save = NULL;
+	char *out = NULL;
 	enum check_status st = CHECK_FAIL;
 	size_t n = 0;
 
@@ -633,21 +663,19 @@ static enum check_status check_pki_files(struct check_env *env, char **expected,
 	}
 	if (capture(env, cmd.s, 30, &out, saw) < 0)
 		goto out;
-	for (size_t i = 0, line_no = 0; i < h->n_files; i++) {
+	for (size_t i = 0; i < h->n_files; i++) {
 		const struct render_file *f = &h->files[i];
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned int mdlen = 0;
 		char hex[65];
-		char *line = NULL;
 
 		if (f->phase != PHASE_PKI || f->source_type != RENDER_TEXT)
 			continue;
-		line = strtok_r(line_no++ == 0 ? out : NULL, "\n", &save);
 		if (!EVP_Digest(f->content, f->len, md, &mdlen, EVP_sha256(), NULL))
 			xalloc_die("EVP_Digest");
 		for (unsigned int b = 0; b < mdlen; b++)
 			xsnprintf(hex + 2 * b, 3, "%02x", md[b]);
-		if (line == NULL || strncmp(line, hex, 64) != 0)
+		if (!summed(out, hex, f->path))
 			strbuf_addf(&wrong, "%s%s", wrong.len > 0 ? ", " : "", f->path);
 	}
 	if (wrong.len > 0) {

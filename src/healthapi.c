@@ -70,14 +70,16 @@ static int request(struct check_env *env, const char *addr, unsigned port,
 /* The answer's status and the start of its body, for "saw". */
 static char *describe(const struct probe_response *resp)
 {
-	char *body = xstrndup(resp->body != NULL ? resp->body : "", 160);
+	char *body = xstrndup(resp->body != NULL ? resp->body : "", 160), *s = NULL;
 
 	for (char *p = body; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	}
 	/* L10N: an HTTP status code and the start of the body. */
-	return xasprintf(_("HTTP %d: %s"), resp->status, body);
+	s = xasprintf(_("HTTP %d: %s"), resp->status, body);
+	free(body);
+	return s;
 }
 
 /* GET path and expect 200 with body "ok" (the components' health endpoints). */
@@ -154,6 +156,14 @@ static json_object *jget(json_object *o, ...)
 	}
 	va_end(ap);
 	return o;
+}
+
+/* o when it is an array, else NULL: json-c aborts the process when asked
+ * for the length or an element of anything else, and an answer of another
+ * shape must only fail a check. */
+static json_object *jarray(json_object *o)
+{
+	return o != NULL && json_object_is_type(o, json_type_array) ? o : NULL;
 }
 
 static const char *jstr(json_object *o, const char *key)
@@ -255,7 +265,7 @@ enum check_status healthapi_etcd_members(struct check_env *env, char **expected,
 	n_got = json_object_array_length(members);
 	for (size_t i = 0; i < n_got; i++) {
 		json_object *m = json_object_array_get_idx(members, i);
-		json_object *peers = jget(m, "peerURLs", NULL);
+		json_object *peers = jarray(jget(m, "peerURLs", NULL));
 		const char *url = peers != NULL && json_object_array_length(peers) > 0
 					  ? json_object_get_string(json_object_array_get_idx(peers, 0))
 					  : "?";
@@ -387,7 +397,7 @@ static int api(struct check_env *env, const char *method, const char *path, cons
 /* The condition type of an object's status.conditions, or NULL. */
 static const char *condition(json_object *obj, const char *type)
 {
-	json_object *conds = jget(obj, "status", "conditions", NULL);
+	json_object *conds = jarray(jget(obj, "status", "conditions", NULL));
 
 	for (size_t i = 0; conds != NULL && i < json_object_array_length(conds); i++) {
 		json_object *c = json_object_array_get_idx(conds, i);
@@ -399,9 +409,17 @@ static const char *condition(json_object *obj, const char *type)
 	return NULL;
 }
 
+/* An object's metadata.name, for messages ("?" when it has none). */
+static const char *jname(json_object *o)
+{
+	const char *name = jstr(jget(o, "metadata", NULL), "name");
+
+	return name != NULL ? name : "?";
+}
+
 static json_object *find_item(json_object *list, const char *name)
 {
-	json_object *items = jget(list, "items", NULL);
+	json_object *items = jarray(jget(list, "items", NULL));
 
 	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
 		json_object *it = json_object_array_get_idx(items, i);
@@ -454,15 +472,14 @@ enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, 
 	*expected = xstrdup(_("every node Ready"));
 	if (api(env, "GET", "/api/v1/nodes", NULL, &list, saw) < 0)
 		return CHECK_WAIT;
-	items = jget(list, "items", NULL);
+	items = jarray(jget(list, "items", NULL));
 	n = items != NULL ? json_object_array_length(items) : 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *node = json_object_array_get_idx(items, i);
 		const char *ready = condition(node, "Ready");
 
 		if (ready == NULL || strcmp(ready, "True") != 0)
-			strbuf_addf(&not_ready, "%s%s", not_ready.len > 0 ? ", " : "",
-				    jstr(jget(node, "metadata", NULL), "name"));
+			strbuf_addf(&not_ready, "%s%s", not_ready.len > 0 ? ", " : "", jname(node));
 	}
 	json_object_put(list);
 	if (n == 0 || not_ready.len > 0) {
@@ -508,6 +525,21 @@ char *healthapi_nodes_summary(struct check_env *env, char **saw)
 
 /* --- serving certificates of the kubelets --------------------------------- */
 
+/* Whether name has one CN and it is want, byte for byte: compared as a C
+ * string, "system:node:w1\0..." would pass for w1's, and of two CNs the
+ * API's reader takes the last. */
+static bool only_cn(const X509_NAME *name, const char *want)
+{
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	const ASN1_STRING *v = NULL;
+
+	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+		return false;
+	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	return (size_t)ASN1_STRING_length(v) == strlen(want) &&
+	       memcmp(ASN1_STRING_get0_data(v), want, strlen(want)) == 0;
+}
+
 bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const char *address,
 			const char **why)
 {
@@ -515,7 +547,7 @@ bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const cha
 	X509_REQ *req = bio != NULL ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	GENERAL_NAMES *sans = NULL;
-	char cn[256] = "", *want_cn = xasprintf("system:node:%s", name);
+	char *want_cn = xasprintf("system:node:%s", name);
 	struct net_addr want = { 0 };
 	bool ok = false;
 	int n_sans = 0;
@@ -523,8 +555,7 @@ bool healthapi_csr_fits(const char *pem, size_t len, const char *name, const cha
 	*why = N_("not a certificate request");
 	if (req == NULL)
 		goto out;
-	X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof cn);
-	if (strcmp(cn, want_cn) != 0) {
+	if (!only_cn(X509_REQ_get_subject_name(req), want_cn)) {
 		*why = N_("its name is not the node's");
 		goto out;
 	}
@@ -595,11 +626,15 @@ static int approve(struct check_env *env, json_object *csr, char **saw)
 	char *path = NULL;
 	int rc;
 
-	if (status == NULL) {
+	if (name == NULL) {
+		*saw = xstrdup(_("the request has no name"));
+		return -1;
+	}
+	if (status == NULL || !json_object_is_type(status, json_type_object)) {
 		status = json_object_new_object();
 		json_object_object_add(csr, "status", status);
 	}
-	conds = jget(status, "conditions", NULL);
+	conds = jarray(jget(status, "conditions", NULL));
 	if (conds == NULL) {
 		conds = json_object_new_array();
 		json_object_object_add(status, "conditions", conds);
@@ -654,7 +689,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		free(has);
 		return CHECK_WAIT;
 	}
-	items = jget(list, "items", NULL);
+	items = jarray(jget(list, "items", NULL));
 	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
 		json_object *csr = json_object_array_get_idx(items, i);
 		const char *signer = jstr(jget(csr, "spec", NULL), "signerName");
@@ -677,8 +712,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		    !healthapi_csr_fits(pem, len, h->name, h->address, &why)) {
 			/* L10N: the CSR's name, its requester and why it is left alone. */
 			strbuf_addf(&refused, _("%s%s from %s (%s)"), refused.len > 0 ? "; " : "",
-				    jstr(jget(csr, "metadata", NULL), "name"),
-				    user != NULL ? user : "?",
+				    jname(csr), user != NULL ? user : "?",
 				    h == NULL || !(h->roles & ROLE_WORKER) ? _("not a worker of the plan")
 									  : _(why));
 			free(pem);
@@ -688,6 +722,12 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 		if (approve(env, csr, saw) == 0) {
 			approved++;
 			has[h - p->hosts] = true;
+		} else {
+			/* L10N: the CSR's name, its requester and what the API answered. */
+			strbuf_addf(&refused, _("%s%s from %s (approval refused: %s)"),
+				    refused.len > 0 ? "; " : "", jname(csr), user,
+				    *saw != NULL ? *saw : "?");
+			xfree(saw);
 		}
 	}
 	json_object_put(list);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ struct fake {
 	atomic_int arrived;        /* hosts at the "barrier" command */
 	atomic_int running;        /* commands "hang" under way */
 	const char *fail;          /* a command that exits 1, or NULL */
+	unsigned lose_after_fail;  /* then this many commands lose the connection */
 	unsigned total_calls;
 };
 
@@ -132,6 +134,8 @@ static int fake_run(void *vh, const struct remote_cmd *cmd, struct remote_result
 	}
 	res->status = REMOTE_EXITED;
 	res->exit_code = h->f->fail != NULL && strcmp(cmd->command, h->f->fail) == 0 ? 1 : 0;
+	if (res->exit_code != 0)
+		h->lose = h->f->lose_after_fail;
 	return 0;
 }
 
@@ -188,6 +192,9 @@ struct fixture {
 	char *err;
 	unsigned run_no;
 	unsigned changed_notes; /* notes of the last run about changed inputs */
+	struct event *events; /* the last run's, but for output and progress */
+	size_t n_events;
+	size_t n_output[4];   /* output lines per host */
 };
 
 static void add_file(struct render_host *h, enum phase phase, const char *path, const char *text)
@@ -280,6 +287,42 @@ static void free_render(struct render *r)
 	free(r->apply_host);
 }
 
+static void free_events(struct fixture *f)
+{
+	for (size_t i = 0; i < f->n_events; i++)
+		event_clear(&f->events[i]);
+	xfree(&f->events);
+	f->n_events = 0;
+	memset(f->n_output, 0, sizeof f->n_output);
+}
+
+/* Keep what a run told its front end. */
+static void keep_events(struct fixture *f)
+{
+	struct event ev;
+
+	free_events(f);
+	f->changed_notes = 0;
+	while (event_pop(f->q, &ev)) {
+		if (ev.type == EVENT_NOTE && strstr(ev.text, "changed since it was done") != NULL)
+			f->changed_notes++;
+		if (ev.type == EVENT_OUTPUT) {
+			for (size_t i = 0; i < 4; i++) {
+				if (strcmp(ev.host, f->r.hosts[i].name) == 0) {
+					assert_string_equal(ev.text, "out");
+					f->n_output[i]++;
+				}
+			}
+		}
+		if (ev.type == EVENT_OUTPUT || ev.type == EVENT_PROGRESS) {
+			event_clear(&ev);
+			continue;
+		}
+		f->events = xreallocarray(f->events, f->n_events + 1, sizeof *f->events);
+		f->events[f->n_events++] = ev;
+	}
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
@@ -305,6 +348,7 @@ static int teardown(void **state)
 	for (size_t i = 0; i < 4; i++)
 		strbuf_clear(&f->fake.hosts[i].calls);
 	pthread_mutex_destroy(&f->fake.lock);
+	free_events(f);
 	event_queue_free(&f->q);
 	free_render(&f->r);
 	plan_free(&f->plan);
@@ -326,6 +370,31 @@ static const char *calls(struct fixture *f, size_t host)
 	return f->fake.hosts[host].calls.s != NULL ? f->fake.hosts[host].calls.s : "";
 }
 
+/* The whole of a file (it must exist). */
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct strbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+
+	if (fp == NULL)
+		fail_msg("cannot read %s", path);
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		strbuf_add(&b, buf, n);
+	fclose(fp);
+	return strbuf_detach(&b, NULL);
+}
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(s, what); p != NULL; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
 static const struct check no_checks[1];
 
 /* Run the engine once (a new run id each time) and return its outcome. */
@@ -342,7 +411,6 @@ static enum engine_outcome run_with(struct fixture *f, const struct check *check
 	};
 	struct engine *e = NULL;
 	enum engine_outcome out;
-	struct event ev;
 
 	xsnprintf(run_id, sizeof run_id, "run%u", ++f->run_no);
 	if (journal_open(f->journal_path, &f->j, &err) < 0)
@@ -356,12 +424,7 @@ static enum engine_outcome run_with(struct fixture *f, const struct check *check
 	engine_get_stats(e, &f->stats);
 	engine_free(&e);
 	journal_close(&f->j);
-	f->changed_notes = 0;
-	while (event_pop(f->q, &ev)) {
-		if (ev.type == EVENT_NOTE && strstr(ev.text, "changed since it was done") != NULL)
-			f->changed_notes++;
-		event_clear(&ev);
-	}
+	keep_events(f);
 	return out;
 }
 
@@ -730,6 +793,245 @@ static void disabled_addon_skipped(void **state)
 	assert_int_equal(f->stats.steps_run, 21);
 }
 
+/* --- what a run tells its front end -------------------------------------- */
+
+/* The run's and phases' events: "run+TOTAL/DONE", "PHASE+TOTAL" (start),
+ * "PHASE=STATE" (end), "end:OUTCOME". And every step event falls between
+ * the start and the end of its phase. */
+static char *run_events(struct fixture *f)
+{
+	struct strbuf b = { 0 };
+	int current = -1;
+
+	for (size_t i = 0; i < f->n_events; i++) {
+		const struct event *ev = &f->events[i];
+
+		switch (ev->type) {
+		case EVENT_RUN_START:
+			assert_string_equal(ev->detail, f->dir);
+			strbuf_addf(&b, "run+%" PRIu64 "/%" PRIu64 " ", ev->total, ev->done);
+			break;
+		case EVENT_PHASE_START:
+			assert_int_equal(current, -1);
+			current = ev->phase;
+			strbuf_addf(&b, "%s+%" PRIu64 " ", phase_name(ev->phase), ev->total);
+			break;
+		case EVENT_PHASE_END:
+			assert_true(current == -1 || current == ev->phase);
+			current = -1;
+			strbuf_addf(&b, "%s=%s ", phase_name(ev->phase), journal_state_name(ev->status));
+			break;
+		case EVENT_STEP_START:
+		case EVENT_STEP_END:
+			if (ev->phase != current)
+				fail_msg("%s step event of phase %s outside it", ev->host,
+					 phase_name(ev->phase));
+			break;
+		case EVENT_RUN_END:
+			strbuf_addf(&b, "end:%d", ev->status);
+			assert_int_equal(i, f->n_events - 1);
+			break;
+		default:
+			break;
+		}
+	}
+	return strbuf_detach(&b, NULL);
+}
+
+/* One host's step events in order: "PHASE/INDEX>ATTEMPT" (start),
+ * "PHASE/INDEX=STATE" (end). */
+static char *host_events(struct fixture *f, const char *host)
+{
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < f->n_events; i++) {
+		const struct event *ev = &f->events[i];
+
+		if (ev->host == NULL || strcmp(ev->host, host) != 0)
+			continue;
+		if (ev->type == EVENT_STEP_START)
+			strbuf_addf(&b, "%s/%d>%u ", phase_name(ev->phase), ev->step, ev->attempt);
+		else if (ev->type == EVENT_STEP_END)
+			strbuf_addf(&b, "%s/%d=%s ", phase_name(ev->phase), ev->step,
+				    journal_state_name(ev->status));
+		else if (ev->type == EVENT_NOTE)
+			strbuf_addf(&b, "note(%s) ", ev->text);
+		else if (ev->type == EVENT_DIAG)
+			strbuf_adds(&b, "diag ");
+	}
+	return strbuf_detach(&b, NULL);
+}
+
+static const struct event *find_event(struct fixture *f, enum event_type type, const char *host)
+{
+	for (size_t i = 0; i < f->n_events; i++) {
+		if (f->events[i].type == type &&
+		    (host == NULL || (f->events[i].host != NULL && strcmp(f->events[i].host, host) == 0)))
+			return &f->events[i];
+	}
+	return NULL;
+}
+
+static void expect_str(char *got, const char *want)
+{
+	if (strcmp(got, want) != 0)
+		fail_msg("got  %s\nwant %s", got, want);
+	free(got);
+}
+
+/* A fresh run: the run, each phase (with the steps it will run), each
+ * step's start and end per host in order, the end with the outcome. */
+static void events_of_a_run(void **state)
+{
+	struct fixture *f = *state;
+	const struct event *ev = NULL;
+	char *path = NULL, *log = NULL;
+
+	assert_int_equal(run(f), ENGINE_DONE);
+	expect_str(run_events(f), "run+22/0 preflight+0 preflight=done prepare+6 prepare=done "
+				  "containerd+9 containerd=done pki+0 pki=done kubelet+0 kubelet=done "
+				  "etcd+1 etcd=done apiserver+0 apiserver=done "
+				  "controller-manager+0 controller-manager=done scheduler+0 "
+				  "scheduler=done workers+5 workers=done calico+1 calico=done "
+				  "coredns+0 coredns=done nodelocaldns+0 nodelocaldns=done "
+				  "csr-approver+0 csr-approver=done metrics-server+0 "
+				  "metrics-server=done end:0");
+	expect_str(host_events(f, "w1"),
+		   "prepare/0>1 prepare/0=done prepare/1>1 prepare/1=done "
+		   "containerd/0>1 containerd/0=done containerd/1>1 containerd/1=done "
+		   "containerd/2>1 containerd/2=done workers/0>1 workers/0=done "
+		   "workers/1>1 workers/1=done ");
+	expect_str(host_events(f, RENDER_CLUSTER),
+		   "workers/0>1 workers/0=done calico/0>1 calico/0=done ");
+	ev = find_event(f, EVENT_RUN_START, NULL);
+	assert_string_equal(ev->text, "run1");
+	ev = find_event(f, EVENT_STEP_START, "w1");
+	assert_string_equal(ev->text, "prep-a");
+	ev = find_event(f, EVENT_RUN_END, NULL);
+	assert_null(ev->detail);
+
+	/* Every line a host printed, as events and in its log, in order. */
+	assert_int_equal(f->n_output[1], 6);
+	assert_int_equal(f->n_output[0], 5);
+	assert_int_equal(f->n_output[3], 2); /* the cluster's, run on m1 */
+	path = xasprintf("%s/w1.log", f->dir);
+	log = read_file(path);
+	assert_non_null(strstr(log, "== step prepare/0 (attempt 1): prep-a\n"));
+	assert_true(strstr(strstr(log, "prep-a\n"), "  out\n") <
+		    strstr(log, "== step prepare/1 (attempt 1): prep-b\n"));
+	assert_int_equal(count(log, "  out\n"), 6);
+	free(log);
+	free(path);
+
+	/* Again: every step ends skipped without starting, and the run says
+	 * the cluster is complete. */
+	assert_int_equal(run(f), ENGINE_DONE);
+	expect_str(host_events(f, "w1"),
+		   "prepare/0=skipped prepare/1=skipped containerd/0=skipped containerd/1=skipped "
+		   "containerd/2=skipped workers/0=skipped workers/1=skipped ");
+	ev = find_event(f, EVENT_RUN_START, NULL);
+	assert_int_equal(ev->total, 0);
+	assert_int_equal(ev->done, 22);
+	ev = find_event(f, EVENT_NOTE, NULL);
+	assert_non_null(ev);
+	assert_non_null(strstr(ev->text, "complete"));
+}
+
+/* A phase off in the plan ends "skipped" without starting; a retried step
+ * starts again after a note; a failed step ends failed with its exit status
+ * and is followed by diagnostics; the run ends failed, saying why. */
+static void events_of_failures(void **state)
+{
+	struct fixture *f = *state;
+	const struct event *ev = NULL;
+	char *want = NULL;
+
+	f->plan->addons.coredns.enabled = false;
+	f->fake.hosts[2].lose = 1;
+	set_command(&f->r.hosts[1], 4, "crictl version --bad");
+	f->fake.fail = "crictl version --bad";
+	assert_int_equal(run(f), ENGINE_FAILED);
+	expect_str(run_events(f), "run+22/0 preflight+0 preflight=done prepare+6 prepare=done "
+				  "containerd+9 containerd=failed end:1");
+	expect_str(host_events(f, "w2"),
+		   "prepare/0>1 note(w2: connection lost; trying again (2 of 3)) prepare/0>2 "
+		   "prepare/0=done prepare/1>1 prepare/1=done containerd/0>1 containerd/0=done "
+		   "containerd/1>1 containerd/1=done containerd/2>1 containerd/2=done ");
+	expect_str(host_events(f, "w1"),
+		   "prepare/0>1 prepare/0=done prepare/1>1 prepare/1=done containerd/0>1 "
+		   "containerd/0=done containerd/1>1 containerd/1=done containerd/2>1 "
+		   "containerd/2=failed diag ");
+	for (size_t i = 0; i < f->n_events; i++) {
+		ev = &f->events[i];
+		if (ev->type == EVENT_STEP_END && ev->status == JOURNAL_FAILED) {
+			assert_string_equal(ev->host, "w1");
+			assert_int_equal(ev->exit_code, 1);
+			assert_string_equal(ev->detail, "exit status 1");
+			assert_string_equal(ev->text, "crictl version --bad");
+		}
+	}
+	ev = find_event(f, EVENT_DIAG, "w1");
+	want = xasprintf("%s/w1.diag", f->dir);
+	assert_string_equal(ev->text, want);
+	free(want);
+	assert_int_equal(ev->phase, PHASE_CONTAINERD);
+	assert_non_null(strstr(ev->detail, "containerd's journal"));
+	ev = find_event(f, EVENT_RUN_END, NULL);
+	assert_int_equal(ev->status, ENGINE_FAILED);
+	assert_string_equal(ev->detail, f->err);
+
+	/* Resumed after the fix: the phase that is off ends skipped, unstarted. */
+	f->fake.fail = NULL;
+	assert_int_equal(run(f), ENGINE_DONE);
+	expect_str(run_events(f), "run+8/14 preflight+0 preflight=done prepare+0 prepare=done "
+				  "containerd+1 containerd=done pki+0 pki=done kubelet+0 kubelet=done "
+				  "etcd+1 etcd=done apiserver+0 apiserver=done "
+				  "controller-manager+0 controller-manager=done scheduler+0 "
+				  "scheduler=done workers+5 workers=done calico+1 calico=done "
+				  "coredns=skipped nodelocaldns+0 nodelocaldns=done "
+				  "csr-approver+0 csr-approver=done metrics-server+0 "
+				  "metrics-server=done end:0");
+	ev = find_event(f, EVENT_NOTE, NULL);
+	assert_non_null(ev);
+	assert_string_equal(ev->text, "phase coredns is off in the plan: skipped");
+}
+
+/* The diagnostics file: what failed, where to look first, each command
+ * with what the host answered; a host that stops answering ends it. */
+static void diagnostics_file(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/w1.diag", f->dir), *text = NULL;
+
+	set_command(&f->r.hosts[1], 4, "crictl version --bad");
+	f->fake.fail = "crictl version --bad";
+	assert_int_equal(run(f), ENGINE_FAILED);
+	text = read_file(path);
+	assert_int_equal(strncmp(text, "# diagnostics of phase containerd after: crictl version --bad (",
+				 63),
+			 0);
+	assert_non_null(strstr(text, "\n# look first: look at containerd's journal: a config.toml "
+				     "it cannot parse or a binary that does not run\n"));
+	assert_non_null(strstr(text, "\n$ systemctl status containerd --no-pager -l 2>&1 | head -n 40\n"
+				     "out\n"
+				     "\n$ journalctl -u containerd -n 200 --no-pager 2>&1\nout\n"
+				     "\n$ crictl info 2>&1 | head -n 60\nout\n"));
+	free(text);
+
+	/* The host goes away after the failure: the file says so and stops. */
+	assert_int_equal(unlink(path), 0);
+	f->fake.lose_after_fail = 5;
+	clear_calls(f);
+	assert_int_equal(run(f), ENGINE_FAILED);
+	text = read_file(path);
+	assert_non_null(strstr(text, "\n$ systemctl status containerd --no-pager -l 2>&1 | head -n 40\n"
+				     "# the host did not answer: connection lost\n"));
+	assert_null(strstr(text, "journalctl"));
+	assert_string_equal(calls(f, 1), "run crictl version --bad\n");
+	free(text);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +1048,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(check_deadline_fails_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_lists_every_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_addon_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(events_of_a_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(events_of_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(diagnostics_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,10 +7,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -242,6 +245,176 @@ static void not_a_journal(void **state)
 	free(err);
 }
 
+/* Appends from several threads (the engine's hosts): every record whole,
+ * none lost. */
+struct appender {
+	const char *path;
+	struct journal *j;
+	int id;
+};
+
+static void *append_many(void *arg)
+{
+	struct appender *a = arg;
+	char host[16], digest[32];
+
+	xsnprintf(host, sizeof host, "node%d", a->id);
+	for (unsigned i = 0; i < 300; i++) {
+		xsnprintf(digest, sizeof digest, "%d-%u", a->id, i);
+		add_step(a->j, PHASE_WORKERS, host, i, i % 2 ? JOURNAL_DONE : JOURNAL_STARTED, digest,
+			 "step");
+	}
+	return NULL;
+}
+
+static void appends_from_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j = open_ok(f->path);
+	struct appender a[4];
+	pthread_t t[4];
+	char host[16], digest[32];
+
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct appender){ .path = f->path, .j = j, .id = i };
+		assert_int_equal(pthread_create(&t[i], NULL, append_many, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	journal_close(&j);
+	j = open_ok(f->path);
+	assert_false(journal_had_torn_tail(j));
+	assert_int_equal(journal_replayed(j), 1200);
+	assert_int_equal(journal_n_steps(j), 1200);
+	for (int i = 0; i < 4; i++) {
+		xsnprintf(host, sizeof host, "node%d", i);
+		for (unsigned k = 0; k < 300; k++) {
+			const struct journal_step *s = journal_find_step(j, PHASE_WORKERS, host, k);
+
+			xsnprintf(digest, sizeof digest, "%d-%u", i, k);
+			assert_non_null(s);
+			assert_string_equal(s->digest, digest);
+			assert_int_equal(s->state, k % 2 ? JOURNAL_DONE : JOURNAL_STARTED);
+		}
+	}
+	journal_close(&j);
+}
+
+/* Runs in order, one killed (no end: still "started"); a host's part of a
+ * phase apart from the phase; the last record of a check wins. */
+static void runs_phases_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j = open_ok(f->path);
+	char *err = NULL;
+	struct journal_check c = { .run = "r1", .phase = PHASE_ETCD, .host = "master1",
+				   .name = "etcd-health", .ok = false, .time_ms = 1,
+				   .detail = "saw HTTP 503" };
+
+	assert_int_equal(journal_run_begin(j, &(struct journal_run){ .id = "r1", .command = "apply",
+								      .start_ms = 1, .log_dir = "/l/r1" },
+					   &err),
+			 0);
+	assert_int_equal(journal_phase(j, &(struct journal_phase){ .run = "r1", .phase = PHASE_ETCD,
+								   .host = "master1",
+								   .state = JOURNAL_DONE,
+								   .time_ms = 2 },
+				       &err),
+			 0);
+	assert_int_equal(journal_check(j, &c, &err), 0);
+	c.ok = true;
+	c.detail = "healthy";
+	assert_int_equal(journal_check(j, &c, &err), 0);
+	c.name = "etcd-members";
+	assert_int_equal(journal_check(j, &c, &err), 0);
+	c.host = "_cluster";
+	assert_int_equal(journal_check(j, &c, &err), 0);
+	assert_int_equal(journal_run_end(j, "r1", JOURNAL_FAILED, &err), 0);
+	assert_int_equal(journal_run_begin(j, &(struct journal_run){ .id = "r2", .command = "resume",
+								      .start_ms = 3, .log_dir = "/l/r2" },
+					   &err),
+			 0);
+	journal_close(&j);
+
+	j = open_ok(f->path);
+	assert_int_equal(journal_n_runs(j), 2);
+	assert_string_equal(journal_get_run(j, 0)->id, "r1");
+	assert_int_equal(journal_get_run(j, 0)->state, JOURNAL_FAILED);
+	assert_string_equal(journal_get_run(j, 1)->command, "resume");
+	assert_int_equal(journal_last_run(j)->state, JOURNAL_STARTED);
+	assert_int_equal(journal_find_phase(j, PHASE_ETCD, "master1")->state, JOURNAL_DONE);
+	assert_null(journal_find_phase(j, PHASE_ETCD, NULL));
+	assert_null(journal_find_phase(j, PHASE_ETCD, "master2"));
+	assert_int_equal(journal_n_checks(j), 3);
+	assert_string_equal(journal_get_check(j, 0)->name, "etcd-health");
+	assert_true(journal_get_check(j, 0)->ok);
+	assert_string_equal(journal_get_check(j, 0)->detail, "healthy");
+	assert_string_equal(journal_get_check(j, 1)->name, "etcd-members");
+	assert_string_equal(journal_get_check(j, 1)->host, "master1");
+	assert_string_equal(journal_get_check(j, 2)->host, "_cluster");
+	journal_close(&j);
+}
+
+/* SIGKILL at any moment of a stream of appends: the journal opens, keeps
+ * every whole record, and the next append goes on from there. */
+static void killed_while_appending(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int round = 0; round < 5; round++) {
+		struct journal *j = NULL;
+		size_t before = 0, after = 0;
+		int ready[2], status = 0;
+		pid_t pid;
+		char c;
+
+		j = open_ok(f->path);
+		before = journal_n_steps(j);
+		journal_close(&j);
+		assert_int_equal(pipe(ready), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct journal *cj = NULL;
+			char *err = NULL, host[32];
+
+			close(ready[0]);
+			if (journal_open(f->path, &cj, &err) < 0)
+				_exit(2);
+			xsnprintf(host, sizeof host, "round%d", round);
+			for (unsigned i = 0;; i++) {
+				struct journal_step s = { .run = "r", .phase = PHASE_PKI, .host = host,
+							  .index = i, .state = JOURNAL_STARTED,
+							  .attempt = 1, .digest = "d",
+							  .what = "a step that is long enough to be "
+								  "cut in the middle of its line" };
+
+				if (journal_step(cj, &s, &err) < 0)
+					_exit(3);
+				if (i == 100 && write(ready[1], "x", 1) != 1)
+					_exit(4);
+			}
+		}
+		close(ready[1]);
+		assert_int_equal(read(ready[0], &c, 1), 1);
+		close(ready[0]);
+		usleep((useconds_t)(round * 3000));
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+
+		j = open_ok(f->path);
+		after = journal_n_steps(j);
+		assert_true(after > before + 100);
+		add_step(j, PHASE_PKI, "after", (unsigned)round, JOURNAL_DONE, "d", "x");
+		journal_close(&j);
+		j = open_ok(f->path);
+		assert_false(journal_had_torn_tail(j));
+		assert_int_equal(journal_n_steps(j), after + 1);
+		journal_close(&j);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +423,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(many_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(damage, setup, teardown),
+		cmocka_unit_test_setup_teardown(appends_from_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(runs_phases_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(killed_while_appending, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
