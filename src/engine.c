@@ -374,7 +374,8 @@ static bool has_steps(const struct ehost *eh, enum phase phase)
 
 /* Say that a step done before runs again because its inputs changed (and
  * with it the rest of its host's phase). */
-static void changed_note(struct engine *e, const struct ehost *eh, const struct estep *st)
+static void changed_note(struct engine *e, const struct ehost *eh, const struct estep *st,
+			 bool inputs)
 {
 	size_t after = 0;
 
@@ -383,12 +384,20 @@ static void changed_note(struct engine *e, const struct ehost *eh, const struct 
 			after++;
 	}
 	e->notes = xreallocarray(e->notes, e->n_notes + 1, sizeof *e->notes);
-	/* L10N: host, phase, what the step does, number of steps after it. */
-	e->notes[e->n_notes].text = xasprintf(_("%s, phase %s: the inputs of \"%s\" changed since "
-						"it was done: it runs again, with the %zu steps "
-						"after it in the phase"),
-					      eh->rh->name, phase_name(st->rs->phase), st->what,
-					      after);
+	if (inputs)
+		/* L10N: host, phase, what the step does, number of steps after it. */
+		e->notes[e->n_notes].text = xasprintf(_("%s, phase %s: the inputs of \"%s\" changed "
+							"since it was done: it runs again, with the "
+							"%zu steps after it in the phase"),
+						      eh->rh->name, phase_name(st->rs->phase),
+						      st->what, after);
+	else
+		/* L10N: host, phase, what the step does, number of steps after it. */
+		e->notes[e->n_notes].text = xasprintf(_("%s, phase %s: a step before \"%s\" ran again "
+							"after it: it runs again, with the %zu steps "
+							"after it in the phase"),
+						      eh->rh->name, phase_name(st->rs->phase),
+						      st->what, after);
 	e->notes[e->n_notes].phase = st->rs->phase;
 	e->notes[e->n_notes++].host = eh->rh->name;
 }
@@ -401,6 +410,7 @@ static int plan_steps(struct engine *e, size_t *to_run, size_t *skipped, uint64_
 		struct ehost *eh = &e->hosts[i];
 		unsigned index[PHASE_COUNT] = { 0 };
 		bool chain[PHASE_COUNT];
+		uint64_t prev_seq[PHASE_COUNT] = { 0 };
 
 		for (int p = 0; p < PHASE_COUNT; p++)
 			chain[p] = true;
@@ -416,10 +426,16 @@ static int plan_steps(struct engine *e, size_t *to_run, size_t *skipped, uint64_
 			if (engine_step_digest(eh->rh, rs, st->digest, err) < 0)
 				return -1;
 			rec = journal_find_step(e->cfg.journal, rs->phase, eh->rh->name, st->index);
+			/* Done with the same inputs, and after the step before it: a
+			 * step done before its predecessor ran again (a run stopped
+			 * between a new config and the restart that reads it) must
+			 * run again too. */
 			st->skip = chain[rs->phase] && rec != NULL && rec->state == JOURNAL_DONE &&
-				   strcmp(rec->digest, st->digest) == 0;
+				   strcmp(rec->digest, st->digest) == 0 && rec->seq > prev_seq[rs->phase];
+			if (st->skip)
+				prev_seq[rs->phase] = rec->seq;
 			if (chain[rs->phase] && rec != NULL && rec->state == JOURNAL_DONE && !st->skip)
-				changed_note(e, eh, st);
+				changed_note(e, eh, st, strcmp(rec->digest, st->digest) != 0);
 			if (!st->skip)
 				chain[rs->phase] = false;
 			if (!phase_enabled(e->cfg.plan, rs->phase))

@@ -5,10 +5,10 @@
  * Each phase: the cluster's steps (on the apply host), then every host's
  * steps of the phase, hosts in parallel (a bounded pool; one connection per
  * host, reused), then its checks, hosts in parallel. A step is skipped when
- * the journal has it done with the same digest of its inputs and every step
- * before it in that host's phase was skipped too; so an edited plan re-runs
- * exactly the steps it changed and those after them in the same host's
- * phase. A step whose connection was lost is retried on a new one (steps are
+ * the journal has it done with the same digest of its inputs, after the step
+ * before it, and every step before it in that host's phase was skipped too;
+ * so an edited plan re-runs exactly the steps it changed and those after
+ * them in the same host's phase, even when a run was stopped in between. A step whose connection was lost is retried on a new one (steps are
  * idempotent); a command that fails is not, unless its kind allows it
  * (applying a manifest while the API settles). A failure lets the other
  * hosts finish the step they are on and the phase's remaining steps, then the

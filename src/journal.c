@@ -57,6 +57,7 @@ struct journal {
 	off_t good_len; /* bytes of whole records; a torn tail starts here */
 	bool torn;
 	size_t replayed;
+	uint64_t seq; /* step records applied so far */
 
 	struct run_rec **runs;
 	size_t n_runs;
@@ -227,6 +228,7 @@ static void apply_step(struct journal *j, const struct journal_step *s)
 	r->s.host = r->host;
 	r->s.digest = r->digest;
 	r->s.what = r->what;
+	r->s.seq = ++j->seq;
 }
 
 static bool same_host(const char *a, const char *b)

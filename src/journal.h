@@ -45,6 +45,7 @@ struct journal_step {
 	int exit_code;    /* -1: none (not run, lost, cancelled) */
 	const char *digest; /* hex sha256 of its inputs */
 	const char *what; /* "upload /etc/...", "systemctl restart kubelet" */
+	uint64_t seq;     /* set by the journal: the order records were written in */
 };
 
 /* A host's part of a phase ("_cluster" for the cluster's), or the phase as a

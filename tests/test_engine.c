@@ -147,6 +147,11 @@ static int fake_upload(void *vh, const struct transport_file *tf, transport_prog
 	(void)err;
 	*skipped = false;
 	record(h, "upload %s", tf->dest);
+	if (strstr(tf->dest, "slow") != NULL) {
+		atomic_fetch_add(&h->f->running, 1);
+		usleep(300 * 1000);
+		atomic_fetch_sub(&h->f->running, 1);
+	}
 	if (progress != NULL)
 		progress(tf->len, tf->len, data);
 	return 0;
@@ -631,6 +636,7 @@ static enum engine_outcome run_and_stop(struct fixture *f, bool abort)
 	engine_get_stats(s.e, &f->stats);
 	engine_free(&s.e);
 	journal_close(&f->j);
+	keep_events(f);
 	return out;
 }
 
@@ -652,6 +658,28 @@ static void stop_then_resume(void **state)
 	assert_null(strstr(calls(f, 1), "prep-a"));
 	assert_null(strstr(calls(f, 1), "slow"));
 	assert_non_null(strstr(calls(f, 1), "upload /etc/containerd/config.toml"));
+}
+
+/* A run stopped between a new config and the restart that reads it: the
+ * restart was done before (same command, same digest), but before the new
+ * upload, so resume runs it again. */
+static void stopped_between_upload_and_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct render_file *conf = NULL;
+
+	assert_int_equal(run(f), ENGINE_DONE);
+	conf = &f->r.hosts[1].files[0];
+	free(conf->path);
+	conf->path = xstrdup("/etc/containerd/slow.toml");
+	clear_calls(f);
+	assert_int_equal(run_and_stop(f, false), ENGINE_STOPPED);
+	assert_string_equal(calls(f, 1), "upload /etc/containerd/slow.toml\n");
+	clear_calls(f);
+	assert_int_equal(run(f), ENGINE_DONE);
+	assert_string_equal(calls(f, 1), "run systemctl restart containerd\nrun crictl version\n");
+	assert_string_equal(calls(f, 0), "");
+	assert_int_equal(f->changed_notes, 0);
 }
 
 /* Abort: what runs on the hosts is ended; the step is recorded stopped, and
@@ -1044,6 +1072,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hosts_run_in_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_then_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_then_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(stopped_between_upload_and_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_waits_then_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_deadline_fails_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_lists_every_host, setup, teardown),
