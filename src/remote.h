@@ -5,7 +5,13 @@
  * timeouts, the operator's prompts, the bastion); remote_new() per host;
  * remote_connect() (or let the first remote_run()/remote_upload() connect);
  * remote_free() each host, then remote_ctx_free(). Each struct remote is used
- * by one thread at a time; different hosts may run in different threads.
+ * by one thread at a time (remote_cancel() aside, which any thread may call);
+ * different hosts may run in different threads.
+ *
+ * The transport's files: remote.c (sessions, connecting, commands, cancel),
+ * knownhosts.c (host keys), sshauth.c (authentication and sudo), upload.c
+ * (files and uploads), bastion.c (the jump host), remotetcp.c (forwarded TCP);
+ * what they share is in remote_int.h, not for other modules.
  *
  * Host keys are always checked against known_hosts: an unknown key is put to
  * the prompts (refused when they do not answer), a changed key is refused
@@ -18,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "plan.h"
 
@@ -95,8 +102,11 @@ void remote_target_from_plan(const struct plan *plan, size_t i, struct remote_ta
 void remote_config_from_plan(const struct plan *plan, struct remote_config *c);
 
 /* Connect, check the host key, authenticate and, for sudo, check that sudo
- * works. Returns 0, or -1 with *err set (free it). Does nothing when already
- * connected. */
+ * works. Returns 0, or -1 with *err set (free it) and remote_cause() saying
+ * why: UNREACHABLE (no TCP connection, or no SSH handshake), REFUSED (host
+ * key, authentication, sudo), LOST, CANCELLED, LOCAL (known_hosts cannot be
+ * read or written). Does nothing when already connected; a connection lost
+ * earlier is made again. */
 int remote_connect(struct remote *r, char **err);
 
 /* The host's display name. */
@@ -125,6 +135,18 @@ enum remote_status {
 	REMOTE_TIMEOUT,   /* it ran past its timeout and was ended on the host */
 	REMOTE_LOST,      /* the connection dropped or the host stopped answering */
 	REMOTE_FAILED,    /* it could not be started (connection, auth, channel) */
+	REMOTE_CANCELLED, /* ended by remote_cancel() */
+};
+
+/* Why the last call on r failed (remote_cause()). */
+enum remote_cause {
+	REMOTE_CAUSE_NONE,
+	REMOTE_CAUSE_REFUSED,     /* host key, authentication, sudo: retrying cannot help */
+	REMOTE_CAUSE_UNREACHABLE, /* no connection: refused, no route, connect timeout */
+	REMOTE_CAUSE_LOST,        /* was connected; dropped, or silent past the keepalive bound */
+	REMOTE_CAUSE_CANCELLED,   /* remote_cancel() */
+	REMOTE_CAUSE_LOCAL,       /* a local error (a file that cannot be read...) */
+	REMOTE_CAUSE_TIMEOUT,     /* a TCP stream's peer sent nothing in time (remote_tcp_read) */
 };
 
 struct remote_result {
@@ -142,22 +164,55 @@ struct remote_cmd {
 	void *data;
 };
 
-/* Run a command on the host (connecting first if needed): through sudo when
- * the target asks for it, by the user's login shell otherwise (by /bin/sh
- * when wrapped for sudo or a timeout). Output is delivered line by line as it
- * arrives. Returns 0 when the command ran to an end (res says which), -1 with
- * *err set when it could not be started or the connection was lost
- * (res->status REMOTE_FAILED or REMOTE_LOST). */
+/* Run a command on the host (connecting first if needed), by /bin/sh:
+ * through sudo when the target asks for it, under the host's timeout(1) when
+ * cmd->timeout asks for it. Output is delivered line by line as it arrives.
+ * Returns 0 when the command ran to an end (res says which; REMOTE_CANCELLED
+ * when remote_cancel() ended it), -1 with *err set when it could not be
+ * started or the connection was lost (res->status REMOTE_FAILED or
+ * REMOTE_LOST; remote_cause() says why). */
 int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_result *res,
 	       char **err);
 
-/* A local file to upload, with its size and sha256, read once for all hosts. */
+/* End what runs on r, from any thread (thread-safe), within about a second:
+ * a command's whole process tree on the host (every process of its session,
+ * TERM then KILL), an upload (no temporary file is left and dest is not
+ * touched), a TCP stream or a connection being made. remote_run() then
+ * returns 0 with REMOTE_CANCELLED; the other calls return -1 with cause
+ * REMOTE_CAUSE_CANCELLED. The flag is sticky: every later call on r returns
+ * CANCELLED at once, without contacting the host, until remote_cancel_clear()
+ * (by the thread that uses r, between calls). A cancel that arrives between
+ * two calls is never lost. A host that does not answer cannot be told to end
+ * its processes; the call still returns. */
+void remote_cancel(struct remote *r);
+void remote_cancel_clear(struct remote *r);
+
+/* Why the last call on r failed; REMOTE_CAUSE_NONE after a success (also
+ * when a command ran and exited non-zero). */
+enum remote_cause remote_cause(const struct remote *r);
+
+/* Did the last failure of r come from the connection (REMOTE_CAUSE_LOST or
+ * REMOTE_CAUSE_UNREACHABLE) as opposed to a refusal (host key,
+ * authentication, sudo), a cancel or a local error? */
+bool remote_lost(const struct remote *r);
+
+/* A file to upload, with its size and sha256 computed once for all hosts. */
 struct remote_file;
 
+/* A local file, read once now for its digest and again by each upload.
+ * NULL with *err set when it cannot be read or is not a regular file. */
 struct remote_file *remote_file_open(const char *path, char **err);
+
+/* A file whose bytes are in memory (rendered configs, keys, tokens): data is
+ * borrowed and must outlive the struct; name (copied) is shown in messages
+ * instead of a path. Never NULL. The bytes go from memory to the host: no
+ * temporary file on this machine. */
+struct remote_file *remote_file_mem(const char *name, const void *data, size_t len);
+
 void remote_file_free(struct remote_file **f);
 uint64_t remote_file_size(const struct remote_file *f);
 const char *remote_file_sha256(const struct remote_file *f); /* lowercase hex */
+const char *remote_file_name(const struct remote_file *f);   /* path, or the given name */
 
 typedef void (*remote_progress_fn)(const char *host, uint64_t sent, uint64_t total,
 				   void *data);
@@ -173,28 +228,31 @@ struct remote_upload {
 
 /* Upload a file: skipped when dest already has the same sha256 (its mode and
  * owner are still set); otherwise streamed into a temporary file next to
- * dest, checked with sha256sum on the host, given its mode and owner, and
+ * dest, checked with sha256 on the host, given its mode and owner, and
  * renamed over dest, so dest is never a partial file. *skipped tells which.
- * Returns 0, or -1 with *err set. */
+ * Returns 0, or -1 with *err set and remote_cause() saying why. */
 int remote_upload(struct remote *r, const struct remote_upload *up, bool *skipped, char **err);
 
-/* Did the last failure of r come from a lost connection (as opposed to a
- * refusal: host key, authentication, sudo, a command that failed)? */
-bool remote_lost(const struct remote *r);
-
-/* Internals, exported for the unit tests. */
-
-/* Does one host field of a known_hosts line (comma-separated names, or a
- * hashed "|1|salt|hash") name host ("addr" or "[addr]:port")? */
-bool remote_known_field_matches(const char *field, size_t len, const char *host);
-
-/* command as sent to the host: unchanged, or run by sh -c behind the sudo
- * prefix (e.g. "sudo -n -- ") and timeout(1) when they are asked for. */
-char *remote_wrap_command(const char *command, const char *sudo, unsigned timeout);
-
-/* The script that checks whether dest already has the file (check_only),
- * or receives it on stdin and puts it in place. */
-char *remote_upload_script(const char *dest, const struct remote_file *file, unsigned mode,
-			   const char *owner, bool check_only);
+/* A TCP connection from the host to addr:port: a direct-tcpip channel on r's
+ * session (so through the bastion too when there is one), for health probes.
+ * Used by the thread that uses r, between commands; close it before
+ * remote_free(r). remote_cancel(r) ends it.
+ *
+ * remote_tcp_open() connects r first when needed. Returns 0 with *out set,
+ * or -1 with *err set and remote_cause(r): UNREACHABLE when the host could
+ * not connect to addr:port (nothing listening...), REFUSED when sshd does
+ * not allow forwarding, LOST, CANCELLED...
+ *
+ * remote_tcp_read() waits at most timeout_ms (0: do not wait) for bytes and
+ * returns how many it read (at most len), 0 at EOF, -1 with *err set on an
+ * error, a cancel or a timeout (cause REMOTE_CAUSE_TIMEOUT when the host
+ * answers but the peer sent nothing; a silent host is declared lost as in
+ * remote_run()). remote_tcp_write() writes all of buf: 0, or -1 with *err. */
+struct remote_tcp;
+int remote_tcp_open(struct remote *r, const char *addr, unsigned port, struct remote_tcp **out,
+		    char **err);
+ssize_t remote_tcp_read(struct remote_tcp *t, void *buf, size_t len, int timeout_ms, char **err);
+int remote_tcp_write(struct remote_tcp *t, const void *buf, size_t len, char **err);
+void remote_tcp_close(struct remote_tcp **t);
 
 #endif

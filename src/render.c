@@ -28,12 +28,6 @@
 #define ADMIN_KUBECONFIG "/etc/kubernetes/admin.kubeconfig"
 #define KUBECTL "kubectl --kubeconfig=" ADMIN_KUBECONFIG
 
-static const char *const phase_names[PHASE_COUNT] = {
-	"preflight", "prepare",   "containerd",    "pki",          "kubelet",
-	"etcd",      "apiserver", "controller-manager", "scheduler", "workers",
-	"calico",    "coredns",   "nodelocaldns",  "csr-approver", "metrics-server",
-};
-
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
  * host except k8s-ca's, which the controller-manager needs to sign the
@@ -61,6 +55,8 @@ static const struct placement {
 	{ CERT_KUBELET_CLIENT, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_CONTROLLER_MANAGER, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_CONTROLLER_MANAGER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBE_SCHEDULER, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBE_SCHEDULER, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_WORKER },
 };
 
@@ -68,7 +64,7 @@ static const struct placement {
 static const struct {
 	enum kubeconfig_id id;
 	unsigned roles;
-	enum render_phase phase;
+	enum phase phase;
 } kubeconfigs[] = {
 	{ KUBECONFIG_ADMIN, ROLE_MASTER, PHASE_APISERVER },
 	{ KUBECONFIG_CONTROLLER_MANAGER, ROLE_MASTER, PHASE_CONTROLLER_MANAGER },
@@ -100,11 +96,6 @@ struct builder {
 	char *err;
 	bool bad_input; /* the error is the bundle's, not ours */
 };
-
-const char *render_phase_name(enum render_phase phase)
-{
-	return phase < PHASE_COUNT ? phase_names[phase] : "?";
-}
 
 static void fail(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -144,7 +135,7 @@ static struct render_host *add_host(struct render *r, const char *name, const ch
 	return h;
 }
 
-static struct render_file *add_file(struct render_host *h, enum render_phase phase,
+static struct render_file *add_file(struct render_host *h, enum phase phase,
 				    const char *path, unsigned mode)
 {
 	struct render_file *f = NULL;
@@ -160,7 +151,7 @@ static struct render_file *add_file(struct render_host *h, enum render_phase pha
 }
 
 /* A file whose content is text (taken over when own is true). */
-static void add_text(struct render_host *h, enum render_phase phase, const char *path,
+static void add_text(struct render_host *h, enum phase phase, const char *path,
 		     unsigned mode, char *content, bool secret)
 {
 	struct render_file *f = add_file(h, phase, path, mode);
@@ -171,7 +162,7 @@ static void add_text(struct render_host *h, enum render_phase phase, const char 
 	f->secret = secret;
 }
 
-static void add_step(struct render_host *h, enum render_phase phase, enum render_step_type type,
+static void add_step(struct render_host *h, enum phase phase, enum render_step_type type,
 		     char *command, size_t file)
 {
 	struct render_step *s = NULL;
@@ -184,10 +175,10 @@ static void add_step(struct render_host *h, enum render_phase phase, enum render
 	s->file = file;
 }
 
-static void run(struct render_host *h, enum render_phase phase, const char *fmt, ...)
+static void run(struct render_host *h, enum phase phase, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void run(struct render_host *h, enum render_phase phase, const char *fmt, ...)
+static void run(struct render_host *h, enum phase phase, const char *fmt, ...)
 {
 	va_list ap;
 	char *cmd = NULL;
@@ -195,7 +186,7 @@ static void run(struct render_host *h, enum render_phase phase, const char *fmt,
 	va_start(ap, fmt);
 	cmd = xvasprintf(fmt, ap);
 	va_end(ap);
-	add_step(h, phase, STEP_RUN, cmd, 0);
+	add_step(h, phase, RENDER_STEP_RUN, cmd, 0);
 }
 
 /* A template's text, read once per build. */
@@ -243,7 +234,7 @@ static char *render_template(struct builder *b, const char *name, const struct t
 	return out;
 }
 
-static void add_template(struct builder *b, struct render_host *h, enum render_phase phase,
+static void add_template(struct builder *b, struct render_host *h, enum phase phase,
 			 const char *path, unsigned mode, const char *name)
 {
 	char *content = render_template(b, name, NULL);
@@ -254,7 +245,7 @@ static void add_template(struct builder *b, struct render_host *h, enum render_p
 
 /* A binary of the bundle: uploaded from the jump host, or fetched by the
  * host from the mirror. */
-static void add_binary(struct builder *b, struct render_host *h, enum render_phase phase,
+static void add_binary(struct builder *b, struct render_host *h, enum phase phase,
 		       enum bundle_item id)
 {
 	const struct bundle_entry *e = bundle_entry(id);
@@ -460,7 +451,7 @@ static void add_host_files(struct builder *b, struct render_host *h, const struc
 	static const enum bundle_item runtime[] = { BUNDLE_CONTAINERD, BUNDLE_CONTAINERD_SHIM,
 						    BUNDLE_CTR, BUNDLE_RUNC, BUNDLE_CRICTL };
 	bool master = ph->roles & ROLE_MASTER;
-	enum render_phase kubelet_phase = master ? PHASE_KUBELET : PHASE_WORKERS;
+	enum phase kubelet_phase = master ? PHASE_KUBELET : PHASE_WORKERS;
 
 	set_host_vars(b, ph);
 	add_template(b, h, PHASE_PREPARE, "/etc/sysctl.d/99-k8s-wizard.conf", 0644,
@@ -507,7 +498,7 @@ static int compare_dirs(const void *a, const void *b)
 
 /* install -d the directories of a phase's files that earlier phases did not
  * create, then the uploads (or, for a mirror, the downloads). */
-static void add_upload_steps(struct render_host *h, enum render_phase phase, char ***made,
+static void add_upload_steps(struct render_host *h, enum phase phase, char ***made,
 			     size_t *n_made)
 {
 	char **dirs = NULL;
@@ -567,13 +558,13 @@ static void add_upload_steps(struct render_host *h, enum render_phase phase, cha
 			free(qtmp);
 			free(qpath);
 		} else {
-			add_step(h, phase, STEP_UPLOAD, NULL, i);
+			add_step(h, phase, RENDER_STEP_UPLOAD, NULL, i);
 		}
 	}
 }
 
 /* (Re)start a systemd unit whose files were just placed. */
-static void restart_unit(struct render_host *h, enum render_phase phase, const char *unit)
+static void restart_unit(struct render_host *h, enum phase phase, const char *unit)
 {
 	run(h, phase, "systemctl daemon-reload");
 	run(h, phase, "systemctl enable %s", unit);
@@ -587,19 +578,8 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	size_t n_made = 0;
 	char *q = NULL;
 
-	/* Preflight: what the guide assumes of a host (Ubuntu 22.04: x86_64,
-	 * systemd, cgroup v2) and what the kubelet refuses (swap, failSwapOn). */
-	run(h, PHASE_PREFLIGHT, "test \"$(uname -m)\" = x86_64");
-	run(h, PHASE_PREFLIGHT, "systemctl --version");
-	run(h, PHASE_PREFLIGHT, "test \"$(stat -fc %%T /sys/fs/cgroup/)\" = cgroup2fs");
-	run(h, PHASE_PREFLIGHT, "test -z \"$(swapon --noheadings --show)\"");
-	if (ph->roles & ROLE_WORKER) {
-		/* The kubelet registers the node under the host's own name. */
-		q = shquote_arg(ph->name);
-		run(h, PHASE_PREFLIGHT, "test \"$(hostname)\" = %s", q);
-		xfree(&q);
-	}
-
+	/* Preflight has no steps: the engine's checks (health.c) judge what the
+	 * guide assumes of a host, each by name, so one can be skipped. */
 	add_upload_steps(h, PHASE_PREPARE, &made, &n_made);
 	run(h, PHASE_PREPARE, "modprobe -a overlay br_netfilter%s",
 	    ipvs ? " ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack" : "");
@@ -640,11 +620,11 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 }
 
 /* A cluster manifest and the step that applies it. */
-static void add_manifest(struct render_host *cl, enum render_phase phase, const char *name,
+static void add_manifest(struct render_host *cl, enum phase phase, const char *name,
 			 char *content)
 {
 	add_text(cl, phase, name, 0644, content, false);
-	add_step(cl, phase, STEP_APPLY, xstrdup(KUBECTL " apply -f -"), cl->n_files - 1);
+	add_step(cl, phase, RENDER_STEP_APPLY, xstrdup(KUBECTL " apply -f -"), cl->n_files - 1);
 }
 
 /* Load an upstream manifest from the bundle. */
@@ -837,7 +817,7 @@ static void add_cluster(struct builder *b, struct render_host *cl)
 	const struct plan_addons *a = &b->p->addons;
 	const struct {
 		bool enabled;
-		enum render_phase phase;
+		enum phase phase;
 		const char *name;
 		const char *template;
 		char *(*patch)(struct builder *b);
@@ -975,17 +955,17 @@ char *render_steps_text(const struct render *r, const struct render_host *h)
 		const struct render_step *s = &h->steps[i];
 
 		if ((int)s->phase != last) {
-			strbuf_addf(&out, "\n## phase %s\n", render_phase_name(s->phase));
+			strbuf_addf(&out, "\n## phase %s\n", phase_name(s->phase));
 			last = (int)s->phase;
 		}
 		switch (s->type) {
-		case STEP_RUN:
+		case RENDER_STEP_RUN:
 			strbuf_addf(&out, "%s\n", s->command);
 			break;
-		case STEP_UPLOAD:
+		case RENDER_STEP_UPLOAD:
 			strbuf_addf(&out, "# upload %s\n", h->files[s->file].path);
 			break;
-		case STEP_APPLY:
+		case RENDER_STEP_APPLY:
 			strbuf_addf(&out, "# stdin: %s\n%s\n", h->files[s->file].path, s->command);
 			break;
 		}

@@ -14,30 +14,8 @@
 #include <stddef.h>
 
 #include "certs.h"
+#include "phase.h"
 #include "plan.h"
-
-/* The phases of DESIGN.md, in the order they run. */
-enum render_phase {
-	PHASE_PREFLIGHT,
-	PHASE_PREPARE,
-	PHASE_CONTAINERD,
-	PHASE_PKI,
-	PHASE_KUBELET,
-	PHASE_ETCD,
-	PHASE_APISERVER,
-	PHASE_CONTROLLER_MANAGER,
-	PHASE_SCHEDULER,
-	PHASE_WORKERS,
-	PHASE_CALICO,
-	PHASE_COREDNS,
-	PHASE_NODELOCALDNS,
-	PHASE_CSR_APPROVER,
-	PHASE_METRICS_SERVER,
-	PHASE_COUNT
-};
-
-/* "preflight", "controller-manager", ... */
-const char *render_phase_name(enum render_phase phase);
 
 enum render_source {
 	RENDER_TEXT,   /* content holds the bytes */
@@ -49,7 +27,7 @@ struct render_file {
 	char *path;  /* absolute on the host; for the cluster, a file name */
 	unsigned mode;
 	const char *owner; /* "root:root" */
-	enum render_phase phase;
+	enum phase phase;
 	enum render_source source_type;
 	char *content; /* RENDER_TEXT */
 	size_t len;
@@ -58,16 +36,16 @@ struct render_file {
 };
 
 enum render_step_type {
-	STEP_RUN,    /* a shell command line */
-	STEP_UPLOAD, /* write file (index into files) with its mode and owner */
-	STEP_APPLY,  /* cluster: kubectl apply of file (index) on stdin */
+	RENDER_STEP_RUN,    /* a shell command line */
+	RENDER_STEP_UPLOAD, /* write file (index into files) with its mode and owner */
+	RENDER_STEP_APPLY,  /* cluster: kubectl apply of file (index) on stdin */
 };
 
 struct render_step {
-	enum render_phase phase;
+	enum phase phase;
 	enum render_step_type type;
-	char *command; /* STEP_RUN, STEP_APPLY: the command line */
-	size_t file;   /* STEP_UPLOAD, STEP_APPLY */
+	char *command; /* RUN, APPLY: the command line */
+	size_t file;   /* UPLOAD, APPLY */
 };
 
 struct render_host {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "remote.h"
+#include "remote_int.h"
 #include "xmalloc.h"
 
 int main(int argc, char **argv)
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	}
 	ctx = remote_ctx_new(&config);
 	r = remote_new(ctx, &target);
-	script = remote_upload_script(argv[6], file, 0644, NULL, false);
+	script = upload_script(argv[6], file, 0644, NULL, false);
 	cmd.command = script;
 	cmd.input = half;
 	cmd.input_len = len;

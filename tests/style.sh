@@ -3,7 +3,7 @@
 # and a stale po/POTFILES.in.
 . "$top_srcdir/tests/lib.sh"
 cd "$top_srcdir"
-files=$(ls src/*.c src/*.h ui/*.c ui/*.h)
+files=$(ls src/*.c src/*.h cli/*.c cli/*.h ui/*.c ui/*.h)
 banned='\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets|system|popen)[[:space:]]*\('
 bad=$(grep -nE "$banned" $files | grep -v '!checksrc! allow')
 [ -z "$bad" ] || fail "banned calls (use xsnprintf, xasprintf, strtoul, posix_spawn...):

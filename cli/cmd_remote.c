@@ -1,8 +1,6 @@
 /* The commands operators use on their own: exec runs a command on the plan's
  * hosts in parallel, copy uploads a file to them. Both print each host's
- * outcome at the end and exit 0 only when every host succeeded. This file is
- * also the terminal's answer to the transport's questions: unknown host keys
- * are refused unless --accept-new-hostkeys, secrets are read from /dev/tty. */
+ * outcome at the end and exit 0 only when every host succeeded. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,120 +23,8 @@
 #include "nls.h"
 #include "plan.h"
 #include "remote.h"
+#include "tty.h"
 #include "xmalloc.h"
-
-/* The terminal front end's state: answers to the transport's questions. */
-struct term {
-	bool accept_new;
-	char *password; /* the login password, asked once per run */
-	char *sudo;     /* the sudo password, asked once per run */
-};
-
-static enum remote_hostkey_answer term_hostkey(const char *host, const char *type,
-					       const char *fingerprint, void *data)
-{
-	struct term *t = data;
-
-	if (!t->accept_new)
-		return REMOTE_HOSTKEY_REJECT;
-	/* L10N: host, key type, SHA256 fingerprint. */
-	fprintf(stderr, _("k8s-wizard: %s: accepted new %s host key %s\n"), host, type,
-		fingerprint);
-	return REMOTE_HOSTKEY_ACCEPT_SAVE;
-}
-
-/* Read a line from the terminal without echo (unless echo). */
-static int tty_read(const char *prompt, bool echo, char *buf, size_t len)
-{
-	struct termios old, quiet;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	bool restore = false;
-	size_t n = 0;
-	int rc = -1;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, prompt, strlen(prompt)) < 0)
-		goto out;
-	if (!echo && tcgetattr(fd, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
-	}
-	while (n + 1 < len) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (c == '\n' || c == '\r') {
-			rc = 0;
-			break;
-		}
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	if (restore) {
-		tcsetattr(fd, TCSANOW, &old);
-		if (write(fd, "\n", 1) < 0)
-			rc = -1;
-	}
-out:
-	close(fd);
-	return rc;
-}
-
-/* Ask for a secret on the terminal; the login and sudo passwords are asked
- * once and reused for every host of the run (kept in memory only). */
-static int term_secret(const struct remote_secret_request *req, char *buf, size_t len,
-		       void *data)
-{
-	struct term *t = data;
-	char **cache = NULL;
-	char *prompt = NULL;
-	int rc;
-
-	if (req->kind == REMOTE_SECRET_PASSWORD && !req->echo)
-		cache = &t->password;
-	else if (req->kind == REMOTE_SECRET_SUDO)
-		cache = &t->sudo;
-	if (cache != NULL && *cache != NULL) {
-		xsnprintf(buf, len, "%s", *cache);
-		return 0;
-	}
-	switch (req->kind) {
-	case REMOTE_SECRET_PASSPHRASE:
-		prompt = xasprintf(_("Passphrase of %s: "), req->what);
-		break;
-	case REMOTE_SECRET_SUDO:
-		prompt = xasprintf(_("sudo password of %s (all hosts): "), req->user);
-		break;
-	case REMOTE_SECRET_PASSWORD:
-	default:
-		/* L10N: user, host, the server's own prompt ("Password: "). */
-		prompt = xasprintf(_("%s@%s %s"), req->user, req->host, req->what);
-		break;
-	}
-	rc = tty_read(prompt, req->echo, buf, len);
-	free(prompt);
-	if (rc == 0 && cache != NULL)
-		*cache = xstrdup(buf);
-	return rc;
-}
-
-static void term_clear(struct term *t)
-{
-	char **secrets[] = { &t->password, &t->sudo };
-
-	for (size_t i = 0; i < 2; i++) {
-		if (*secrets[i] != NULL) {
-			memset(*secrets[i], 0, strlen(*secrets[i]));
-			xfree(secrets[i]);
-		}
-	}
-}
 
 enum {
 	OPT_HOSTS = 0x100,
@@ -502,9 +388,9 @@ static void print_outcome(const struct job *j, const struct outcome *o, bool cop
 static int run_remote(const struct cmd_entry *e, const struct remote_args *a, struct job *j,
 		      hostpool_job fn, bool copy)
 {
-	struct term term = { .accept_new = a->accept_new };
+	struct tty_answers term = { .accept_new = a->accept_new };
 	struct remote_prompts prompts = {
-		.unknown_hostkey = term_hostkey, .secret = term_secret, .data = &term,
+		.unknown_hostkey = tty_hostkey, .secret = tty_secret, .data = &term,
 	};
 	struct remote_config config = { 0 };
 	struct plan *plan = NULL;
@@ -559,7 +445,7 @@ out:
 	}
 	hostpool_free(&j->pool);
 	remote_ctx_free(&j->ctx);
-	term_clear(&term);
+	tty_clear(&term);
 	free(chosen);
 	plan_free(&plan);
 	return rc;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_exec_entry,
 	&cmd_copy_entry,
 	&cmd_render_entry,
+	&cmd_apply_entry,
+	&cmd_resume_entry,
+	&cmd_status_entry,
 	NULL,
 };
 
@@ -172,6 +176,9 @@ int main(int argc, char **argv)
 	int words = 0;
 	int i = 1;
 
+	/* A closed pipe (k8s-wizard status | head) is an error to report on
+	 * write, not a signal that kills a run and its cleanup. */
+	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_ALL, "");
 	/* K8SW_LOCALEDIR: the catalogs of a build tree, for tests run before
 	 * make install. */

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "certs.h"
 #include "cmd.h"
 #include "nls.h"
 #include "plan.h"
 #include "render.h"
-#include "statedir.h"
+#include "stage.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -237,11 +235,10 @@ static int cmd_render(int argc, char **argv)
 {
 	const char *file = NULL, *out = NULL;
 	struct plan *plan = NULL;
-	struct certs *certs = NULL;
+	struct stage st = { 0 };
 	struct render *r = NULL;
-	struct render_options ro = { 0 };
 	struct counts n = { 0 };
-	char *state = NULL, *pki = NULL, *err = NULL, *copy = NULL;
+	char *err = NULL;
 	bool warnings = false;
 	int c, rc;
 
@@ -280,15 +277,7 @@ static int cmd_render(int argc, char **argv)
 		return EXIT_USAGE;
 
 	rc = EXIT_FAILED;
-	state = statedir_path(plan->name, &err);
-	if (state == NULL)
-		goto fail;
-	pki = xasprintf("%s/pki", state);
-	if (statedir_create(state, &err) < 0 || certs_ensure(plan, pki, &certs, &err) < 0)
-		goto fail;
-	copy = xstrdup(file);
-	ro.base_dir = dirname(copy);
-	switch (render_build(plan, certs, &ro, &r, &err)) {
+	switch (stage_prepare(plan, file, &st, &err)) {
 	case 0:
 		break;
 	case -2:
@@ -297,6 +286,7 @@ static int cmd_render(int argc, char **argv)
 	default:
 		goto fail;
 	}
+	r = st.render;
 	/* The render holds private keys: only its owner may read it. */
 	if (make_dirs(out, 0700) < 0 || chmod(out, 0700) < 0) {
 		/* L10N: a path and the system's error message. */
@@ -309,7 +299,7 @@ static int cmd_render(int argc, char **argv)
 	}
 	/* L10N: %zu files, %zu hosts (the cluster is not counted), %s the directory. */
 	printf(_("rendered %zu files for %zu hosts into %s; PKI in %s\n"), n.files, r->n_hosts - 1,
-	       out, pki);
+	       out, st.pki_dir);
 	if (n.n_missing > 0)
 		/* L10N: %zu is a number of files. */
 		printf(_("%zu files of the bundle are missing (see the warnings above)\n"),
@@ -323,11 +313,7 @@ out:
 		free(n.missing[i]);
 	free(n.missing);
 	free(err);
-	free(copy);
-	free(state);
-	free(pki);
-	render_free(&r);
-	certs_free(&certs);
+	stage_clear(&st);
 	plan_free(&plan);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 struct plan;
+struct journal;
 
 enum {
 	EXIT_OK = 0,
@@ -29,6 +30,9 @@ extern const struct cmd_entry cmd_pki_list_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_copy_entry;
 extern const struct cmd_entry cmd_render_entry;
+extern const struct cmd_entry cmd_apply_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_status_entry;
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
 void cmd_usage(FILE *f, const struct cmd_entry *e);
@@ -47,6 +51,19 @@ int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
  * stderr as FILE:LINE:COLUMN: FIELD: message. Returns the plan, or NULL when
  * it has errors; *had_warnings says whether warnings were printed. */
 struct plan *cmd_load_plan(const char *file, bool *had_warnings);
+
+/* The cluster a command without -f means: name when given (checked), else
+ * the only cluster whose state directory has a journal. NULL with *err set
+ * (saying what to give) otherwise. */
+char *cmd_find_cluster(const char *name, char **err);
+
+/* The plan file the last run of cluster used (STATE/runs/RUN/plan.yaml), or
+ * NULL with *err set when the cluster has no run. */
+char *cmd_last_run_plan(const char *cluster, char **err);
+
+/* Open cluster's journal without creating it: NULL with *err set when there
+ * is none. */
+struct journal *cmd_open_journal(const char *cluster, char **err);
 
 /* Columns s takes on a terminal (wide characters count two); its length in
  * bytes when it is not valid in the locale's encoding. */

@@ -1,0 +1,748 @@
+/* The built-in health checks: preflight (one facts command per host, judged
+ * by several named checks that can be skipped one by one), and the checks
+ * that read back what a phase set up. Checks of the components' endpoints
+ * over TLS are in healthapi.c. */
+#include "config.h"
+
+#include "health.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "healthapi.h"
+#include "nls.h"
+#include "shquote.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define CAPTURE_MAX (1u << 20)
+#define MIN_DISK_KB (4LL << 20) /* 4 GiB under /var/lib: images and etcd */
+#define MAX_SKEW_MS 2000
+#define SYSCTL_FILE "/etc/sysctl.d/99-k8s-wizard.conf"
+
+/* --- running a command for a check ---------------------------------------- */
+
+struct capture {
+	struct strbuf out;
+	bool full;
+};
+
+static void capture_line(const struct remote_line *line, void *data)
+{
+	struct capture *c = data;
+
+	if (line->stream != REMOTE_STDOUT)
+		return;
+	if (c->out.len + line->len + 1 > CAPTURE_MAX) {
+		c->full = true;
+		return;
+	}
+	strbuf_add(&c->out, line->text, line->len);
+	strbuf_addc(&c->out, '\n');
+}
+
+/* Run command on the check's host; *out gets its standard output. Returns
+ * its exit status, or -1 with *saw saying why it did not run to an end. */
+static int capture(struct check_env *env, const char *command, unsigned timeout, char **out,
+		   char **saw)
+{
+	struct capture c = { 0 };
+	struct remote_cmd cmd = { .command = command, .timeout = timeout, .on_line = capture_line,
+				  .data = &c };
+	struct remote_result res = { 0 };
+	char *err = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (env->ops->run(env->h, &cmd, &res, &err) < 0) {
+		*saw = err != NULL ? err : xstrdup(transport_cause_name(env->ops->cause(env->h)));
+		err = NULL;
+	} else if (res.status == REMOTE_EXITED) {
+		rc = res.exit_code;
+	} else if (res.status == REMOTE_TIMEOUT) {
+		/* L10N: seconds. */
+		*saw = xasprintf(_("no answer within %u s"), timeout);
+	} else {
+		*saw = xstrdup(transport_cause_name(env->ops->cause(env->h)));
+	}
+	free(err);
+	*out = strbuf_detach(&c.out, NULL);
+	return rc;
+}
+
+/* --- preflight ------------------------------------------------------------ */
+
+/* One command, many facts: every preflight check judges from them, so a host
+ * costs one round trip whatever the number of checks. */
+static const char facts_command[] =
+	"echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; "
+	"(. /etc/os-release 2>/dev/null; echo \"os=$ID $VERSION_ID\"; "
+	"echo \"pretty=$PRETTY_NAME\"); "
+	"echo \"systemd=$(systemctl --version 2>/dev/null | head -n 1)\"; "
+	"echo \"cgroupfs=$(stat -fc %T /sys/fs/cgroup/ 2>/dev/null)\"; "
+	"echo \"swaps=$(tail -n +2 /proc/swaps 2>/dev/null | wc -l)\"; "
+	"echo \"hostname=$(hostname)\"; "
+	"echo \"disk_kb=$(df -Pk /var/lib 2>/dev/null | awk 'NR==2 {print $4}')\"; "
+	"ss -Htlnp 2>/dev/null | awk '{ n = split($4, a, \":\"); c = $6; "
+	"sub(/^users:\\(\\(\"/, \"\", c); sub(/\".*/, \"\", c); "
+	"print \"listen=\" a[n] \" \" c }'; "
+	"echo \"time_ms=$(date +%s%3N)\"; echo end=1";
+
+const char *health_facts_command(void)
+{
+	return facts_command;
+}
+
+void health_facts_clear(struct health_facts *f)
+{
+	char **strings[] = { &f->arch,	   &f->kernel,	 &f->os,      &f->pretty,
+			     &f->systemd, &f->cgroupfs, &f->hostname };
+
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		xfree(strings[i]);
+	for (size_t i = 0; i < f->n_listen; i++)
+		free(f->listen[i]);
+	free(f->listen);
+	memset(f, 0, sizeof *f);
+}
+
+static bool parse_ll(const char *s, long long *out)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
+		       struct health_facts *f)
+{
+	struct {
+		const char *key;
+		char **slot;
+	} strings[] = {
+		{ "arch", &f->arch },	  { "kernel", &f->kernel },	{ "os", &f->os },
+		{ "pretty", &f->pretty }, { "systemd", &f->systemd }, { "cgroupfs", &f->cgroupfs },
+		{ "hostname", &f->hostname },
+	};
+	char *copy = xstrdup(out), *save = NULL;
+	bool end = false;
+	long long v;
+
+	memset(f, 0, sizeof *f);
+	f->swaps = -1;
+	f->disk_kb = -1;
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+			if (strcmp(line, strings[i].key) == 0) {
+				free(*strings[i].slot);
+				*strings[i].slot = xstrdup(eq + 1);
+			}
+		}
+		if (strcmp(line, "swaps") == 0 && parse_ll(eq + 1, &v))
+			f->swaps = (long)v;
+		else if (strcmp(line, "disk_kb") == 0 && parse_ll(eq + 1, &v))
+			f->disk_kb = v;
+		else if (strcmp(line, "time_ms") == 0 && parse_ll(eq + 1, &v))
+			f->time_ms = v;
+		else if (strcmp(line, "listen") == 0) {
+			f->listen = xreallocarray(f->listen, f->n_listen + 1, sizeof *f->listen);
+			f->listen[f->n_listen++] = xstrdup(eq + 1);
+		} else if (strcmp(line, "end") == 0) {
+			end = true;
+		}
+	}
+	free(copy);
+	/* The command prints these lines on every host (os and pretty are
+	 * missing without /etc/os-release): output without them is not its
+	 * own, and the checks read them. */
+	if (!end || f->arch == NULL || f->kernel == NULL || f->systemd == NULL ||
+	    f->cgroupfs == NULL || f->hostname == NULL || f->time_ms == 0) {
+		health_facts_clear(f);
+		return -1;
+	}
+	f->skew_ms = f->time_ms - (t0_ms + t1_ms) / 2;
+	return 0;
+}
+
+static void facts_free(void *data)
+{
+	health_facts_clear(data);
+	free(data);
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The host's facts, gathered on first use. NULL with *saw set when the host
+ * could not tell. */
+static const struct health_facts *facts(struct check_env *env, char **saw)
+{
+	struct health_facts *f = NULL;
+	char *out = NULL;
+	long long t0, t1;
+	int status;
+
+	if (env->scratch->data != NULL)
+		return env->scratch->data;
+	t0 = wall_ms();
+	status = capture(env, facts_command, 30, &out, saw);
+	t1 = wall_ms();
+	if (status >= 0) {
+		f = xcalloc(1, sizeof *f);
+		if (health_facts_parse(out, t0, t1, f) < 0) {
+			/* L10N: the exit status of the command that gathers facts. */
+			*saw = xasprintf(_("the host's facts could not be read (exit status %d)"),
+					 status);
+			xfree(&f);
+		}
+	}
+	free(out);
+	if (f != NULL) {
+		env->scratch->data = f;
+		env->scratch->free = facts_free;
+	}
+	return f;
+}
+
+static enum check_status check_connect(struct check_env *env, char **expected, char **saw)
+{
+	char *err = NULL;
+
+	*expected = xstrdup(_("the host answers, its key is known, login and sudo work"));
+	if (env->ops->connect(env->h, &err) < 0) {
+		*saw = err;
+		return CHECK_FAIL;
+	}
+	*saw = xstrdup(_("connected"));
+	return CHECK_PASS;
+}
+
+static enum check_status check_arch(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+
+	*expected = xstrdup("x86_64");
+	if (f == NULL)
+		return CHECK_FAIL;
+	*saw = xstrdup(f->arch);
+	return strcmp(f->arch, "x86_64") == 0 ? CHECK_PASS : CHECK_FAIL;
+}
+
+/* major.minor of a kernel release, as one comparable number. */
+static long kernel_version(const char *release)
+{
+	unsigned long major = 0, minor = 0;
+	char *end = NULL;
+
+	major = strtoul(release, &end, 10);
+	if (end == release || *end != '.')
+		return -1;
+	minor = strtoul(end + 1, &end, 10);
+	return (long)(major * 1000 + minor);
+}
+
+static enum check_status check_os(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+	bool ok;
+
+	*expected = xstrdup(_("Linux 4.19 or later with systemd"));
+	if (f == NULL)
+		return CHECK_FAIL;
+	ok = kernel_version(f->kernel) >= 4019 && strncmp(f->systemd, "systemd ", 8) == 0;
+	/* L10N: distribution ("Ubuntu 22.04.4 LTS"), kernel release, systemd version line. */
+	*saw = xasprintf(_("%s, kernel %s, %s"), f->pretty != NULL ? f->pretty : "?", f->kernel,
+			 f->systemd[0] != '\0' ? f->systemd : _("no systemd"));
+	return ok ? CHECK_PASS : CHECK_FAIL;
+}
+
+static enum check_status check_cgroup2(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+
+	*expected = xstrdup(_("/sys/fs/cgroup is cgroup2fs (the kubelet's systemd driver)"));
+	if (f == NULL)
+		return CHECK_FAIL;
+	*saw = xstrdup(f->cgroupfs[0] != '\0' ? f->cgroupfs : "?");
+	return strcmp(f->cgroupfs, "cgroup2fs") == 0 ? CHECK_PASS : CHECK_FAIL;
+}
+
+static enum check_status check_swap(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+
+	*expected = xstrdup(_("no swap in use (the kubelet refuses to start)"));
+	if (f == NULL)
+		return CHECK_FAIL;
+	/* L10N: a number of swap areas. */
+	*saw = xasprintf(_("%ld swap areas active"), f->swaps);
+	return f->swaps == 0 ? CHECK_PASS : CHECK_FAIL;
+}
+
+static enum check_status check_time(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+
+	/* L10N: milliseconds. */
+	*expected = xasprintf(_("the host's clock within %d ms of this machine's"), MAX_SKEW_MS);
+	if (f == NULL)
+		return CHECK_FAIL;
+	/* L10N: milliseconds, positive when the host is ahead. */
+	*saw = xasprintf(_("%+lld ms"), f->skew_ms);
+	return llabs(f->skew_ms) <= MAX_SKEW_MS ? CHECK_PASS : CHECK_FAIL;
+}
+
+static enum check_status check_disk(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+
+	/* L10N: GiB. */
+	*expected = xasprintf(_("%lld GiB free under /var/lib"), MIN_DISK_KB >> 20);
+	if (f == NULL)
+		return CHECK_FAIL;
+	/* L10N: MiB. */
+	*saw = xasprintf(_("%lld MiB free"), f->disk_kb >= 0 ? f->disk_kb >> 10 : -1);
+	return f->disk_kb >= MIN_DISK_KB ? CHECK_PASS : CHECK_FAIL;
+}
+
+static enum check_status check_hostname(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+	const char *want = env->plan->hosts[env->host].name;
+
+	/* L10N: the plan's host name. */
+	*expected = xasprintf(_("hostname %s (the node registers under it)"), want);
+	if (f == NULL)
+		return CHECK_FAIL;
+	*saw = xstrdup(f->hostname);
+	return strcmp(f->hostname, want) == 0 ? CHECK_PASS : CHECK_FAIL;
+}
+
+struct port_need {
+	unsigned port;
+	const char *owner; /* the process that holds it once installed (its comm) */
+};
+
+/* The ports a host's roles need, each free or already held by the component
+ * k8s-wizard put there (a resumed or repeated install). */
+static size_t ports_needed(const struct plan *p, unsigned roles, struct port_need *out)
+{
+	size_t n = 0;
+
+	if (roles & ROLE_ETCD) {
+		out[n++] = (struct port_need){ p->etcd.client_port, "etcd" };
+		out[n++] = (struct port_need){ p->etcd.peer_port, "etcd" };
+	}
+	if (roles & ROLE_MASTER) {
+		out[n++] = (struct port_need){ p->network.apiserver_port, "kube-apiserver" };
+		out[n++] = (struct port_need){ 10257, "kube-controller" };
+		out[n++] = (struct port_need){ 10259, "kube-scheduler" };
+	}
+	if (roles & (ROLE_MASTER | ROLE_WORKER)) {
+		out[n++] = (struct port_need){ 10250, "kubelet" };
+		out[n++] = (struct port_need){ 10248, "kubelet" };
+	}
+	if (roles & ROLE_WORKER) {
+		out[n++] = (struct port_need){ 10249, "kube-proxy" };
+		out[n++] = (struct port_need){ 10256, "kube-proxy" };
+	}
+	return n;
+}
+
+static enum check_status check_ports(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+	struct port_need need[16];
+	size_t n = ports_needed(env->plan, env->plan->hosts[env->host].roles, need);
+	struct strbuf want = { 0 }, taken = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&want, "%s%u", i > 0 ? "," : "", need[i].port);
+	/* L10N: a list of TCP ports. */
+	*expected = xasprintf(_("ports %s free (or held by what k8s-wizard installed)"),
+			      want.s != NULL ? want.s : "");
+	strbuf_clear(&want);
+	if (f == NULL)
+		return CHECK_FAIL;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < f->n_listen; k++) {
+			const char *sp = strchr(f->listen[k], ' ');
+			char *end = NULL;
+			unsigned long port = strtoul(f->listen[k], &end, 10);
+
+			if (end == f->listen[k] || port != need[i].port || sp == NULL)
+				continue;
+			if (strcmp(sp + 1, need[i].owner) == 0)
+				continue;
+			/* L10N: a port and the process that holds it. */
+			strbuf_addf(&taken, _("%s%u held by %s"), taken.len > 0 ? ", " : "",
+				    need[i].port, sp[1] != '\0' ? sp + 1 : "?");
+		}
+	}
+	if (taken.len == 0) {
+		*saw = xstrdup(_("free"));
+		return CHECK_PASS;
+	}
+	*saw = strbuf_detach(&taken, NULL);
+	return CHECK_FAIL;
+}
+
+/* --- prepare -------------------------------------------------------------- */
+
+static const struct render_file *host_file(const struct check_env *env, const char *path)
+{
+	const struct render_host *h = &env->render->hosts[env->host];
+
+	for (size_t i = 0; i < h->n_files; i++) {
+		if (strcmp(h->files[i].path, path) == 0)
+			return &h->files[i];
+	}
+	return NULL;
+}
+
+/* Collapse runs of blanks to one space and trim, as sysctl prints lists. */
+static char *squeeze(const char *s)
+{
+	struct strbuf b = { 0 };
+	bool blank = false;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t') {
+			blank = true;
+			continue;
+		}
+		if (blank && b.len > 0)
+			strbuf_addc(&b, ' ');
+		blank = false;
+		strbuf_addc(&b, *s);
+	}
+	return strbuf_detach(&b, NULL);
+}
+
+struct setting {
+	char *key, *value;
+};
+
+/* The key = value lines of a sysctl.d file. */
+static size_t parse_sysctl(const char *text, size_t len, struct setting **out)
+{
+	char *copy = xstrndup(text, len), *save = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *k = NULL;
+
+		if (line[0] == '#' || line[0] == ';' || eq == NULL)
+			continue;
+		*eq = '\0';
+		k = squeeze(line);
+		*out = xreallocarray(*out, n + 1, sizeof **out);
+		(*out)[n].key = k;
+		(*out)[n].value = squeeze(eq + 1);
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+static enum check_status check_sysctl(struct check_env *env, char **expected, char **saw)
+{
+	const struct render_file *file = host_file(env, SYSCTL_FILE);
+	struct setting *set = NULL;
+	size_t n = 0;
+	struct strbuf cmd = { 0 }, wrong = { 0 };
+	char *out = NULL;
+	enum check_status st = CHECK_FAIL;
+	size_t i = 0, n_wrong = 0;
+
+	*expected = xstrdup(_("every setting of " SYSCTL_FILE " in force"));
+	if (file == NULL || file->source_type != RENDER_TEXT) {
+		*saw = xstrdup(_("no settings rendered for this host"));
+		return CHECK_PASS;
+	}
+	n = parse_sysctl(file->content, file->len, &set);
+	for (i = 0; i < n; i++) {
+		char *q = shquote_arg(set[i].key);
+
+		strbuf_addf(&cmd,
+			    "printf '%%s\\n' \"$(sysctl -n %s 2>/dev/null | tr '\\t\\n' '  ')\"; ",
+			    q);
+		free(q);
+	}
+	if (capture(env, cmd.s != NULL ? cmd.s : "true", 30, &out, saw) < 0)
+		goto out;
+	/* One line per setting, in order. An empty line is a key the kernel
+	 * does not have: it must count, or every later value would be judged
+	 * against the wrong key. */
+	i = 0;
+	for (char *line = out; i < n && *line != '\0'; i++) {
+		char *nl = strchr(line, '\n');
+		char *got = NULL;
+
+		if (nl != NULL)
+			*nl = '\0';
+		got = squeeze(line);
+		if (strcmp(got, set[i].value) != 0 && n_wrong++ < 3)
+			/* L10N: a setting, the value found, the value wanted. */
+			strbuf_addf(&wrong, _("%s%s = %s (not %s)"), wrong.len > 0 ? "; " : "",
+				    set[i].key, got[0] != '\0' ? got : _("unreadable"), set[i].value);
+		free(got);
+		line = nl != NULL ? nl + 1 : line + strlen(line);
+	}
+	if (i < n) {
+		/* L10N: two numbers of settings. */
+		*saw = xasprintf(_("%zu of %zu settings could be read"), i, n);
+	} else if (n_wrong > 3) {
+		/* L10N: three settings that differ, then how many more. */
+		*saw = xasprintf(_("%s; and %zu more"), wrong.s, n_wrong - 3);
+	} else if (n_wrong > 0) {
+		*saw = strbuf_detach(&wrong, NULL);
+	} else {
+		/* L10N: a number of settings. */
+		*saw = xasprintf(_("%zu settings as rendered"), n);
+		st = CHECK_PASS;
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(set[i].key);
+		free(set[i].value);
+	}
+	free(set);
+	free(out);
+	strbuf_clear(&cmd);
+	strbuf_clear(&wrong);
+	return st;
+}
+
+#define KERNEL_BASE                                                                     \
+	"grep -qw overlay /proc/filesystems || m=\"$m overlay\"; "                         \
+	"[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || m=\"$m br_netfilter\"; "
+
+/* What the modules of the prepare phase are for, seen from the kernel: this
+ * holds whether they are loadable modules or built in. */
+static enum check_status check_kernel(struct check_env *env, char **expected, char **saw)
+{
+	const struct plan_host *ph = &env->plan->hosts[env->host];
+	bool ipvs = (ph->roles & ROLE_WORKER) && env->plan->network.kube_proxy_mode == PROXY_IPVS;
+	char *out = NULL;
+	int status;
+
+	*expected = xstrdup(ipvs ? _("overlay filesystem, bridge netfilter and IPVS in the kernel")
+				 : _("overlay filesystem and bridge netfilter in the kernel"));
+	status = capture(env,
+			 ipvs ? "m=; " KERNEL_BASE "[ -e /proc/net/ip_vs ] || m=\"$m ip_vs\"; "
+				"echo \"missing:$m\""
+			      : "m=; " KERNEL_BASE "echo \"missing:$m\"",
+			 30, &out, saw);
+	if (status < 0) {
+		free(out);
+		return CHECK_FAIL;
+	}
+	if (strcmp(out, "missing:\n") == 0) {
+		*saw = xstrdup(_("all there"));
+		free(out);
+		return CHECK_PASS;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	*saw = xstrdup(out);
+	free(out);
+	return CHECK_FAIL;
+}
+
+/* --- containerd ----------------------------------------------------------- */
+
+static enum check_status check_command(struct check_env *env, const char *command,
+				       const char *want, char **saw)
+{
+	char *out = NULL;
+	int status = capture(env, command, 30, &out, saw);
+	enum check_status st = CHECK_WAIT;
+
+	if (status < 0) {
+		free(out);
+		return env->ops->cause(env->h) == TRANSPORT_REFUSED ? CHECK_FAIL : CHECK_WAIT;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	if (status == 0 && (want == NULL || strcmp(out, want) == 0))
+		st = CHECK_PASS;
+	if (out[0] != '\0')
+		*saw = xstrdup(out);
+	else
+		/* L10N: an exit status. */
+		*saw = xasprintf(_("exit status %d"), status);
+	free(out);
+	return st;
+}
+
+static enum check_status check_containerd(struct check_env *env, char **expected, char **saw)
+{
+	*expected = xstrdup(_("containerd.service active"));
+	return check_command(env, "systemctl is-active containerd", "active", saw);
+}
+
+static enum check_status check_cri(struct check_env *env, char **expected, char **saw)
+{
+	enum check_status st;
+
+	*expected = xstrdup(_("the CRI answers (crictl info)"));
+	st = check_command(env, "crictl info >/dev/null && echo answers", "answers", saw);
+	return st;
+}
+
+/* --- pki ------------------------------------------------------------------ */
+
+/* Whether sha256sum's output has the line "HEX  PATH" (or "HEX *PATH"). A
+ * file it could not read has no line at all, so lines are matched by path,
+ * not by position. */
+static bool summed(const char *out, const char *hex, const char *path)
+{
+	size_t plen = strlen(path);
+
+	for (const char *line = out; *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+
+		if (len == 66 + plen && strncmp(line, hex, 64) == 0 && line[64] == ' ' &&
+		    (line[65] == ' ' || line[65] == '*') && memcmp(line + 66, path, plen) == 0)
+			return true;
+		line += len + (nl != NULL);
+	}
+	return false;
+}
+
+/* The certificates and keys on the host are the ones rendered for it. */
+static enum check_status check_pki_files(struct check_env *env, char **expected, char **saw)
+{
+	const struct render_host *h = &env->render->hosts[env->host];
+	struct strbuf cmd = { 0 }, wrong = { 0 };
+	char *out = NULL;
+	enum check_status st = CHECK_FAIL;
+	size_t n = 0;
+
+	*expected = xstrdup(_("the certificates and keys placed are the ones rendered"));
+	strbuf_adds(&cmd, "sha256sum --");
+	for (size_t i = 0; i < h->n_files; i++) {
+		char *q = NULL;
+
+		if (h->files[i].phase != PHASE_PKI || h->files[i].source_type != RENDER_TEXT)
+			continue;
+		q = shquote_arg(h->files[i].path);
+		strbuf_addf(&cmd, " %s", q);
+		free(q);
+		n++;
+	}
+	if (n == 0) {
+		strbuf_clear(&cmd);
+		*saw = xstrdup(_("none for this host"));
+		return CHECK_PASS;
+	}
+	if (capture(env, cmd.s, 30, &out, saw) < 0)
+		goto out;
+	for (size_t i = 0; i < h->n_files; i++) {
+		const struct render_file *f = &h->files[i];
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+		char hex[65];
+
+		if (f->phase != PHASE_PKI || f->source_type != RENDER_TEXT)
+			continue;
+		if (!EVP_Digest(f->content, f->len, md, &mdlen, EVP_sha256(), NULL))
+			xalloc_die("EVP_Digest");
+		for (unsigned int b = 0; b < mdlen; b++)
+			xsnprintf(hex + 2 * b, 3, "%02x", md[b]);
+		if (!summed(out, hex, f->path))
+			strbuf_addf(&wrong, "%s%s", wrong.len > 0 ? ", " : "", f->path);
+	}
+	if (wrong.len > 0) {
+		/* L10N: a list of files. */
+		*saw = xasprintf(_("different or missing: %s"), wrong.s);
+	} else {
+		/* L10N: a number of files. */
+		*saw = xasprintf(_("%zu files as rendered"), n);
+		st = CHECK_PASS;
+	}
+out:
+	free(out);
+	strbuf_clear(&cmd);
+	strbuf_clear(&wrong);
+	return st;
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+#define ALL (ROLE_MASTER | ROLE_ETCD | ROLE_WORKER)
+
+static const struct check checks[] = {
+	{ "connect", PHASE_PREFLIGHT, ALL, 0, 0, false, check_connect },
+	{ "arch", PHASE_PREFLIGHT, ALL, 0, 0, true, check_arch },
+	{ "os", PHASE_PREFLIGHT, ALL, 0, 0, true, check_os },
+	{ "cgroup2", PHASE_PREFLIGHT, ALL, 0, 0, true, check_cgroup2 },
+	{ "swap", PHASE_PREFLIGHT, ALL, 0, 0, true, check_swap },
+	{ "time-skew", PHASE_PREFLIGHT, ALL, 0, 0, true, check_time },
+	{ "disk", PHASE_PREFLIGHT, ALL, 0, 0, true, check_disk },
+	{ "ports", PHASE_PREFLIGHT, ALL, 0, 0, true, check_ports },
+	{ "hostname", PHASE_PREFLIGHT, ROLE_WORKER, 0, 0, true, check_hostname },
+	{ "sysctl", PHASE_PREPARE, ALL, 0, 0, false, check_sysctl },
+	{ "kernel-features", PHASE_PREPARE, ALL, 0, 0, false, check_kernel },
+	{ "containerd", PHASE_CONTAINERD, ALL, 60, 2000, false, check_containerd },
+	{ "cri", PHASE_CONTAINERD, ALL, 60, 2000, false, check_cri },
+	{ "pki-files", PHASE_PKI, ALL, 0, 0, false, check_pki_files },
+	{ "kubelet", PHASE_KUBELET, ROLE_MASTER, 120, 2000, false, healthapi_kubelet },
+	{ "etcd-health", PHASE_ETCD, ROLE_ETCD, 300, 2000, false, healthapi_etcd },
+	{ "etcd-members", PHASE_ETCD, 0, 60, 2000, false, healthapi_etcd_members },
+	{ "apiserver", PHASE_APISERVER, ROLE_MASTER, 300, 2000, false, healthapi_apiserver },
+	{ "api-endpoint", PHASE_APISERVER, 0, 120, 2000, false, healthapi_vip },
+	{ "controller-manager", PHASE_CONTROLLER_MANAGER, ROLE_MASTER, 180, 2000, false,
+	  healthapi_controller_manager },
+	{ "scheduler", PHASE_SCHEDULER, ROLE_MASTER, 180, 2000, false, healthapi_scheduler },
+	{ "nodes-registered", PHASE_WORKERS, 0, 300, 2000, false, healthapi_nodes },
+	{ "serving-csrs", PHASE_WORKERS, 0, 120, 2000, false, healthapi_serving_csrs },
+	{ "calico-node", PHASE_CALICO, 0, 600, 2000, false, healthapi_calico },
+	{ "nodes-ready", PHASE_CALICO, 0, 300, 2000, false, healthapi_nodes_ready },
+	{ "coredns", PHASE_COREDNS, 0, 300, 2000, false, healthapi_coredns },
+	{ "node-local-dns", PHASE_NODELOCALDNS, 0, 300, 2000, false, healthapi_nodelocaldns },
+	{ "csr-approver", PHASE_CSR_APPROVER, 0, 300, 2000, false, healthapi_csr_approver },
+	{ "metrics-server", PHASE_METRICS_SERVER, 0, 300, 2000, false, healthapi_metrics },
+};
+
+const struct check *health_checks(size_t *n)
+{
+	*n = sizeof checks / sizeof checks[0];
+	return checks;
+}
+
+char *health_skippable_names(const struct check *list, size_t n)
+{
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].skippable)
+			strbuf_addf(&b, "%s%s", b.len > 0 ? ", " : "", list[i].name);
+	}
+	return strbuf_detach(&b, NULL);
+}

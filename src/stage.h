@@ -1,0 +1,23 @@
+/* What every command that installs or renders does first: the cluster's state
+ * directory, its PKI (created or reused), and the render of the plan. */
+#ifndef K8SW_STAGE_H
+#define K8SW_STAGE_H
+
+#include "certs.h"
+#include "plan.h"
+#include "render.h"
+
+struct stage {
+	char *state_dir; /* $XDG_STATE_HOME/k8s-wizard/NAME, created 0700 */
+	char *pki_dir;   /* state_dir/pki */
+	struct certs *certs;
+	struct render *render;
+};
+
+/* Prepare p (validated), loaded from plan_file (relative bundle paths start
+ * at its directory). Returns 0; -2 with *err set when the input is at fault
+ * (the bundle); -1 with *err set otherwise. stage_clear() in every case. */
+int stage_prepare(const struct plan *p, const char *plan_file, struct stage *s, char **err);
+void stage_clear(struct stage *s);
+
+#endif

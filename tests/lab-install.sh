@@ -1,0 +1,358 @@
+#!/bin/sh
+# k8s-wizard apply, resume and status end to end, on the machines lab
+# (tests/lab/machines.sh: systemd-nspawn hosts with real systemd, sshd and
+# containerd, Debian's etcd started from the rendered static pod by the lab's
+# kubelet stand-in, haproxy at the API's VIP). The run is interrupted the
+# ways a real one is, and each time resume must finish the install without
+# redoing a step that was done:
+#   - an invalid plan contacts no host; unreachable hosts are all named at once
+#   - k8s-wizard killed (SIGKILL) during an upload, then during a health check
+#   - sshd killed on hosts during several phases (the run reconnects)
+#   - Ctrl-C (SIGINT): a clean stop, exit 130
+#   - a step that fails (a unit that cannot start) and a frozen host, then fixed
+#   - a second run refused while one holds the cluster
+#   - the pod CIDR edited: only the steps it changes run again, and the run
+#     says which
+# Afterwards the cluster is checked from outside k8s-wizard: etcd 3/3 over
+# mutual TLS with etcdctl, the nodes with the real kubectl 1.29 through the
+# VIP, the files on the hosts against the PKI, no upload leftovers.
+# Skips (77) only when the machines lab cannot run here.
+. "$top_srcdir/tests/lib.sh"
+LAB="$top_srcdir/tests/lab/machines.sh"
+export K8SW
+
+K8SW=$K8SW sh "$LAB" start --dir "$TMP/lab" master1 master2 master3 node1 node2 \
+	>"$TMP/lab.env" 2>"$TMP/lab.err"
+rc=$?
+if [ "$rc" = 77 ]; then
+	cat "$TMP/lab.err"
+	exit 77
+fi
+[ "$rc" = 0 ] || fail "the lab did not start: $(tail -20 "$TMP/lab.err")"
+. "$TMP/lab.env"
+trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+unset SSH_AUTH_SOCK
+export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
+mkdir -p "$HOME"
+STATE="$K8SW_STATE_DIR/kubernetes"
+KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.29
+[ -x "$KUBECTL" ] || KUBECTL=kubectl
+
+# The lab's kernel has no IPVS: kube-proxy in iptables mode is the one change
+# to the lab's plan (the prepare phase's check would say so otherwise).
+PLAN="$TMP/plan.yaml"
+sed 's/kubeProxyMode: ipvs/kubeProxyMode: iptables/' "$LAB_PLAN" >"$PLAN"
+grep -q 'kubeProxyMode: iptables' "$PLAN" || fail "the lab's plan has no kubeProxyMode"
+
+# kw NAME ARGS...: run k8s-wizard with --json (never longer than 15 min: a
+# hang fails), events in $TMP/NAME.json, stderr in $TMP/NAME.err, status in
+# $TMP/NAME.rc.
+kw() {
+	name=$1
+	shift
+	timeout 900 "$K8SW" "$@" --json --known-hosts "$LAB_KNOWN_HOSTS" \
+		>"$TMP/$name.json" 2>"$TMP/$name.err"
+	echo $? >"$TMP/$name.rc"
+}
+
+# bg NAME ARGS...: the same in the background (wait_rc bounds it); the pid of
+# k8s-wizard itself in $TMP/NAME.pid.
+bg() {
+	name=$1
+	shift
+	: >"$TMP/$name.json"
+	(
+		"$K8SW" "$@" --json --known-hosts "$LAB_KNOWN_HOSTS" \
+			>"$TMP/$name.json" 2>"$TMP/$name.err" &
+		echo $! >"$TMP/$name.pid"
+		wait $!
+		echo $? >"$TMP/$name.rc"
+	) &
+	until [ -s "$TMP/$name.pid" ]; do sleep 0.05; done
+}
+
+# wait_event NAME PATTERN: until a line of NAME's events matches (fails when
+# the run ends first, or after 5 min).
+wait_event() {
+	n=0
+	until grep -q -- "$2" "$TMP/$1.json" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt 6000 ] && [ ! -s "$TMP/$1.rc" ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_rc NAME: until the background run NAME has ended.
+wait_rc() {
+	n=0
+	until [ -s "$TMP/$1.rc" ]; do
+		n=$((n + 1))
+		[ "$n" -lt 18000 ] || return 1
+		sleep 0.05
+	done
+}
+
+rc_is() {
+	[ "$(cat "$TMP/$1.rc")" = "$2" ] || {
+		echo "$1: exit $(cat "$TMP/$1.rc"), expected $2; stderr:" >&2
+		tail -20 "$TMP/$1.err" >&2
+		grep -E '"(step|check)-failed"|"run-failed"' "$TMP/$1.json" | tail -5 >&2
+		return 1
+	}
+}
+
+# events NAME EVENT: how many events of that kind NAME printed.
+events() {
+	grep -c "\"event\":\"$2\"" "$TMP/$1.json"
+}
+
+# on NAME CMD...: run a command inside lab host NAME (not over SSH).
+on() {
+	h=$1
+	shift
+	sh "$LAB" run "$LAB_DIR" "$h" "$@"
+}
+
+# Logins sshd accepted, on every host: to prove a run contacted none.
+logins() {
+	for h in $LAB_HOSTS; do
+		on "$h" journalctl -q -u ssh --no-pager | grep -c 'Accepted publickey'
+	done | awk '{ n += $1 } END { print n }'
+}
+
+# --- bad input ------------------------------------------------------------
+
+before=$(logins)
+sed 's#podCIDR: .*#podCIDR: 172.18.0.0/33#' "$PLAN" >"$TMP/bad.yaml"
+kw bad apply -f "$TMP/bad.yaml"
+check "an invalid plan: exit 2" rc_is bad 2
+check "an invalid plan: the field, line and column named" \
+	grep -q "bad.yaml:[0-9]*:[0-9]*: network.podCIDR" "$TMP/bad.err"
+check "an invalid plan: no state written" test ! -e "$STATE"
+check "an invalid plan: no host contacted" test "$(logins)" = "$before"
+
+# Two hosts that do not exist (in the lab's subnet, where nothing answers):
+# both named in the same run, quickly.
+sub=${LAB_VIP%.*}
+sed -e 's/^name: .*/name: unreachable/' -e 's/connectTimeout: .*/connectTimeout: 3/' \
+	-e "/^hosts:/a\\
+- name: ghost1\\
+  address: $sub.61\\
+  roles: [worker]\\
+- name: ghost2\\
+  address: $sub.62\\
+  roles: [worker]" "$PLAN" >"$TMP/ghosts.yaml"
+t0=$(date +%s)
+kw ghosts apply -f "$TMP/ghosts.yaml"
+t1=$(date +%s)
+check "unreachable hosts: the run fails" rc_is ghosts 1
+check "unreachable hosts: both named in one run" sh -c "
+	grep '\"check-failed\"' '$TMP/ghosts.json' | grep '\"check\":\"connect\"' |
+		grep -c -e '\"host\":\"ghost1\"' -e '\"host\":\"ghost2\"' | grep -qx 2"
+check "unreachable hosts: the others passed preflight" sh -c "
+	[ \$(grep '\"check-passed\"' '$TMP/ghosts.json' | grep -c '\"check\":\"connect\"') = 5 ]"
+check "unreachable hosts: no step ran" test "$(events ghosts step-start)" = 0
+check "unreachable hosts: in less than 30 s ($((t1 - t0)) s)" test $((t1 - t0)) -lt 30
+
+# --- the install, interrupted ----------------------------------------------
+
+# 1. Killed during the upload of containerd (the largest file): no partial
+# file and no temporary file may remain on any host.
+bg run1 apply -f "$PLAN" --skip-check disk
+wait_event run1 '"text":"upload /usr/local/bin/containerd"' ||
+	fail "run 1 never uploaded containerd: $(tail -5 "$TMP/run1.err")"
+kill -KILL "$(cat "$TMP/run1.pid")"
+wait_rc run1
+check "killed in an upload: the process died of SIGKILL" rc_is run1 137
+sleep 2
+leftovers() {
+	for h in $LAB_HOSTS; do
+		on "$h" find /etc /usr/local /var/lib/kubelet -name '.k8sw-upload.*' 2>/dev/null
+	done
+}
+check "killed in an upload: no temporary file on any host" test -z "$(leftovers)"
+whole() {
+	want=$(sha256sum <"$LAB_BUNDLE/bin/containerd" | cut -c1-64)
+	for h in $LAB_HOSTS; do
+		got=$(on "$h" sh -c 'sha256sum </usr/local/bin/containerd 2>/dev/null | cut -c1-64')
+		[ -z "$got" ] || [ "$got" = "$want" ] || return 1
+	done
+}
+check "killed in an upload: containerd absent or whole on every host" whole
+check "the skipped check is said so" sh -c "
+	grep '\"check-skipped\"' '$TMP/run1.json' | grep -q '\"check\":\"disk\"'"
+
+# 2. Killed during a health check (etcd's, which polls until the members
+# find each other).
+bg run2 resume --cluster kubernetes
+wait_event run2 '"event":"check-[a-z]*","phase":"etcd"' ||
+	fail "run 2 never reached etcd's checks: $(tail -5 "$TMP/run2.err")"
+kill -KILL "$(cat "$TMP/run2.pid")"
+wait_rc run2
+check "killed in a health check: SIGKILL" rc_is run2 137
+
+# 3. sshd killed on a host as phases start; the run reconnects and goes on.
+bg run3 resume --cluster kubernetes
+for spec in apiserver:master2 controller-manager:master3 workers:node1 calico:master1; do
+	phase=${spec%%:*}
+	host=${spec#*:}
+	wait_event run3 "\"event\":\"phase-start\",\"phase\":\"$phase\"" || break
+	sh "$LAB" kill-sshd "$LAB_DIR" "$host"
+	sleep 1
+	sh "$LAB" start-sshd "$LAB_DIR" "$host"
+done
+wait_rc run3
+check "sshd killed during phases: the run completes" rc_is run3 0
+check "sshd killed during phases: steps were retried on a new connection" sh -c "
+	grep -q 'trying again' '$TMP/run3.json'"
+
+# What was done before is never done again: each step has one step-done, in
+# every run taken together.
+no_redo() {
+	python3 -c '
+import json, sys, collections
+done = collections.Counter()
+for path in sys.argv[1:]:
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            if i == len(lines) - 1:  # the last line of a run killed while writing it
+                continue
+            raise
+        if e.get("event") == "step-done":
+            done[(e["phase"], e["host"], e["step"])] += 1
+again = [k for k, n in done.items() if n > 1]
+print(len(done), "steps done,", len(again), "done twice:", again[:5])
+sys.exit(1 if again else 0)' "$@"
+}
+check "interrupted runs: no done step redone" no_redo "$TMP/run1.json" "$TMP/run2.json" \
+	"$TMP/run3.json"
+
+# --- the cluster, seen from outside ---------------------------------------
+
+etcd_ok() {
+	ETCDCTL_API=3 etcdctl --endpoints "https://$LAB_ADDR_master1:4001" \
+		--cacert "$STATE/pki/etcd-ca.pem" --cert "$STATE/pki/etcd-peer.pem" \
+		--key "$STATE/pki/etcd-peer-key.pem" member list >"$TMP/members" &&
+		[ "$(wc -l <"$TMP/members")" = 3 ] &&
+		ETCDCTL_API=3 etcdctl --cacert "$STATE/pki/etcd-ca.pem" \
+			--cert "$STATE/pki/etcd-peer.pem" --key "$STATE/pki/etcd-peer-key.pem" \
+			--endpoints "https://$LAB_ADDR_master1:4001,https://$LAB_ADDR_master2:4001,https://$LAB_ADDR_master3:4001" \
+			endpoint health 2>&1 | grep -c 'is healthy' | grep -qx 3
+}
+check "etcd: 3 members, 3 healthy, over mutual TLS (etcdctl)" etcd_ok
+check "etcd: a client without a certificate is refused" sh -c "
+	! ETCDCTL_API=3 etcdctl --endpoints https://$LAB_ADDR_master1:4001 \
+		--cacert '$STATE/pki/etcd-ca.pem' --dial-timeout 3s member list >/dev/null 2>&1"
+nodes_ready() {
+	"$KUBECTL" --kubeconfig "$STATE/admin.kubeconfig" get nodes --no-headers >"$TMP/nodes" &&
+		[ "$(grep -c ' Ready ' "$TMP/nodes")" = 2 ]
+}
+check "kubectl 1.29 through the VIP: 2 nodes Ready" nodes_ready
+same_file() {
+	want=$(sha256sum <"$STATE/pki/$2" | cut -c1-64)
+	got=$(on "$1" sh -c "sha256sum <'$3' | cut -c1-64")
+	[ "$want" = "$got" ]
+}
+check "files: master2's apiserver certificate is the PKI's" \
+	same_file master2 apiserver.pem /etc/kubernetes/pki/apiserver.pem
+check "files: master3's etcd key is the PKI's, mode 0600" sh -c "
+	[ \"\$(sh '$LAB' run '$LAB_DIR' master3 stat -c %a /etc/etcdssl/etcd-peer-key.pem)\" = 600 ]"
+check "files: no CA key but k8s-ca's on a master" sh -c "
+	! sh '$LAB' run '$LAB_DIR' master1 ls /etc/kubernetes/pki/etcd-ca-key.pem /etc/kubernetes/pki/agg-ca-key.pem 2>/dev/null | grep -q ."
+check "files: no temporary upload file left" test -z "$(leftovers)"
+
+status_done() {
+	"$K8SW" status --cluster kubernetes --json >"$TMP/status.json" &&
+		python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+bad = [(p["phase"], h, c) for p in s["phases"] for h, c in p["hosts"].items()
+       if c not in ("done", "-")]
+print(s["state"], bad)
+sys.exit(0 if s["state"] == "done" and not bad else 1)' "$TMP/status.json"
+}
+check "status: the last run done, every cell done or -" status_done
+
+# --- again: only the checks -------------------------------------------------
+
+kw again apply -f "$PLAN" --skip-check disk
+check "apply on a finished cluster: exit 0" rc_is again 0
+check "apply on a finished cluster: no step runs" test "$(events again step-start)" = 0
+check "apply on a finished cluster: it says so" grep -q 'cluster is complete' "$TMP/again.json"
+check "apply on a finished cluster: the health checks ran" \
+	test "$(events again check-passed)" -ge 40
+
+# --- Ctrl-C ----------------------------------------------------------------
+
+# A changed sandbox image re-runs containerd's steps on every host; SIGINT
+# stops the run cleanly (exit 130), and resume finishes.
+sed 's#sandboxImage: .*#sandboxImage: registry.k8s.io/pause:3.9#' "$PLAN" >"$TMP/plan2.yaml"
+bg int apply -f "$TMP/plan2.yaml" --skip-check disk
+wait_event int '"event":"step-done","phase":"containerd"' || fail "no containerd step ran"
+kill -INT "$(cat "$TMP/int.pid")"
+wait_rc int
+check "Ctrl-C: exit 130" rc_is int 130
+check "Ctrl-C: the journal says stopped" sh -c "
+	'$K8SW' status --cluster kubernetes --json | grep -q '\"state\":\"stopped\"'"
+
+# --- a failing step and a frozen host ----------------------------------------
+
+# On node2 a drop-in someone left keeps containerd from starting (the
+# restart step fails), and node1 freezes while the containerd phase runs:
+# the run fails, names the step and leaves diagnostics; once both are fixed,
+# resume finishes.
+on node2 sh -c 'mkdir -p /etc/systemd/system/containerd.service.d &&
+	printf "[Service]\nExecStartPre=/bin/false\n" >/etc/systemd/system/containerd.service.d/broken.conf'
+bg fault resume -f "$TMP/plan2.yaml" --skip-check disk
+wait_event fault '"phase":"containerd","host":"node1"' || fail "node1 never started containerd"
+sh "$LAB" freeze "$LAB_DIR" node1
+wait_rc fault
+sh "$LAB" thaw "$LAB_DIR" node1
+check "a failing step: the run fails" rc_is fault 1
+check "a failing step: node2's step is named" sh -c "
+	grep '\"step-failed\"' '$TMP/fault.json' | grep -q '\"host\":\"node2\"'"
+check "a frozen host: node1 is given up after its retries" sh -c "
+	grep -E '\"(step-failed)\"' '$TMP/fault.json' | grep -q '\"host\":\"node1\"'"
+diag=$(sed -n 's/.*"event":"diagnostics","phase":"containerd","host":"node2","text":"\([^"]*\)".*/\1/p' \
+	"$TMP/fault.json" | head -1)
+check "a failing step: diagnostics saved with containerd's journal" sh -c "
+	[ -n '$diag' ] && grep -q 'journalctl -u containerd' '$diag' && [ \$(stat -c %a '$diag') = 600 ]"
+check "status names the failed step and its log" sh -c "
+	'$K8SW' status --cluster kubernetes >'$TMP/status.txt' && grep -q 'failed: phase containerd on node' '$TMP/status.txt' &&
+	grep -q 'node[12].log' '$TMP/status.txt'"
+on node2 sh -c 'rm -r /etc/systemd/system/containerd.service.d && systemctl daemon-reload'
+kw fixed resume --cluster kubernetes --skip-check disk
+check "fixed: resume completes" rc_is fixed 0
+check "fixed: no done step redone in any run" no_redo "$TMP"/run[123].json "$TMP/again.json" \
+	"$TMP/int.json" "$TMP/fault.json" "$TMP/fixed.json"
+
+# --- the lock, and an edited pod CIDR ---------------------------------------
+
+sed 's#podCIDR: .*#podCIDR: 172.30.0.0/16#' "$TMP/plan2.yaml" >"$TMP/plan3.yaml"
+bg cidr resume -f "$TMP/plan3.yaml" --skip-check disk
+wait_event cidr '"event":"run-start"' || fail "the pod CIDR run did not start"
+kw locked resume -f "$TMP/plan3.yaml"
+check "a second run while one runs: exit 1" rc_is locked 1
+check "a second run while one runs: the holder named" \
+	grep -q "in use by another run (pid $(cat "$TMP/cidr.pid"): k8s-wizard resume" "$TMP/locked.err"
+wait_rc cidr
+check "pod CIDR edited: resume completes" rc_is cidr 0
+ran_phases() {
+	grep '"event":"step-done"' "$TMP/cidr.json" | sed 's/.*"phase":"\([^"]*\)".*/\1/' | sort -u |
+		paste -sd' '
+}
+echo "pod CIDR edit re-ran steps of: $(ran_phases)"
+check "pod CIDR edited: calico's manifest applied again" sh -c "
+	grep '\"step-done\"' '$TMP/cidr.json' | grep '\"phase\":\"calico\"' | grep -q 'apply calico.yaml'"
+check "pod CIDR edited: only steps whose inputs name the pod CIDR ran" sh -c "
+	[ \"\$(grep -c '\"step-done\"' '$TMP/cidr.json')\" -le 8 ]"
+check "pod CIDR edited: the run says which steps run again" sh -c "
+	grep '\"event\":\"note\"' '$TMP/cidr.json' | grep 'calico' | grep -q 'changed since it was done'"
+check "the calico pool has the new CIDR (API)" sh -c "
+	'$KUBECTL' --kubeconfig '$STATE/admin.kubeconfig' -n kube-system get daemonset calico-node -o yaml |
+		grep -q 172.30.0.0/16"
+
+finish "apply, resume and status on the machines lab"
