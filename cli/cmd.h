@@ -54,8 +54,9 @@ struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 
 /* The cluster a command without -f means: name when given (checked), else
  * the only cluster whose state directory has a journal. NULL with *err set
- * (saying what to give) otherwise. */
-char *cmd_find_cluster(const char *name, char **err);
+ * (saying what to give) otherwise; *none then tells whether no cluster has
+ * a run at all (as opposed to a bad name or several to choose from). */
+char *cmd_find_cluster(const char *name, bool *none, char **err);
 
 /* The plan file the last run of cluster used (STATE/runs/RUN/plan.yaml), or
  * NULL with *err set when the cluster has no run. */

@@ -95,7 +95,7 @@ int cmd_option_error(const struct cmd_entry *e, bool missing_value, const char *
 	return cmd_bad_usage(e, _("unknown option %s"), opt);
 }
 
-char *cmd_find_cluster(const char *name, char **err)
+char *cmd_find_cluster(const char *name, bool *none, char **err)
 {
 	char *root = NULL, *found = NULL;
 	struct strbuf names = { 0 };
@@ -103,6 +103,7 @@ char *cmd_find_cluster(const char *name, char **err)
 	DIR *dir = NULL;
 	size_t n = 0;
 
+	*none = false;
 	if (name != NULL) {
 		if (!grammar_check(GR_LABEL, name, NULL)) {
 			/* L10N: a cluster name given on the command line. */
@@ -133,6 +134,7 @@ char *cmd_find_cluster(const char *name, char **err)
 	}
 	if (dir != NULL)
 		closedir(dir);
+	*none = n == 0;
 	if (n == 0)
 		*err = xstrdup(_("no cluster has a run yet: start one with k8s-wizard apply -f PLAN"));
 	else if (n > 1)

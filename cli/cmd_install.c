@@ -136,11 +136,13 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, struct i
 			break;
 		case OPT_PARALLEL:
 			if (!parse_unsigned(optarg, 1024, &a->parallel))
+				/* L10N: what was given. */
 				return cmd_bad_usage(e, _("--parallel takes a number from 1 to 1024, "
 							  "not '%s'"), optarg);
 			break;
 		case OPT_STEP_TIMEOUT:
 			if (!parse_unsigned(optarg, 86400, &a->step_timeout))
+				/* L10N: what was given. */
 				return cmd_bad_usage(e, _("--step-timeout takes seconds from 1 to "
 							  "86400, not '%s'"), optarg);
 			break;
@@ -264,7 +266,7 @@ static void print_summary(struct frontend *fe, struct engine *engine,
 	case ENGINE_DONE:
 		/* L10N: cluster, steps run, steps skipped, retries. */
 		frontend_say(fe, _("cluster %s is installed and healthy: %zu steps run, %zu already "
-				   "done, %zu retried"),
+				   "done, %zu retries"),
 			     cluster, st->steps_run, st->steps_skipped, st->retries);
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			if (st->phase_ms[p] >= 0)
@@ -287,6 +289,7 @@ static void print_summary(struct frontend *fe, struct engine *engine,
 			frontend_say(fe, _("admin kubeconfig: %s (keep it safe: it is the cluster's "
 					   "root login)"),
 				     kubeconfig);
+			/* L10N: path of the admin kubeconfig. */
 			frontend_say(fe, _("try: kubectl --kubeconfig %s get nodes -o wide"), kubeconfig);
 		}
 		break;
@@ -411,7 +414,7 @@ static bool bundle_complete(const struct render *r)
 static struct plan *find_plan(const struct cmd_entry *e, const struct install_args *a,
 			      char **plan_file)
 {
-	bool warnings = false;
+	bool warnings = false, none = false;
 	char *cluster = NULL, *err = NULL;
 	struct plan *plan = NULL;
 
@@ -420,7 +423,7 @@ static struct plan *find_plan(const struct cmd_entry *e, const struct install_ar
 		*plan_file = xstrdup(a->file);
 		return cmd_load_plan(a->file, &warnings);
 	}
-	cluster = cmd_find_cluster(a->cluster, &err);
+	cluster = cmd_find_cluster(a->cluster, &none, &err);
 	if (cluster == NULL) {
 		cmd_bad_usage(e, "%s", err);
 		free(err);
@@ -571,34 +574,32 @@ static int cmd_resume(int argc, char **argv)
 	return run_install(&cmd_resume_entry, "resume", argc, argv);
 }
 
-#define INSTALL_OPTIONS                                                                    \
-	"      --skip-check NAME     do not run this preflight check (repeat, or a,b,c);\n"  \
-	"                            the run says so. Names: arch, os, cgroup2, swap,\n"     \
-	"                            time-skew, disk, ports, hostname\n"                     \
-	"      --accept-new-hostkeys trust and record keys of hosts not yet known\n"        \
-	"      --known-hosts FILE    host keys (default ~/.ssh/known_hosts)\n"              \
-	"      --parallel N          hosts at a time (default 32)\n"                        \
-	"      --step-timeout S      seconds a command may run (default 900)\n"             \
-	"  -v, --verbose             show every line the hosts print\n"                     \
-	"      --json                one JSON object per event, for CI systems\n"           \
-	"\n"                                                                                \
-	"Phases: preflight, prepare, containerd, pki, kubelet, etcd, apiserver,\n"          \
-	"controller-manager, scheduler, workers, calico, coredns, nodelocaldns,\n"          \
-	"csr-approver, metrics-server; each ends when its health checks pass.\n"            \
-	"Every step is recorded in the cluster's journal: a step done before with\n"        \
-	"the same inputs is skipped, one whose inputs changed runs again with the\n"        \
-	"steps after it in that host's phase. Every line the hosts print is in\n"           \
-	"STATE/runs/RUN/HOST.log; diagnostics of a failure in HOST.diag beside it.\n"       \
-	"Ctrl-C: no new step starts and the run stops cleanly (resume continues);\n"        \
-	"Ctrl-C again ends the commands running on the hosts.\n"                            \
-	"Exit status: 0 installed and healthy, 1 failed (resume continues), 2 bad\n"        \
-	"usage or plan (no host contacted), 130 stopped.\n"
-
 const struct cmd_entry cmd_apply_entry = {
 	.name = "apply",
 	.usage = "-f FILE [OPTIONS]",
 	.summary = N_("install the plan's cluster, or finish and check it"),
-	.help = N_("  -f, --file FILE           the plan\n" INSTALL_OPTIONS),
+	.help = N_("  -f, --file FILE           the plan\n"
+		   "      --skip-check NAME     do not run this preflight check (repeat, or a,b,c);\n"
+		   "                            the run says so. Names: arch, os, cgroup2, swap,\n"
+		   "                            time-skew, disk, ports, hostname\n"
+		   "      --accept-new-hostkeys trust and record keys of hosts not yet known\n"
+		   "      --known-hosts FILE    host keys (default ~/.ssh/known_hosts)\n"
+		   "      --parallel N          hosts at a time (default 32)\n"
+		   "      --step-timeout S      seconds a command may run (default 900)\n"
+		   "  -v, --verbose             show every line the hosts print\n"
+		   "      --json                one JSON object per event, for CI systems\n"
+		   "\n"
+		   "Phases: preflight, prepare, containerd, pki, kubelet, etcd, apiserver,\n"
+		   "controller-manager, scheduler, workers, calico, coredns, nodelocaldns,\n"
+		   "csr-approver, metrics-server; each ends when its health checks pass.\n"
+		   "Every step is recorded in the cluster's journal: a step done before with\n"
+		   "the same inputs is skipped, one whose inputs changed runs again with the\n"
+		   "steps after it in that host's phase. Every line the hosts print is in\n"
+		   "STATE/runs/RUN/HOST.log; diagnostics of a failure in HOST.diag beside it.\n"
+		   "Ctrl-C: no new step starts and the run stops cleanly (resume continues);\n"
+		   "Ctrl-C again ends the commands running on the hosts.\n"
+		   "Exit status: 0 installed and healthy, 1 failed (resume continues), 2 bad\n"
+		   "usage or plan (no host contacted), 130 stopped.\n"),
 	.exec = cmd_apply,
 };
 
@@ -608,6 +609,26 @@ const struct cmd_entry cmd_resume_entry = {
 	.summary = N_("continue the last install of a cluster where it stopped"),
 	.help = N_("  -f, --file FILE           the plan (default: the last run's)\n"
 		   "      --cluster NAME        the cluster (default: the only one with a run)\n"
-		   INSTALL_OPTIONS),
+		   "      --skip-check NAME     do not run this preflight check (repeat, or a,b,c);\n"
+		   "                            the run says so. Names: arch, os, cgroup2, swap,\n"
+		   "                            time-skew, disk, ports, hostname\n"
+		   "      --accept-new-hostkeys trust and record keys of hosts not yet known\n"
+		   "      --known-hosts FILE    host keys (default ~/.ssh/known_hosts)\n"
+		   "      --parallel N          hosts at a time (default 32)\n"
+		   "      --step-timeout S      seconds a command may run (default 900)\n"
+		   "  -v, --verbose             show every line the hosts print\n"
+		   "      --json                one JSON object per event, for CI systems\n"
+		   "\n"
+		   "Phases: preflight, prepare, containerd, pki, kubelet, etcd, apiserver,\n"
+		   "controller-manager, scheduler, workers, calico, coredns, nodelocaldns,\n"
+		   "csr-approver, metrics-server; each ends when its health checks pass.\n"
+		   "Every step is recorded in the cluster's journal: a step done before with\n"
+		   "the same inputs is skipped, one whose inputs changed runs again with the\n"
+		   "steps after it in that host's phase. Every line the hosts print is in\n"
+		   "STATE/runs/RUN/HOST.log; diagnostics of a failure in HOST.diag beside it.\n"
+		   "Ctrl-C: no new step starts and the run stops cleanly (resume continues);\n"
+		   "Ctrl-C again ends the commands running on the hosts.\n"
+		   "Exit status: 0 installed and healthy, 1 failed (resume continues), 2 bad\n"
+		   "usage or plan (no host contacted), 130 stopped.\n"),
 	.exec = cmd_resume,
 };

@@ -122,12 +122,21 @@ static const struct journal_check *failed_check(const struct journal *j, const c
 	return NULL;
 }
 
+/* s, then blanks up to width columns (display width: a Chinese character
+ * takes two). */
+static void print_padded(const char *s, size_t width)
+{
+	size_t w = cmd_text_width(s);
+
+	printf("%s%*s", s, w < width ? (int)(width - w) : 0, "");
+}
+
 static void print_table(const struct journal *j, const struct plan *p)
 {
 	size_t width = 18;
 	const size_t col = 9;
 
-	printf("%-*s", (int)width, _("phase"));
+	print_padded(_("phase"), width);
 	for (size_t h = 0; h < p->n_hosts; h++)
 		printf(" %-*.*s", (int)col, (int)col, p->hosts[h].name);
 	printf(" %s\n", _("cluster"));
@@ -233,7 +242,7 @@ static int cmd_status(int argc, char **argv)
 	struct plan *plan = NULL;
 	struct journal *j = NULL;
 	char *cluster = NULL, *err = NULL, *plan_file = NULL;
-	bool json = false, warnings = false;
+	bool json = false, warnings = false, none = false;
 	int c, rc = EXIT_USAGE;
 
 	optind = 1;
@@ -267,7 +276,11 @@ static int cmd_status(int argc, char **argv)
 			return EXIT_USAGE;
 		cluster = xstrdup(plan->name);
 	} else {
-		cluster = cmd_find_cluster(cluster_arg, &err);
+		cluster = cmd_find_cluster(cluster_arg, &none, &err);
+		if (cluster == NULL && none) {
+			rc = EXIT_FAILED;
+			goto fail;
+		}
 		if (cluster == NULL) {
 			rc = cmd_bad_usage(&cmd_status_entry, "%s", err);
 			goto out;

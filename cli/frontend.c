@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "engine.h"
 #include "journal.h"
@@ -134,15 +135,33 @@ static unsigned term_width(void)
 	return 80;
 }
 
-/* Print s cut to width columns (whole UTF-8 characters), then a newline. */
+/* Print s cut to fit width - 1 columns (whole characters, by display width:
+ * a Chinese character takes two), then a newline. */
 static void put_cut(FILE *out, const char *s, unsigned width)
 {
-	size_t len = strlen(s);
+	mbstate_t st;
+	size_t len = 0, cols = 0, n;
+	wchar_t wc;
 
-	if (len >= width) {
-		len = width - 1;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
+	memset(&st, 0, sizeof st);
+	while (s[len] != '\0') {
+		int w;
+
+		n = mbrtowc(&wc, s + len, strlen(s + len), &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			/* Not text of the locale: count bytes as columns. */
+			n = 1;
+			w = 1;
+			memset(&st, 0, sizeof st);
+		} else {
+			w = wcwidth(wc);
+			if (w < 0)
+				w = 1;
+		}
+		if (cols + (size_t)w >= width)
+			break;
+		cols += (size_t)w;
+		len += n;
 	}
 	fwrite(s, 1, len, out);
 	fputc('\n', out);
@@ -169,11 +188,10 @@ static void draw_live(struct frontend *f)
 	bar[BAR_WIDTH] = '\0';
 	/* L10N: progress bar, percent, steps done, steps in all, MiB sent, MiB in all,
 	 * phase name, minutes, seconds. */
-	line = xasprintf(_("  [%s] %3u%% %llu/%llu steps  %llu/%llu MiB  %s  %lld:%02lld"), bar,
+	line = xasprintf(_("  [%s] %3u%% %llu/%llu steps  %.1f/%.1f MiB  %s  %lld:%02lld"), bar,
 			 (unsigned)pct, (unsigned long long)f->steps_ended,
-			 (unsigned long long)f->steps_total,
-			 (unsigned long long)(f->bytes_done >> 20),
-			 (unsigned long long)(f->bytes_total >> 20),
+			 (unsigned long long)f->steps_total, (double)f->bytes_done / 1048576.0,
+			 (double)f->bytes_total / 1048576.0,
 			 f->phase >= 0 ? phase_name((enum phase)f->phase) : "",
 			 (long long)(secs / 60), (long long)(secs % 60));
 	put_cut(f->out, line, width);
@@ -439,7 +457,8 @@ static void live_event(struct frontend *f, const struct event *ev)
 	case EVENT_CHECK:
 		safe = frontend_safe(ev->detail != NULL ? ev->detail : "");
 		if (ev->status == EVENT_CHECK_PASSED)
-			frontend_say(f, "  ok   %s %s: %s", ev->host, ev->text, safe);
+			/* L10N: host, check name, what was expected and seen. */
+			frontend_say(f, _("  ok   %s %s: %s"), ev->host, ev->text, safe);
 		else if (ev->status == EVENT_CHECK_FAILED)
 			/* L10N: host, check name, what was expected and seen. */
 			frontend_say(f, _("  FAIL %s %s: %s"), ev->host, ev->text, safe);

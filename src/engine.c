@@ -1207,8 +1207,17 @@ enum engine_outcome engine_run(struct engine *e, char **err)
 		outcome = ENGINE_ERROR;
 		*err = xstrdup(e->fatal);
 	} else if (state == JOURNAL_FAILED) {
+		size_t more = e->stats.steps_failed + e->stats.checks_failed;
+
 		outcome = ENGINE_FAILED;
-		*err = xstrdup(e->failure != NULL ? e->failure : _("the run failed"));
+		if (e->failure == NULL)
+			*err = xstrdup(_("the run failed"));
+		else if (more > 1)
+			/* L10N: the first failure, then how many more there were. */
+			*err = xasprintf(_("%s (and %zu more failures, named above)"), e->failure,
+					 more - 1);
+		else
+			*err = xstrdup(e->failure);
 	} else if (state == JOURNAL_STOPPED) {
 		outcome = ENGINE_STOPPED;
 	}

@@ -284,7 +284,7 @@ static enum check_status check_cgroup2(struct check_env *env, char **expected, c
 	*expected = xstrdup(_("/sys/fs/cgroup is cgroup2fs (the kubelet's systemd driver)"));
 	if (f == NULL)
 		return CHECK_FAIL;
-	*saw = xstrdup(f->cgroupfs[0] != '\0' ? f->cgroupfs : "?");
+	*saw = xstrdup(f->cgroupfs[0] != '\0' ? f->cgroupfs : _("nothing mounted there"));
 	return strcmp(f->cgroupfs, "cgroup2fs") == 0 ? CHECK_PASS : CHECK_FAIL;
 }
 
@@ -292,7 +292,7 @@ static enum check_status check_swap(struct check_env *env, char **expected, char
 {
 	const struct health_facts *f = facts(env, saw);
 
-	*expected = xstrdup(_("no swap in use (the kubelet refuses to start)"));
+	*expected = xstrdup(_("no swap in use (else the kubelet refuses to start)"));
 	if (f == NULL)
 		return CHECK_FAIL;
 	/* L10N: a number of swap areas. */
@@ -397,7 +397,7 @@ static enum check_status check_ports(struct check_env *env, char **expected, cha
 				continue;
 			/* L10N: a port and the process that holds it. */
 			strbuf_addf(&taken, _("%s%u held by %s"), taken.len > 0 ? ", " : "",
-				    need[i].port, sp[1] != '\0' ? sp + 1 : "?");
+				    need[i].port, sp[1] != '\0' ? sp + 1 : _("a process not shown"));
 		}
 	}
 	if (taken.len == 0) {
@@ -480,7 +480,8 @@ static enum check_status check_sysctl(struct check_env *env, char **expected, ch
 	enum check_status st = CHECK_FAIL;
 	size_t i = 0, n_wrong = 0;
 
-	*expected = xstrdup(_("every setting of " SYSCTL_FILE " in force"));
+	/* L10N: a file of kernel settings. */
+	*expected = xasprintf(_("every setting of %s in force"), SYSCTL_FILE);
 	if (file == NULL || file->source_type != RENDER_TEXT) {
 		*saw = xstrdup(_("no settings rendered for this host"));
 		return CHECK_PASS;
@@ -720,6 +721,7 @@ static const struct check checks[] = {
 	{ "controller-manager", PHASE_CONTROLLER_MANAGER, ROLE_MASTER, 180, 2000, false,
 	  healthapi_controller_manager },
 	{ "scheduler", PHASE_SCHEDULER, ROLE_MASTER, 180, 2000, false, healthapi_scheduler },
+	{ "worker-kubelet", PHASE_WORKERS, ROLE_WORKER, 120, 2000, false, healthapi_kubelet },
 	{ "nodes-registered", PHASE_WORKERS, 0, 300, 2000, false, healthapi_nodes },
 	{ "serving-csrs", PHASE_WORKERS, 0, 120, 2000, false, healthapi_serving_csrs },
 	{ "calico-node", PHASE_CALICO, 0, 600, 2000, false, healthapi_calico },

@@ -483,8 +483,9 @@ enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, 
 	}
 	json_object_put(list);
 	if (n == 0 || not_ready.len > 0) {
-		/* L10N: node names. */
-		*saw = n == 0 ? xstrdup(_("no nodes")) : xasprintf(_("not ready: %s"), not_ready.s);
+		*saw = n == 0 ? xstrdup(_("no nodes"))
+			      /* L10N: node names. */
+			      : xasprintf(_("not ready: %s"), not_ready.s);
 		strbuf_clear(&not_ready);
 		return CHECK_WAIT;
 	}

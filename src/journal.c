@@ -426,7 +426,8 @@ static int replay(struct journal *j, char *buf, size_t len, char **err)
 	if (nl == NULL || (size_t)(nl - buf) != strlen(JOURNAL_MAGIC) ||
 	    memcmp(buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
 		/* L10N: the journal's path. */
-		*err = xasprintf(_("%s is not a k8s-wizard journal (or a newer one)"), j->path);
+		*err = xasprintf(_("%s is not a k8s-wizard journal (or one written by a newer "
+				   "k8s-wizard)"), j->path);
 		return -1;
 	}
 	p = nl + 1;

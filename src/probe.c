@@ -178,6 +178,7 @@ static int load_client(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, 
 		goto out;
 	}
 	if (SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+		/* L10N: OpenSSL's reason. */
 		set_err(err, _("the client certificate cannot be used: %s"),
 			openssl_reason() != NULL ? openssl_reason() : _("no reason given"));
 		goto out;
@@ -215,6 +216,7 @@ static void handshake_error(struct conn *c, const struct probe_tls *tls, char **
 		/* L10N: milliseconds. */
 		set_err(err, _("TLS handshake: no answer in %u ms"), c->timeout_ms);
 	} else if (c->io_err != NULL) {
+		/* L10N: why the connection failed during the handshake. */
 		set_err(err, _("TLS handshake: %s"), c->io_err);
 	} else if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH) {
 		/* L10N: OpenSSL's reason ("hostname mismatch"), the expected name. */
@@ -226,9 +228,11 @@ static void handshake_error(struct conn *c, const struct probe_tls *tls, char **
 		set_err(err, _("TLS handshake: the server's certificate is refused: %s"),
 			X509_verify_cert_error_string(v));
 	} else if (c->eof) {
+		/* L10N: ": " and the server's reason, or nothing and nothing. */
 		set_err(err, _("TLS handshake: the server closed the connection%s%s"),
 			reason != NULL ? ": " : "", reason != NULL ? reason : "");
 	} else {
+		/* L10N: OpenSSL's reason. */
 		set_err(err, _("TLS handshake failed: %s"),
 			reason != NULL ? reason : _("no reason given"));
 	}
@@ -315,6 +319,7 @@ static void conn_error(struct conn *c, const char *what, char **err)
 		 * certificate). */
 		set_err(err, _("%s: TLS: %s"), what, reason);
 	else
+		/* L10N: what was being done ("reading the response"). */
 		set_err(err, _("%s: the connection failed"), what);
 }
 
@@ -396,6 +401,7 @@ static int read_line(struct conn *c, char *line, size_t cap, char **err)
 		if (ch == '\n')
 			break;
 		if (n + 1 >= cap) {
+			/* L10N: a number of bytes. */
 			set_err(err, _("malformed response: a line longer than %zu bytes"), cap);
 			return -1;
 		}
@@ -478,6 +484,7 @@ static int read_chunked(struct conn *c, struct strbuf *body, char **err)
 		if (ext != NULL)
 			*ext = '\0';
 		if (!parse_size(line, 16, &size)) {
+			/* L10N: the start of the line received. */
 			set_err(err, _("malformed response: bad chunk size \"%.40s\""), line);
 			return -1;
 		}
@@ -527,6 +534,7 @@ static int read_head(struct conn *c, int *status, bool *chunked, bool *has_lengt
 		    line[8] != ' ' || line[9] < '1' || line[9] > '5' || line[10] < '0' ||
 		    line[10] > '9' || line[11] < '0' || line[11] > '9' ||
 		    (line[12] != ' ' && line[12] != '\0')) {
+			/* L10N: the start of the line received. */
 			set_err(err, _("malformed response: status line \"%.60s\""), line);
 			return -1;
 		}
@@ -546,6 +554,7 @@ static int read_head(struct conn *c, int *status, bool *chunked, bool *has_lengt
 			total += strlen(line);
 			colon = strchr(line, ':');
 			if (total > MAX_HEADERS || colon == NULL || colon == line) {
+				/* L10N: the start of the line received. */
 				set_err(err, _("malformed response: header \"%.60s\""), line);
 				return -1;
 			}
@@ -557,6 +566,7 @@ static int read_head(struct conn *c, int *status, bool *chunked, bool *has_lengt
 				size_t v = 0;
 
 				if (!parse_size(value, 10, &v) || (*has_length && v != *length)) {
+					/* L10N: the value received. */
 					set_err(err, _("malformed response: Content-Length \"%.40s\""),
 						value);
 					return -1;

@@ -284,6 +284,7 @@ bool remote_cancelled(struct remote *r)
 void remote_set_cancelled(struct remote *r, char **err)
 {
 	r->cause = REMOTE_CAUSE_CANCELLED;
+	/* L10N: the host ("node1 (root@10.1.1.4:22)"). */
 	remote_set_err(err, _("%s: cancelled"), r->label);
 }
 

@@ -106,6 +106,7 @@ static bool stale(struct remote_tcp *t, char **err)
 	if (t->r->s != NULL && t->generation == t->r->generation && !t->r->broken)
 		return false;
 	t->r->cause = REMOTE_CAUSE_LOST;
+	/* L10N: the TCP connection's label (host and target). */
 	remote_set_err(err, _("%s: the connection it went through is gone"), t->label);
 	return true;
 }
@@ -136,6 +137,7 @@ ssize_t remote_tcp_read(struct remote_tcp *t, void *buf, size_t len, int timeout
 				remote_set_lost(r, err);
 			} else {
 				r->cause = REMOTE_CAUSE_LOST;
+				/* L10N: the TCP connection's label, libssh's reason. */
 				remote_set_err(err, _("%s: read error: %s"), t->label,
 					       ssh_get_error(r->s));
 			}
@@ -182,6 +184,7 @@ int remote_tcp_write(struct remote_tcp *t, const void *buf, size_t len, char **e
 		return -1;
 	default:
 		r->cause = REMOTE_CAUSE_LOST;
+		/* L10N: the TCP connection's label (host and target). */
 		remote_set_err(err, _("%s: closed by the peer"), t->label);
 		return -1;
 	}

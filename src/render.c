@@ -590,6 +590,11 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 
 	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);
 	restart_unit(h, PHASE_CONTAINERD, "containerd");
+	/* The kubelet requires containerd: a containerd that failed to start
+	 * stopped it, and once containerd runs again nothing else would start
+	 * it (its own steps are done). */
+	run(h, PHASE_CONTAINERD,
+	    "if systemctl is-enabled --quiet kubelet 2>/dev/null; then systemctl start kubelet; fi");
 	run(h, PHASE_CONTAINERD, "crictl version");
 
 	add_upload_steps(h, PHASE_PKI, &made, &n_made);

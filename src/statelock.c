@@ -57,8 +57,8 @@ int statelock_take(const char *state_dir, const char *command, struct statelock 
 	}
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-	/* L10N: process id, command, start date. */
-	info = xasprintf(_("pid %ld: k8s-wizard %s since %s\n"), (long)getpid(), command, stamp);
+	/* Not translated: another process, in another language, reads it. */
+	info = xasprintf("pid %ld: k8s-wizard %s since %s\n", (long)getpid(), command, stamp);
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, info, strlen(info), 0) < 0) {
 		/* L10N: a path and the system's error message. */
 		*err = xasprintf(_("cannot write %s: %s"), path, strerror(errno));
