@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "healthapi.h"
@@ -321,8 +322,11 @@ static enum check_status check_disk(struct check_env *env, char **expected, char
 	*expected = xasprintf(_("%lld GiB free under /var/lib"), MIN_DISK_KB >> 20);
 	if (f == NULL)
 		return CHECK_FAIL;
-	/* L10N: MiB. */
-	*saw = xasprintf(_("%lld MiB free"), f->disk_kb >= 0 ? f->disk_kb >> 10 : -1);
+	if (f->disk_kb < 0)
+		*saw = xstrdup(_("unknown (df gave no answer)"));
+	else
+		/* L10N: MiB. */
+		*saw = xasprintf(_("%lld MiB free"), f->disk_kb >> 10);
 	return f->disk_kb >= MIN_DISK_KB ? CHECK_PASS : CHECK_FAIL;
 }
 
@@ -336,7 +340,8 @@ static enum check_status check_hostname(struct check_env *env, char **expected, 
 	if (f == NULL)
 		return CHECK_FAIL;
 	*saw = xstrdup(f->hostname);
-	return strcmp(f->hostname, want) == 0 ? CHECK_PASS : CHECK_FAIL;
+	/* The kubelet registers the host name in lower case. */
+	return strcasecmp(f->hostname, want) == 0 ? CHECK_PASS : CHECK_FAIL;
 }
 
 struct port_need {
