@@ -66,6 +66,9 @@ char *cmd_last_run_plan(const char *cluster, char **err);
  * is none. */
 struct journal *cmd_open_journal(const char *cluster, char **err);
 
+/* An option's number in base (10, or 8 for modes), at most max. */
+bool cmd_parse_uint(const char *s, unsigned base, unsigned long max, unsigned *out);
+
 /* Columns s takes on a terminal (wide characters count two); its length in
  * bytes when it is not valid in the locale's encoding. */
 size_t cmd_text_width(const char *s);

@@ -6,6 +6,7 @@
 #include "cmd.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,19 @@ struct plan *cmd_load_plan(const char *file, bool *had_warnings)
 	problems_clear(&loader);
 	problems_clear(&all);
 	return plan;
+}
+
+bool cmd_parse_uint(const char *s, unsigned base, unsigned long max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, (int)base);
+	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+		return false;
+	*out = (unsigned)v;
+	return true;
 }
 
 size_t cmd_text_width(const char *s)

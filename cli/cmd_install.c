@@ -75,19 +75,6 @@ struct install_args {
 	bool json;
 };
 
-static bool parse_unsigned(const char *s, unsigned long max, unsigned *out)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > max || s[0] == '-')
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 /* --skip-check a,b --skip-check c */
 static void add_skips(struct install_args *a, const char *list)
 {
@@ -135,13 +122,14 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, struct i
 			a->known_hosts = optarg;
 			break;
 		case OPT_PARALLEL:
-			if (!parse_unsigned(optarg, 1024, &a->parallel))
+			if (!cmd_parse_uint(optarg, 10, 1024, &a->parallel) || a->parallel == 0)
 				/* L10N: what was given. */
 				return cmd_bad_usage(e, _("--parallel takes a number from 1 to 1024, "
 							  "not '%s'"), optarg);
 			break;
 		case OPT_STEP_TIMEOUT:
-			if (!parse_unsigned(optarg, 86400, &a->step_timeout))
+			if (!cmd_parse_uint(optarg, 10, 86400, &a->step_timeout) ||
+			    a->step_timeout == 0)
 				/* L10N: what was given. */
 				return cmd_bad_usage(e, _("--step-timeout takes seconds from 1 to "
 							  "86400, not '%s'"), optarg);

@@ -65,19 +65,6 @@ struct remote_args {
 	int first_arg; /* argv index of the first operand */
 };
 
-static bool parse_uint(const char *s, unsigned base, unsigned long max, unsigned *out)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, (int)base);
-	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 /* user or user:group, each a POSIX name. */
 static bool owner_ok(const char *s)
 {
@@ -125,21 +112,21 @@ static int parse_remote_args(const struct cmd_entry *e, int argc, char **argv, b
 		case OPT_TIMEOUT:
 			if (copy)
 				return cmd_bad_usage(e, _("option --timeout is not used by this command"));
-			if (!parse_uint(optarg, 10, 86400, &a->timeout))
+			if (!cmd_parse_uint(optarg, 10, 86400, &a->timeout))
 				return cmd_bad_usage(e, _("--timeout: use seconds, 0 to 86400"));
 			break;
 		case OPT_PARALLEL:
-			if (!parse_uint(optarg, 10, 1024, &a->parallel) || a->parallel == 0)
+			if (!cmd_parse_uint(optarg, 10, 1024, &a->parallel) || a->parallel == 0)
 				return cmd_bad_usage(e, _("--parallel: use a number of hosts, 1 to 1024"));
 			break;
 		case OPT_KEEPALIVE:
-			if (!parse_uint(optarg, 10, 3600, &a->keepalive) || a->keepalive == 0)
+			if (!cmd_parse_uint(optarg, 10, 3600, &a->keepalive) || a->keepalive == 0)
 				return cmd_bad_usage(e, _("--keepalive: use seconds, 1 to 3600"));
 			break;
 		case OPT_MODE:
 			if (!copy)
 				return cmd_bad_usage(e, _("option --mode is not used by this command"));
-			if (!parse_uint(optarg, 8, 07777, &a->mode))
+			if (!cmd_parse_uint(optarg, 8, 07777, &a->mode))
 				return cmd_bad_usage(e, _("--mode: use an octal mode like 0644"));
 			break;
 		case OPT_OWNER:

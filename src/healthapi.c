@@ -174,21 +174,10 @@ static const char *jstr(json_object *o, const char *key)
 								     : NULL;
 }
 
-static long long jint(json_object *o, ...)
+/* An integer member (found with jget), or -1. */
+static long long jint(json_object *v)
 {
-	va_list ap;
-	const char *key = NULL;
-
-	va_start(ap, o);
-	while (o != NULL && (key = va_arg(ap, const char *)) != NULL) {
-		json_object *next = NULL;
-
-		if (!json_object_object_get_ex(o, key, &next))
-			next = NULL;
-		o = next;
-	}
-	va_end(ap);
-	return o != NULL && json_object_is_type(o, json_type_int) ? json_object_get_int64(o) : -1;
+	return v != NULL && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
 }
 
 enum check_status healthapi_etcd(struct check_env *env, char **expected, char **saw)
@@ -758,8 +747,8 @@ static enum check_status daemonset_ready(struct check_env *env, const char *name
 	enum check_status st = CHECK_WAIT;
 
 	if (api(env, "GET", path, NULL, &ds, saw) == 0) {
-		desired = jint(ds, "status", "desiredNumberScheduled", NULL);
-		ready = jint(ds, "status", "numberReady", NULL);
+		desired = jint(jget(ds, "status", "desiredNumberScheduled", NULL));
+		ready = jint(jget(ds, "status", "numberReady", NULL));
 		/* L10N: pods ready, pods wanted. */
 		*saw = xasprintf(_("%lld of %lld ready"), ready, desired);
 		if (desired > 0 && ready == desired)
@@ -782,8 +771,8 @@ static enum check_status deployment_available(struct check_env *env, const char 
 		available = condition(d, "Available");
 		/* L10N: replicas available, replicas wanted. */
 		*saw = xasprintf(_("%lld of %lld replicas available"),
-				 jint(d, "status", "availableReplicas", NULL),
-				 jint(d, "spec", "replicas", NULL));
+				 jint(jget(d, "status", "availableReplicas", NULL)),
+				 jint(jget(d, "spec", "replicas", NULL)));
 		if (available != NULL && strcmp(available, "True") == 0)
 			st = CHECK_PASS;
 	}
