@@ -731,7 +731,6 @@ static const struct check checks[] = {
 	{ "serving-csrs", PHASE_WORKERS, 0, 120, 2000, false, healthapi_serving_csrs },
 	{ "calico-node", PHASE_CALICO, 0, 600, 2000, false, healthapi_calico },
 	{ "nodes-ready", PHASE_CALICO, 0, 300, 2000, false, healthapi_nodes_ready },
-	{ "cluster-dns", PHASE_COREDNS, ROLE_WORKER, 300, 2000, false, healthapi_cluster_dns },
 	{ "coredns", PHASE_COREDNS, 0, 300, 2000, false, healthapi_coredns },
 	{ "node-local-dns", PHASE_NODELOCALDNS, 0, 300, 2000, false, healthapi_nodelocaldns },
 	{ "csr-approver", PHASE_CSR_APPROVER, 0, 300, 2000, false, healthapi_csr_approver },
