@@ -583,10 +583,9 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	add_upload_steps(h, PHASE_PREPARE, &made, &n_made);
 	run(h, PHASE_PREPARE, "modprobe -a overlay br_netfilter%s",
 	    ipvs ? " ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack" : "");
+	/* No packages: kube-proxy drives IPVS through netlink and brings ipset
+	 * in its image (doc/deviations.md, ipvs-tools). */
 	run(h, PHASE_PREPARE, "sysctl -p /etc/sysctl.d/99-k8s-wizard.conf");
-	if (ipvs)
-		run(h, PHASE_PREPARE, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-				      "ipvsadm ipset");
 
 	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);
 	restart_unit(h, PHASE_CONTAINERD, "containerd");

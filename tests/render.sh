@@ -76,6 +76,8 @@ check "every name is Kubernetes 1.29's" \
 	py "$top_srcdir/tests/render_checks.py" names "$TMP/out" "$top_srcdir/tests/reference"
 check "files, certificates and keys are consistent" \
 	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
+check "working and closed by default (issue 9)" \
+	py "$top_srcdir/tests/render_checks.py" secure "$TMP/out"
 
 # A second render reuses the PKI and writes the same files.
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"
@@ -118,6 +120,7 @@ check "IPv6: URLs with brackets" grep -qx -- "    - --etcd-servers=https://\\[fd
 check "IPv6: every file parses" py "$top_srcdir/tests/render_checks.py" syntax "$TMP/v6"
 check "IPv6: names" py "$top_srcdir/tests/render_checks.py" names "$TMP/v6" "$top_srcdir/tests/reference"
 check "IPv6: consistency" py "$top_srcdir/tests/render_checks.py" consistency "$TMP/v6"
+check "IPv6: working and closed" py "$top_srcdir/tests/render_checks.py" secure "$TMP/v6"
 
 # Bad input: exit 2, the cause named, nothing written.
 bad() {
@@ -184,6 +187,8 @@ broken "a key that is not its certificate's" consistency \
 broken "a readable key" consistency chmod 0644 master3/etc/kubernetes/pki/sa.key
 broken "a mount path its volume does not back" consistency \
 	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
+broken "kernel.threads-max set" secure sh -c 'echo kernel.threads-max=30058 >> node2/etc/sysctl.d/99-k8s-wizard.conf'
+broken "a package installed" secure sed -i 's/^sysctl -p .*/&\napt-get update \&\& apt-get install -y ipvsadm/' node1/steps
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

@@ -13,6 +13,8 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
                verifies against the CA its consumer is told to trust; every
                key matches its certificate; keys are 0600; no CA key but
                k8s-ca's leaves the jump host, and workers get none
+  secure       the defaults of issue 9 that keep a cluster working and closed
+               on real servers (each function below names its item)
 
 Prints "ok - ..." / "not ok - ..." lines; exits 1 when a check failed."""
 
@@ -575,6 +577,39 @@ def check_consistency(render):
     check_secrets(render, masters, workers)
 
 
+# ---------------------------------------------------------------- secure
+
+def sysctl_settings(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith(("#", ";")) and "=" in line:
+                k, v = line.split("=", 1)
+                out[k.strip()] = v.strip()
+    return out
+
+
+def check_host_settings(render, h):
+    """Issue 9, item 12: no kernel setting below the host's own, no package
+    installed (prepare works offline)."""
+    for path in h.files:
+        if path.startswith("/etc/sysctl.d/"):
+            keys = sysctl_settings(h.local(path))
+            result("kernel.threads-max" not in keys,
+                   f"{h.name} {path}: kernel.threads-max is left to the kernel")
+    installs = [l for l in steps(render, h.name).splitlines()
+                if re.search(r"\b(apt-get|apt|dnf|yum)\b.*\binstall\b", l)]
+    result(not installs, f"{h.name}: no step installs packages {installs or ''}")
+
+
+def check_secure(render):
+    names = hosts(render)
+    all_hosts = [Host(render, n) for n in names]
+    for h in all_hosts:
+        check_host_settings(render, h)
+
+
 def main():
     check, render = sys.argv[1], sys.argv[2]
     if check == "syntax":
@@ -583,6 +618,8 @@ def main():
         check_names(render, sys.argv[3])
     elif check == "consistency":
         check_consistency(render)
+    elif check == "secure":
+        check_secure(render)
     else:
         sys.exit(f"unknown check {check}")
     print(f"# {check}: {failures} failed")
