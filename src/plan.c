@@ -136,7 +136,7 @@ static const struct plan_field registry_fields[] = {
 	       image_repository, GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers",
 	       N_("Repository of the kube-apiserver, controller-manager, scheduler and proxy images")),
 	STRING("sandboxImage", N_("Sandbox (pause) image"), struct plan_registries, sandbox_image,
-	       GR_IMAGE, "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1",
+	       GR_IMAGE, "registry.cn-hangzhou.aliyuncs.com/google_containers/pause:3.9",
 	       N_("Pause image containerd uses for pod sandboxes")),
 	STRING("etcdImage", N_("etcd image"), struct plan_registries, etcd_image, GR_IMAGE,
 	       "quay.io/coreos/etcd:v3.5.15", N_("etcd image run on the masters")),

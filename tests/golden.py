@@ -84,6 +84,12 @@ def apply(tree, dev):
         if old not in tree:
             raise Mismatch(f"{dev['id']}: line {old!r} not in the guide's file")
         tree[tree.index(old)] = new
+    for op in dev.get("lines_insert", []):
+        after = " ".join(op["after"].split())
+        if after not in tree:
+            raise Mismatch(f"{dev['id']}: line {after!r} not in the guide's file")
+        at = tree.index(after) + 1
+        tree[at:at] = [" ".join(l.split()) for l in op["lines"]]
 
 
 def parse_embedded(tree, paths):

@@ -189,6 +189,9 @@ broken "a mount path its volume does not back" consistency \
 	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
 broken "kernel.threads-max set" secure sh -c 'echo kernel.threads-max=30058 >> node2/etc/sysctl.d/99-k8s-wizard.conf'
 broken "a package installed" secure sed -i 's/^sysctl -p .*/&\napt-get update \&\& apt-get install -y ipvsadm/' node1/steps
+broken "an eviction signal left out" secure sed -i '/^  imagefs.available:/d' master2/etc/kubernetes/kubeletConfig
+broken "a kubelet unit with a start limit" secure sed -i '/^StartLimitIntervalSec=0/d' node1/etc/systemd/system/kubelet.service
+broken "the guide's pause image" secure sed -i 's|^sandbox_image = .*|sandbox_image = "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1"|' node2/etc/containerd/config.toml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

@@ -603,11 +603,47 @@ def check_host_settings(render, h):
     result(not installs, f"{h.name}: no step installs packages {installs or ''}")
 
 
+# The kubelet's own evictionHard defaults (1.29): a map that names only some
+# signals leaves the others without a threshold.
+EVICTION_SIGNALS = {"memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available"}
+
+
+def unit_sections(path):
+    sections, cur = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                cur = sections.setdefault(line[1:-1], {})
+            elif cur is not None and "=" in line and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                cur[k] = v
+    return sections
+
+
+def check_kubelet_runtime(h):
+    """Item 11: every eviction signal keeps a threshold, the kubelet comes
+    back whatever stopped it, the sandbox image is the one 1.29 expects."""
+    conf = load_yaml(h.local("/etc/kubernetes/kubeletConfig"))[0]
+    missing = EVICTION_SIGNALS - set(conf.get("evictionHard") or {})
+    result(not missing, f"{h.name} kubeletConfig: evictionHard sets every default signal"
+           + (f"; missing {sorted(missing)}" if missing else ""))
+    unit = unit_sections(h.local("/etc/systemd/system/kubelet.service"))
+    svc, u = unit.get("Service", {}), unit.get("Unit", {})
+    result(svc.get("Restart") == "always" and svc.get("RestartSec", "0") not in ("0", "")
+           and u.get("StartLimitIntervalSec") == "0",
+           f"{h.name} kubelet.service: Restart=always with a delay, no start limit")
+    with open(h.local("/etc/containerd/config.toml"), "rb") as f:
+        image = tomllib.load(f)["plugins"]["io.containerd.grpc.v1.cri"]["sandbox_image"]
+    result(image.endswith(":3.9"), f"{h.name} containerd: sandbox image {image} is pause 3.9")
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
     for h in all_hosts:
         check_host_settings(render, h)
+        check_kubelet_runtime(h)
 
 
 def main():
