@@ -57,7 +57,7 @@ static const struct placement {
 	{ CERT_CONTROLLER_MANAGER, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_KUBE_SCHEDULER, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_KUBE_SCHEDULER, true, PKI_DIR, ROLE_MASTER },
-	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_WORKER },
+	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_MASTER | ROLE_WORKER },
 };
 
 /* Kubeconfigs on the hosts, with the phase that places them. */

@@ -192,6 +192,9 @@ broken "a package installed" secure sed -i 's/^sysctl -p .*/&\napt-get update \&
 broken "an eviction signal left out" secure sed -i '/^  imagefs.available:/d' master2/etc/kubernetes/kubeletConfig
 broken "a kubelet unit with a start limit" secure sed -i '/^StartLimitIntervalSec=0/d' node1/etc/systemd/system/kubelet.service
 broken "the guide's pause image" secure sed -i 's|^sandbox_image = .*|sandbox_image = "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1"|' node2/etc/containerd/config.toml
+broken "a master kubelet on every address" secure sed -i '/^address: 127.0.0.1/d' master1/etc/kubernetes/kubeletConfig
+broken "an anonymous kubelet" secure sed -i '/^  anonymous:/{n;s/false/true/}' master3/etc/kubernetes/kubeletConfig
+broken "a read-only port" secure sed -i 's/^readOnlyPort: 0/readOnlyPort: 10255/' node2/etc/kubernetes/kubeletConfig
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

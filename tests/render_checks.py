@@ -638,12 +638,40 @@ def check_kubelet_runtime(h):
     result(image.endswith(":3.9"), f"{h.name} containerd: sandbox image {image} is pause 3.9")
 
 
+def check_kubelet_api(h):
+    """Item 4: no kubelet answers anonymous requests or serves the read-only
+    port; one that authorizes every request it authenticates (a master's,
+    which has no API server to ask) listens on loopback only."""
+    conf = load_yaml(h.local("/etc/kubernetes/kubeletConfig"))[0]
+    authn, authz = conf.get("authentication") or {}, conf.get("authorization") or {}
+    # The defaults are KubeletConfiguration v1beta1's.
+    result(_dig(authn, "anonymous.enabled", False) is False,
+           f"{h.name} kubelet: anonymous requests are refused")
+    result(int(conf.get("readOnlyPort", 0)) == 0, f"{h.name} kubelet: no read-only port")
+    result(bool(_dig(authn, "x509.clientCAFile")) or _dig(authn, "webhook.enabled", True),
+           f"{h.name} kubelet: clients authenticate (x509 or webhook)")
+    if authz.get("mode", "Webhook") != "Webhook":
+        address = conf.get("address", "0.0.0.0")
+        result(ipaddress.ip_address(address).is_loopback,
+               f"{h.name} kubelet: authorization {authz.get('mode')}, so it listens on "
+               f"loopback (address {address})")
+
+
+def _dig(tree, dotted, default=None):
+    for key in dotted.split("."):
+        if not isinstance(tree, dict) or key not in tree:
+            return default
+        tree = tree[key]
+    return tree
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
     for h in all_hosts:
         check_host_settings(render, h)
         check_kubelet_runtime(h)
+        check_kubelet_api(h)
 
 
 def main():

@@ -129,7 +129,8 @@ static void test_hosts_and_roles(void **state)
 	assert_int_equal(x->phase, PHASE_PKI);
 	assert_non_null(strstr(x->content, "PRIVATE KEY"));
 	assert_null(file(m, "/etc/kubernetes/pki/etcd-ca-key.pem"));
-	assert_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
+	/* Their kubelet takes only the apiserver's kubelet client certificate. */
+	assert_non_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
 	x = file(m, "/etc/kubernetes/kube-scheduler.kubeconfig");
 	assert_non_null(x);
 	assert_int_equal(x->phase, PHASE_SCHEDULER);
