@@ -52,7 +52,8 @@ def walk(tree, path, create=False):
 def apply(tree, dev):
     for path in dev.get("delete", []):
         node, key = walk(tree, path)
-        if key not in node:
+        there = 0 <= key < len(node) if isinstance(node, list) else key in node
+        if not there:
             raise Mismatch(f"{dev['id']}: delete {path}: not in the guide's file")
         del node[key]
     for op in dev.get("set", []):

@@ -665,13 +665,36 @@ def _dig(tree, dotted, default=None):
     return tree
 
 
+def check_authorization(render, masters):
+    """Item 5: the Node authorizer before RBAC, NodeRestriction admission, and
+    no binding that gives every node the system:node role."""
+    for h in masters:
+        api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, a = container_args(api)
+        modes = str(a.get("--authorization-mode", "AlwaysAllow")).split(",")
+        result(modes[:1] == ["Node"] and "RBAC" in modes and "AlwaysAllow" not in modes,
+               f"{h.name} apiserver: authorization {','.join(modes)} is Node then RBAC")
+        plugins = str(a.get("--enable-admission-plugins", "")).split(",")
+        result("NodeRestriction" in plugins, f"{h.name} apiserver: NodeRestriction admission")
+    bad = []
+    for path in sorted(glob.glob(f"{render}/_cluster/*.yaml")):
+        for d in load_yaml(path):
+            if isinstance(d, dict) and d.get("kind") == "ClusterRoleBinding" and \
+                    d.get("roleRef", {}).get("name") == "system:node":
+                bad += [s["name"] for s in d.get("subjects", []) if s.get("kind") == "Group"]
+    result(not bad, "no ClusterRoleBinding gives a group of nodes the system:node role"
+           + (f": {bad}" if bad else ""))
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
     for h in all_hosts:
         check_host_settings(render, h)
         check_kubelet_runtime(h)
         check_kubelet_api(h)
+    check_authorization(render, masters)
 
 
 def main():
