@@ -113,6 +113,9 @@ static const struct plan_field network_fields[] = {
 	ENUM("calicoIPIPMode", N_("Calico IPIP mode"), struct plan_network, calico_ipip_mode,
 	     ipip_modes, "Always",
 	     N_("Calico IP-in-IP encapsulation: Always, CrossSubnet or Never")),
+	STRING("serviceNodePortRange", N_("NodePort range"), struct plan_network,
+	       service_node_port_range, GR_PORTRANGE, "30000-32767",
+	       N_("Ports NodePort Services may take on every node, as LOW-HIGH")),
 	END,
 };
 

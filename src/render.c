@@ -312,6 +312,7 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.nodeLocalDNS", n->node_local_dns);
 	template_set(v, "network.clusterDomain", n->cluster_domain);
 	template_setf(v, "network.apiserverPort", "%u", n->apiserver_port);
+	template_set(v, "network.serviceNodePortRange", n->service_node_port_range);
 	template_set(v, "network.kubeProxyMode",
 		     n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
 	template_set(v, "network.bindAny", v6 ? "::" : "0.0.0.0");

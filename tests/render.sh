@@ -197,6 +197,7 @@ broken "an anonymous kubelet" secure sed -i '/^  anonymous:/{n;s/false/true/}' m
 broken "a read-only port" secure sed -i 's/^readOnlyPort: 0/readOnlyPort: 10255/' node2/etc/kubernetes/kubeletConfig
 broken "RBAC alone" secure sed -i 's/--authorization-mode=Node,RBAC/--authorization-mode=RBAC/' master2/etc/kubernetes/staticPods/kube-apiserver.yaml
 broken "the system:node binding" secure sh -c 'printf -- "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: system:node}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:node}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:nodes}\n" >> _cluster/rbac-bootstrap.yaml'
+broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

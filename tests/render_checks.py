@@ -686,6 +686,25 @@ def check_authorization(render, masters):
            + (f": {bad}" if bad else ""))
 
 
+# Ports every node serves itself (SSH, kubelet, kube-proxy, control plane).
+NODE_PORTS = {22, 10248, 10249, 10250, 10255, 10256, 10257, 10259}
+
+
+def check_node_ports(h):
+    """Item 9: NodePorts cannot take a port the nodes serve."""
+    api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    ports = set(NODE_PORTS) | {int(a.get("--secure-port", 6443))}
+    for pod_path in glob.glob(h.local("/etc/kubernetes/staticPods/etcd.yaml")):
+        _, e = container_args(load_yaml(pod_path)[0])
+        for flag in ("--listen-client-urls", "--listen-peer-urls"):
+            ports |= {int(u.rsplit(":", 1)[1]) for u in e[flag].split(",")}
+    low, high = (int(x) for x in a.get("--service-node-port-range", "30000-32767").split("-"))
+    inside = sorted(p for p in ports if low <= p <= high)
+    result(not inside, f"{h.name} apiserver: NodePorts {low}-{high} leave the nodes' own ports "
+           "alone" + (f"; covers {inside}" if inside else ""))
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
@@ -695,6 +714,8 @@ def check_secure(render):
         check_kubelet_runtime(h)
         check_kubelet_api(h)
     check_authorization(render, masters)
+    for h in masters:
+        check_node_ports(h)
 
 
 def main():
