@@ -487,6 +487,8 @@ static void add_host_files(struct builder *b, struct render_host *h, const struc
 		add_template(b, h, PHASE_CONTROLLER_MANAGER,
 			     STATIC_PODS "/kube-controller-manager.yaml", 0644,
 			     "static-pods/kube-controller-manager.yaml");
+		add_template(b, h, PHASE_SCHEDULER, "/etc/kubernetes/kube-scheduler-config.yaml",
+			     0644, "kube-scheduler-config.yaml");
 		add_template(b, h, PHASE_SCHEDULER, STATIC_PODS "/kube-scheduler.yaml", 0644,
 			     "static-pods/kube-scheduler.yaml");
 	}

@@ -70,6 +70,17 @@ def apply(tree, dev):
         if op["old"] not in items:
             raise Mismatch(f"{dev['id']}: {op['old']!r} not in {op['path']}")
         items[items.index(op["old"])] = op["new"]
+    for op in dev.get("list_remove", []):
+        node, key = walk(tree, op["path"])
+        if op["item"] not in node[key]:
+            raise Mismatch(f"{dev['id']}: {op['item']!r} not in {op['path']}")
+        node[key].remove(op["item"])
+    for op in dev.get("list_insert", []):
+        node, key = walk(tree, op["path"])
+        if op["after"] not in node[key]:
+            raise Mismatch(f"{dev['id']}: {op['after']!r} not in {op['path']}")
+        at = node[key].index(op["after"]) + 1
+        node[key][at:at] = op["items"]
     for op in dev.get("str_replace", []):
         node, key = walk(tree, op["path"])
         if op["old"] not in node[key]:

@@ -197,6 +197,10 @@ broken "an anonymous kubelet" secure sed -i '/^  anonymous:/{n;s/false/true/}' m
 broken "a read-only port" secure sed -i 's/^readOnlyPort: 0/readOnlyPort: 10255/' node2/etc/kubernetes/kubeletConfig
 broken "RBAC alone" secure sed -i 's/--authorization-mode=Node,RBAC/--authorization-mode=RBAC/' master2/etc/kubernetes/staticPods/kube-apiserver.yaml
 broken "the system:node binding" secure sh -c 'printf -- "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: system:node}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:node}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:nodes}\n" >> _cluster/rbac-bootstrap.yaml'
+broken "a scheduler without delegated authorization" secure sed -i '/--authorization-kubeconfig/d' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "the scheduler's --kubeconfig" secure sed -i 's|--config=/etc/kubernetes/kube-scheduler-config.yaml|--kubeconfig=/etc/kubernetes/kube-scheduler.kubeconfig|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "a scheduler config naming a missing kubeconfig" consistency sed -i 's|kube-scheduler.kubeconfig|kube-scheduler.conf|' master2/etc/kubernetes/kube-scheduler-config.yaml
+broken "an unknown scheduler config field" names sed -i 's/^  leaderElect: true/&\n  leaderElection: true/' master3/etc/kubernetes/kube-scheduler-config.yaml
 broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \

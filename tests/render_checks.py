@@ -70,6 +70,15 @@ def steps(render, host):
         return f.read()
 
 
+def _dig(tree, dotted, default=None):
+    """tree[a][b]... for "a.b...", or default."""
+    for key in dotted.split("."):
+        if not isinstance(tree, dict) or key not in tree:
+            return default
+        tree = tree[key]
+    return tree
+
+
 def created_dirs(render, host):
     """Directories the host's steps create with install -d."""
     dirs = set()
@@ -153,20 +162,10 @@ def flags_of(items):
     return names
 
 
-# Deprecated flags rendered on purpose, with the reason.
-ACCEPTED_DEPRECATED = {
-    # Only its help text says DEPRECATED (it is ignored when --config is
-    # given, which we do not give); kubeadm 1.29 passes it too. Replacing it
-    # means a KubeSchedulerConfiguration file the guide does not have.
-    ("kube-scheduler", "kubeconfig"),
-}
-
-
 def check_flags(ref, binary, items, where):
     known = read_list(ref, f"{binary}.flags")
     deprecated = read_list(ref, f"{binary}.deprecated") if os.path.exists(
         f"{ref}/{binary}.deprecated") else set()
-    deprecated = {d for d in deprecated if (binary, d) not in ACCEPTED_DEPRECATED}
     names = flags_of(items)
     bad = [n for n in names if n.replace("_", "-") not in known]
     old = [n for n in names if n in deprecated]
@@ -266,6 +265,13 @@ def check_names(render, ref):
         check_flags(ref, "kubelet", args.replace("\\\n", " ").split(), f"{host} kubelet env")
         conf = load_yaml(f"{render}/{host}/etc/kubernetes/kubeletConfig")[0]
         check_config(ref, "kubelet-config", conf, f"{host} kubeletConfig")
+        sched = f"{render}/{host}/etc/kubernetes/kube-scheduler-config.yaml"
+        if os.path.exists(sched):
+            conf = load_yaml(sched)[0]
+            result(conf.get("apiVersion") == "kubescheduler.config.k8s.io/v1",
+                   f"{host} kube-scheduler-config.yaml: apiVersion {conf.get('apiVersion')} "
+                   "is 1.29's (v1)")
+            check_config(ref, "kube-scheduler-config", conf, f"{host} kube-scheduler-config.yaml")
         check_containerd(ref, f"{render}/{host}/etc/containerd/config.toml",
                          f"{host} containerd config.toml")
     for doc in load_yaml(f"{render}/_cluster/kube-proxy.yaml"):
@@ -338,6 +344,20 @@ def check_static_pods(h):
                 else:
                     result(h.has(hp), f"{h.name} {name}: {flag}={path} is {hp} on the host, "
                            "which the host receives")
+                    if flag == "--config" and h.has(hp):
+                        check_config_paths(h, pod, c, name, hp)
+
+
+def check_config_paths(h, pod, c, name, config):
+    """The files a component's config file names, seen from its container."""
+    conf = load_yaml(h.local(config))[0]
+    for key in ("clientConnection.kubeconfig",):
+        path = _dig(conf, key)
+        if not path:
+            continue
+        hp = host_path(pod, c, path)
+        result(hp is not None and h.has(hp), f"{h.name} {name}: {config} {key} {path} is "
+               "mounted and placed")
 
 
 def kubelet_args(h):
@@ -657,14 +677,6 @@ def check_kubelet_api(h):
                f"loopback (address {address})")
 
 
-def _dig(tree, dotted, default=None):
-    for key in dotted.split("."):
-        if not isinstance(tree, dict) or key not in tree:
-            return default
-        tree = tree[key]
-    return tree
-
-
 def check_authorization(render, masters):
     """Item 5: the Node authorizer before RBAC, NodeRestriction admission, and
     no binding that gives every node the system:node role."""
@@ -705,6 +717,22 @@ def check_node_ports(h):
            "alone" + (f"; covers {inside}" if inside else ""))
 
 
+def check_delegated_auth(h):
+    """Item 8: the controller-manager and the scheduler check who calls them
+    through the API server, and the scheduler reads a config file, not the
+    deprecated --kubeconfig."""
+    for name in ("kube-controller-manager", "kube-scheduler"):
+        pod = load_yaml(h.local(f"/etc/kubernetes/staticPods/{name}.yaml"))[0]
+        _, a = container_args(pod)
+        both = [f for f in ("--authentication-kubeconfig", "--authorization-kubeconfig")
+                if str(a.get(f, "")).startswith("/")]
+        result(len(both) == 2, f"{h.name} {name}: --authentication-kubeconfig and "
+               "--authorization-kubeconfig")
+        if name == "kube-scheduler":
+            result("--config" in a and "--kubeconfig" not in a,
+                   f"{h.name} {name}: a KubeSchedulerConfiguration file, no --kubeconfig")
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
@@ -716,6 +744,7 @@ def check_secure(render):
     check_authorization(render, masters)
     for h in masters:
         check_node_ports(h)
+        check_delegated_auth(h)
 
 
 def main():
