@@ -1,4 +1,4 @@
-/* The cluster's PKI with OpenSSL 3: keys, the four CAs, the leaf certificates
+/* The cluster's PKI with OpenSSL 3: keys, the CAs, the leaf certificates
  * of the guide's table, the service-account key and the bootstrap token, kept
  * in one directory and brought in line with the plan on every run.
  *
@@ -63,8 +63,12 @@ static const struct profile {
 	[CERT_KUBELET_CA] = { "kubelet-ca", "kubelet-ca", NULL, NULL, CERT_KUBELET_CA, USE_CA,
 			      NULL },
 	[CERT_AGG_CA] = { "agg-ca", "agg-ca", NULL, NULL, CERT_AGG_CA, USE_CA, NULL },
-	/* etcd serves clients and peers and is a client of its peers; the
-	 * apiservers use the same pair as etcd clients (guide 3.3, 3.4). */
+	/* The controller-manager's kubelet client and serving signers: its key
+	 * goes to the masters instead of k8s-ca's. */
+	[CERT_KUBELET_SIGNING_CA] = { "kubelet-signing-ca", "kubelet-signing-ca", NULL, NULL,
+				      CERT_KUBELET_SIGNING_CA, USE_CA, NULL },
+	/* etcd serves clients and peers and is a client of its peers (guide
+	 * 3.3; the guide's apiservers use it too, ours apiserver-etcd-client). */
 	[CERT_ETCD_PEER] = { "etcd-peer", "etcd", NULL, NULL, CERT_ETCD_CA,
 			     USE_SERVER | USE_CLIENT, sans_etcd },
 	[CERT_APISERVER] = { "apiserver", "kubernetes", NULL, NULL, CERT_K8S_CA, USE_SERVER,
@@ -82,6 +86,9 @@ static const struct profile {
 				  USE_CLIENT, NULL },
 	/* The apiserver's --requestheader-allowed-names=aggregator. */
 	[CERT_AGG] = { "agg", "aggregator", NULL, NULL, CERT_AGG_CA, USE_CLIENT, NULL },
+	/* The apiservers' etcd client: a client only, not etcd's own pair. */
+	[CERT_APISERVER_ETCD_CLIENT] = { "apiserver-etcd-client", "kube-apiserver-etcd-client", NULL,
+					 NULL, CERT_ETCD_CA, USE_CLIENT, NULL },
 };
 
 /* Largest PEM file we read: a certificate or key is a few KiB. */

@@ -1,6 +1,10 @@
 /* The cluster's PKI, as the guide's section 3.2 lays it out: four CAs
  * (etcd-ca, k8s-ca, kubelet-ca, agg-ca), the leaf certificates the control
- * plane uses, the service-account signing key and the kubelet bootstrap token.
+ * plane uses, the service-account signing key and the kubelet bootstrap token;
+ * and two certificates the guide does without: kubelet-signing-ca, the CA the
+ * controller-manager signs the kubelets' certificates with (so that k8s-ca's
+ * key stays on the jump host), and apiserver-etcd-client, the apiserver's own
+ * client certificate for etcd.
  *
  * Everything lives in one directory of the state directory (keys 0600, written
  * through a temporary file and rename). certs_ensure() loads what is there,
@@ -24,6 +28,7 @@ enum cert_id {
 	CERT_K8S_CA,
 	CERT_KUBELET_CA,
 	CERT_AGG_CA,
+	CERT_KUBELET_SIGNING_CA,
 	CERT_ETCD_PEER,
 	CERT_APISERVER,
 	CERT_CONTROLLER_MANAGER,
@@ -31,6 +36,7 @@ enum cert_id {
 	CERT_ADMIN,
 	CERT_KUBELET_CLIENT,
 	CERT_AGG,
+	CERT_APISERVER_ETCD_CLIENT,
 	CERT_COUNT
 };
 
@@ -44,7 +50,8 @@ void certs_free(struct certs **c);
 
 /* The guide's file base name: "etcd-ca", "k8s-ca", "kubelet-ca", "agg-ca",
  * "etcd-peer", "apiserver", "controller-manager", "kube-scheduler", "admin",
- * "kubelet-client", "agg"; files are NAME.pem and NAME-key.pem. */
+ * "kubelet-client", "agg"; ours: "kubelet-signing-ca", "apiserver-etcd-client".
+ * Files are NAME.pem and NAME-key.pem. */
 const char *certs_name(enum cert_id id);
 enum cert_id certs_issuer(enum cert_id id); /* the CA that signs id (a CA: itself) */
 bool certs_is_ca(enum cert_id id);

@@ -30,8 +30,9 @@
 
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
- * host except k8s-ca's, which the controller-manager needs to sign the
- * kubelets' certificates (--cluster-signing-key-file). */
+ * host except kubelet-signing-ca's, which the controller-manager signs the
+ * kubelets' certificates with (DESIGN.md: its power is limited to node
+ * identities; the cluster's root CAs stay on the jump host). */
 static const struct placement {
 	enum cert_id id;
 	bool key;
@@ -42,12 +43,13 @@ static const struct placement {
 	{ CERT_ETCD_PEER, false, ETCD_PKI_DIR, ROLE_ETCD },
 	{ CERT_ETCD_PEER, true, ETCD_PKI_DIR, ROLE_ETCD },
 	{ CERT_K8S_CA, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_K8S_CA, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_SIGNING_CA, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_SIGNING_CA, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_APISERVER, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_APISERVER, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_ETCD_CA, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_ETCD_PEER, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_ETCD_PEER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER_ETCD_CLIENT, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER_ETCD_CLIENT, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG_CA, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG, true, PKI_DIR, ROLE_MASTER },
@@ -430,6 +432,13 @@ static void add_pki(struct builder *b, struct render_host *h)
 		free(path);
 	}
 	if (h->roles & ROLE_MASTER) {
+		/* The client certificates the apiserver accepts and the CAs pods
+		 * trust: the cluster's, and the kubelets' (signed by the
+		 * controller-manager, verified by metrics-server through it). */
+		add_text(h, PHASE_PKI, PKI_DIR "/k8s-ca-bundle.pem", 0644,
+			 xasprintf("%s%s", certs_cert_pem(c, CERT_K8S_CA),
+				   certs_cert_pem(c, CERT_KUBELET_SIGNING_CA)),
+			 false);
 		add_text(h, PHASE_PKI, PKI_DIR "/sa.key", 0600, xstrdup(certs_sa_key_pem(c)), true);
 		add_text(h, PHASE_PKI, PKI_DIR "/sa.pub", 0644, xstrdup(certs_sa_pub_pem(c)),
 			 false);

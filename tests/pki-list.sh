@@ -21,7 +21,7 @@ row_is() {
 }
 subj=OU=System,O=dingding,L=Shenzhen,ST=GD,C=CN
 check "says it created the PKI" grep -q "created the PKI in $pki" "$TMP/err"
-check "a header and 11 certificates" test "$(wc -l <"$TMP/out")" = 12
+check "a header and 13 certificates" test "$(wc -l <"$TMP/out")" = 14
 check "header" grep -q \
 	'^CERTIFICATE  *CA  *USAGES  *KEY  *EXPIRES  *RESIDUAL  *SUBJECT  *SANS$' "$TMP/out"
 check "k8s-ca row" row_is k8s-ca "^k8s-ca  *-  *CA  *RSA 4096 .* 99y  *CN=kubernetes,$subj  *-\$"
@@ -41,8 +41,8 @@ mode_is() {
 	test "$(stat -c %a "$1")" = "$2"
 }
 check "pki dir 0700" mode_is "$pki" 700
-for n in etcd-ca k8s-ca kubelet-ca agg-ca etcd-peer apiserver controller-manager \
-	kube-scheduler admin kubelet-client agg; do
+for n in etcd-ca k8s-ca kubelet-ca agg-ca kubelet-signing-ca etcd-peer apiserver \
+	controller-manager kube-scheduler admin kubelet-client agg apiserver-etcd-client; do
 	check "$n.pem 0644" mode_is "$pki/$n.pem" 644
 	check "$n-key.pem 0600" mode_is "$pki/$n-key.pem" 600
 done
@@ -82,7 +82,13 @@ check "etcd-peer connects" verifies sslclient etcd-ca.pem etcd-peer.pem
 check "kubelet-client under kubelet-ca" verifies sslclient kubelet-ca.pem kubelet-client.pem
 check "agg under agg-ca" verifies sslclient agg-ca.pem agg.pem
 check "agg not under k8s-ca" refused "" k8s-ca.pem agg.pem
-for n in etcd-ca k8s-ca kubelet-ca agg-ca; do
+check "apiserver-etcd-client connects to etcd" verifies sslclient etcd-ca.pem apiserver-etcd-client.pem
+check "apiserver-etcd-client is no server" refused sslserver etcd-ca.pem apiserver-etcd-client.pem
+check "apiserver-etcd-client row" row_is apiserver-etcd-client \
+	"^apiserver-etcd-client  *etcd-ca  *client .* CN=kube-apiserver-etcd-client,$subj  *-\$"
+check "kubelet-signing-ca row" row_is kubelet-signing-ca \
+	"^kubelet-signing-ca  *-  *CA  *RSA 4096 .* CN=kubelet-signing-ca,$subj  *-\$"
+for n in etcd-ca k8s-ca kubelet-ca agg-ca kubelet-signing-ca; do
 	check "$n is RSA 4096" bits_are $n-key.pem 4096
 	check "$n: CA:TRUE, critical" ext_is $n.pem basicConstraints 'critical *CA:TRUE'
 	check "$n: signs certificates" ext_is $n.pem keyUsage 'critical.*Certificate Sign, CRL Sign'
@@ -143,7 +149,7 @@ mkdir "$TMP/tmpdir"
 TMPDIR=$TMP/tmpdir K8SW_STATE_DIR=$TMP/none "$K8SW" pki list --temp -f "$TMP/ec.yaml" \
 	>"$TMP/out4" 2>"$TMP/err4"
 check "--temp: exit 0" test $? = 0
-check "--temp: 12 lines" test "$(wc -l <"$TMP/out4")" = 12
+check "--temp: 14 lines" test "$(wc -l <"$TMP/out4")" = 14
 check "--temp: ECDSA keys" grep -q '^apiserver .* ECDSA P-256 ' "$TMP/out4"
 check "--temp: says so" grep -q 'throw-away' "$TMP/err4"
 check "--temp: no state directory" test ! -e "$TMP/none"

@@ -176,7 +176,7 @@ broken "a deprecated containerd key" names sed -i 's/^enable_selinux = false/&\n
 broken "a placeholder left" syntax sed -i 's/^port: 10250/port: {{kubelet.port}}/' node1/etc/kubernetes/kubeletConfig
 broken "YAML that does not parse" syntax sed -i 's/^kind: Pod/kind: [Pod/' master2/etc/kubernetes/staticPods/kube-scheduler.yaml
 broken "a CA key on a worker" consistency sh -c \
-	'cp master1/etc/kubernetes/pki/k8s-ca-key.pem node1/etc/kubernetes/pki/ && printf "/etc/kubernetes/pki/k8s-ca-key.pem\t0600\troot:root\t-\t\n" >> node1/MANIFEST'
+	'cp master1/etc/kubernetes/pki/kubelet-signing-ca-key.pem node1/etc/kubernetes/pki/ && printf "/etc/kubernetes/pki/kubelet-signing-ca-key.pem\t0600\troot:root\t-\t\n" >> node1/MANIFEST'
 broken "a file a pod names missing" consistency sed -i '/^\/etc\/kubernetes\/pki\/agg.pem	/d' master2/MANIFEST
 broken "etcd trusting the wrong CA" consistency \
 	cp master1/etc/kubernetes/pki/agg-ca.pem master1/etc/etcdssl/etcd-ca.pem
@@ -201,6 +201,13 @@ broken "a scheduler without delegated authorization" secure sed -i '/--authoriza
 broken "the scheduler's --kubeconfig" secure sed -i 's|--config=/etc/kubernetes/kube-scheduler-config.yaml|--kubeconfig=/etc/kubernetes/kube-scheduler.kubeconfig|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
 broken "a scheduler config naming a missing kubeconfig" consistency sed -i 's|kube-scheduler.kubeconfig|kube-scheduler.conf|' master2/etc/kubernetes/kube-scheduler-config.yaml
 broken "an unknown scheduler config field" names sed -i 's/^  leaderElect: true/&\n  leaderElection: true/' master3/etc/kubernetes/kube-scheduler-config.yaml
+broken "k8s-ca's key on a master" secure sh -c \
+	'cp master1/etc/kubernetes/pki/apiserver-key.pem master1/etc/kubernetes/pki/k8s-ca-key.pem && printf "/etc/kubernetes/pki/k8s-ca-key.pem\t0600\troot:root\t-\t\n" >> master1/MANIFEST'
+broken "kubelets signed with the cluster's CA" secure sed -i 's|cluster-signing-kubelet-serving-cert-file=.*|cluster-signing-kubelet-serving-cert-file=/etc/kubernetes/pki/k8s-ca.pem|' master2/etc/kubernetes/staticPods/kube-controller-manager.yaml
+broken "the apiserver on etcd's own certificate" secure sh -c \
+	'cp master3/etc/etcdssl/etcd-peer.pem master3/etc/kubernetes/pki/apiserver-etcd-client.pem'
+broken "kubelets not verified" secure sed -i '/--kubelet-certificate-authority/d' master1/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a pod that mounts /etc/kubernetes" secure sed -i 's|ath: /etc/kubernetes/kube-scheduler-config.yaml$|ath: /etc/kubernetes|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
 broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \

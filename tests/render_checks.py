@@ -12,7 +12,7 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
                kubeconfig names is in that host's render; every certificate
                verifies against the CA its consumer is told to trust; every
                key matches its certificate; keys are 0600; no CA key but
-               k8s-ca's leaves the jump host, and workers get none
+               kubelet-signing-ca's leaves the jump host, and workers get none
   secure       the defaults of issue 9 that keep a cluster working and closed
                on real servers (each function below names its item)
 
@@ -426,6 +426,23 @@ class Openssl:
     def pubkey_of_key(self, key):
         return self.run("pkey", "-in", key, "-pubout").stdout
 
+    def issue(self, ca, ca_key, usage):
+        """A throw-away leaf signed by ca, with extendedKeyUsage usage."""
+        self.n += 1
+        key, csr, crt = (f"{self.dir}/{self.n}.{x}" for x in ("key", "csr", "crt"))
+        ext = f"{self.dir}/{self.n}.ext"
+        with open(ext, "w") as e:
+            e.write(f"keyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n"
+                    "subjectAltName=DNS:node1\n")
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
+                        "-subj", "/O=system:nodes/CN=system:node:node1"], capture_output=True)
+        subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                        "-CAserial", f"{self.dir}/{self.n}.srl", "-CAcreateserial", "-days", "1",
+                        "-extfile", ext, "-out", crt],
+                       capture_output=True)
+        return crt
+
     def subject(self, cert):
         return self.run("x509", "-in", cert, "-noout", "-subject", "-nameopt", "RFC2253").stdout
 
@@ -541,12 +558,27 @@ def check_pki(render, masters, workers, ssl):
     result(cn(ssl.subject(proxy)) in a["--requestheader-allowed-names"].split(","),
            "the proxy client certificate's CN is in --requestheader-allowed-names")
 
-    # Kubelet certificates the controller-manager signs are trusted by the apiserver.
-    signer = g(c["--cluster-signing-cert-file"])
-    result(open(signer).read() == open(f(a["--client-ca-file"])).read(),
-           "--cluster-signing-cert-file is the apiserver's --client-ca-file")
-    result(ssl.pubkey_of_cert(signer) == ssl.pubkey_of_key(g(c["--cluster-signing-key-file"])),
-           "--cluster-signing-key-file is the key of --cluster-signing-cert-file")
+    # Kubelet certificates the controller-manager signs: the client ones are
+    # trusted by the apiserver's --client-ca-file, the serving ones by its
+    # --kubelet-certificate-authority and by pods (--root-ca-file:
+    # metrics-server verifies kubelets with it).
+    for kind in ("client", "serving"):
+        signer = g(c[f"--cluster-signing-kubelet-{kind}-cert-file"])
+        result(ssl.pubkey_of_cert(signer) ==
+               ssl.pubkey_of_key(g(c[f"--cluster-signing-kubelet-{kind}-key-file"])),
+               f"--cluster-signing-kubelet-{kind}-key-file is the key of its cert-file")
+        sample = ssl.issue(signer, g(c[f"--cluster-signing-kubelet-{kind}-key-file"]),
+                           "clientAuth" if kind == "client" else "serverAuth")
+        if kind == "client":
+            result(ssl.verify(f(a["--client-ca-file"]), sample, "sslclient"),
+                   "a kubelet client certificate the controller-manager signs verifies against "
+                   "the apiserver's --client-ca-file")
+        else:
+            result(ssl.verify(f(a["--kubelet-certificate-authority"]), sample, "sslserver"),
+                   "a kubelet serving certificate the controller-manager signs verifies against "
+                   "the apiserver's --kubelet-certificate-authority")
+            result(ssl.verify(g(c["--root-ca-file"]), sample, "sslserver"),
+                   "... and against the controller-manager's --root-ca-file (pods)")
     result(ssl.verify(g(c["--root-ca-file"]), f(a["--tls-cert-file"])),
            "the controller-manager's --root-ca-file (given to pods) verifies the apiserver")
 
@@ -576,8 +608,9 @@ def check_secrets(render, masters, workers):
             keys = sorted(p for p in h.files if p.endswith(("-key.pem", ".key")))
             result(not keys, f"{h.name} (worker) receives no private key {keys or ''}")
         else:
-            result(ca_keys == ["/etc/kubernetes/pki/k8s-ca-key.pem"],
-                   f"{h.name} (master) receives only k8s-ca's CA key (cluster signing): {ca_keys}")
+            result(ca_keys == ["/etc/kubernetes/pki/kubelet-signing-ca-key.pem"],
+                   f"{h.name} (master) receives only kubelet-signing-ca's CA key (the "
+                   f"controller-manager's kubelet signers): {ca_keys}")
 
 
 def check_consistency(render):
@@ -733,6 +766,73 @@ def check_delegated_auth(h):
                    f"{h.name} {name}: a KubeSchedulerConfiguration file, no --kubeconfig")
 
 
+def pod_reads(h, pod, c):
+    """The host files a container reads (those its flags name, and those named
+    in the file its --config names) and the directories it fills itself."""
+    items = c.get("command", []) + c.get("args", [])
+    files, dirs = set(), set()
+    for flag, path in path_flags(items):
+        hp = host_path(pod, c, path)
+        if hp is None:
+            continue
+        (dirs if flag in DIRECTORY_FLAGS else files).add(hp)
+        if flag == "--config" and h.has(hp):
+            conf = load_yaml(h.local(hp))[0]
+            inner = _dig(conf, "clientConnection.kubeconfig")
+            if inner and host_path(pod, c, inner):
+                files.add(host_path(pod, c, inner))
+    return files, dirs
+
+
+def check_pod_mounts(h):
+    """Item 7: a static pod's hostPath volumes hold only what it reads (no
+    directory of keys that are not its own)."""
+    for pod_path in sorted(glob.glob(h.local("/etc/kubernetes/staticPods/*.yaml"))):
+        pod = load_yaml(pod_path)[0]
+        name = os.path.basename(pod_path)
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes", [])}
+        for c in pod["spec"]["containers"]:
+            files, dirs = pod_reads(h, pod, c)
+            for m in c.get("volumeMounts", []):
+                vpath = volumes[m["name"]].get("hostPath", {}).get("path", "").rstrip("/")
+                if not vpath:
+                    continue
+                placed = [p for p in h.files if p == vpath or p.startswith(vpath + "/")]
+                extra = sorted(p for p in placed if p not in files and
+                               not any(p.startswith(d + "/") for d in dirs))
+                result(not extra, f"{h.name} {name}: volume {vpath} holds only files it reads"
+                       + (f"; also {extra}" if extra else ""))
+
+
+def check_control_plane_pki(h, ssl):
+    """Item 7: the apiserver verifies kubelets and has its own etcd client
+    certificate; the controller-manager signs kubelets with a CA of their own,
+    not with the cluster's (whose key stays on the jump host)."""
+    api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    f = lambda p: on_host(h, api, p)
+    result("--kubelet-certificate-authority" in a,
+           f"{h.name} apiserver: --kubelet-certificate-authority verifies the kubelets")
+    own = open(f(a["--etcd-certfile"])).read()
+    for other in glob.glob(f"{h.render}/*/etc/etcdssl/*.pem"):
+        if not other.endswith("-key.pem"):
+            result(open(other).read() != own,
+                   f"{h.name} apiserver: --etcd-certfile is not etcd's {os.path.basename(other)}")
+    result(not ssl.verify(f(a["--etcd-cafile"]), f(a["--etcd-certfile"]), "sslserver"),
+           f"{h.name} apiserver: its etcd certificate is a client's only")
+    cm = load_yaml(h.local("/etc/kubernetes/staticPods/kube-controller-manager.yaml"))[0]
+    _, c = container_args(cm)
+    result("--cluster-signing-cert-file" not in c and "--cluster-signing-key-file" not in c,
+           f"{h.name} controller-manager: no signer of every kind (no --cluster-signing-cert-file)")
+    for kind in ("client", "serving"):
+        signer = on_host(h, cm, c.get(f"--cluster-signing-kubelet-{kind}-cert-file", "/none"))
+        result(os.path.exists(signer) and not ssl.verify(signer, f(a["--tls-cert-file"])),
+               f"{h.name} controller-manager: the kubelet {kind} signer is not the apiserver's CA")
+    ca_keys = sorted(p for p in h.files if p.endswith("-ca-key.pem"))
+    result(all(p.endswith("/kubelet-signing-ca-key.pem") for p in ca_keys),
+           f"{h.name}: no CA key but kubelet-signing-ca's {ca_keys}")
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
@@ -741,10 +841,16 @@ def check_secure(render):
         check_host_settings(render, h)
         check_kubelet_runtime(h)
         check_kubelet_api(h)
+        check_pod_mounts(h)
     check_authorization(render, masters)
-    for h in masters:
-        check_node_ports(h)
-        check_delegated_auth(h)
+    ssl = Openssl()
+    try:
+        for h in masters:
+            check_node_ports(h)
+            check_delegated_auth(h)
+            check_control_plane_pki(h, ssl)
+    finally:
+        shutil.rmtree(ssl.dir)
 
 
 def main():

@@ -44,6 +44,8 @@ static const struct expect {
 	{ CERT_KUBELET_CA, "kubelet-ca", CERT_KUBELET_CA, "kubelet-ca", "dingding", "System", true,
 	  false, false },
 	{ CERT_AGG_CA, "agg-ca", CERT_AGG_CA, "agg-ca", "dingding", "System", true, false, false },
+	{ CERT_KUBELET_SIGNING_CA, "kubelet-signing-ca", CERT_KUBELET_SIGNING_CA,
+	  "kubelet-signing-ca", "dingding", "System", true, false, false },
 	{ CERT_ETCD_PEER, "etcd-peer", CERT_ETCD_CA, "etcd", "dingding", "System", false, true,
 	  true },
 	{ CERT_APISERVER, "apiserver", CERT_K8S_CA, "kubernetes", "dingding", "System", false, true,
@@ -57,6 +59,8 @@ static const struct expect {
 	{ CERT_KUBELET_CLIENT, "kubelet-client", CERT_KUBELET_CA, "kubeletadmin", "dingding",
 	  "System", false, false, true },
 	{ CERT_AGG, "agg", CERT_AGG_CA, "aggregator", "dingding", "System", false, false, true },
+	{ CERT_APISERVER_ETCD_CLIENT, "apiserver-etcd-client", CERT_ETCD_CA,
+	  "kube-apiserver-etcd-client", "dingding", "System", false, false, true },
 };
 
 /* The default plan's SANs, in the guide's order. */
@@ -721,7 +725,8 @@ static void test_subject_change(void **state)
 	b = pki_fixture_ensure(p);
 	for (enum cert_id id = 0; id < CERT_COUNT; id++) {
 		bool reissue = id == CERT_ETCD_PEER || id == CERT_APISERVER ||
-			       id == CERT_KUBELET_CLIENT || id == CERT_AGG;
+			       id == CERT_KUBELET_CLIENT || id == CERT_AGG ||
+			       id == CERT_APISERVER_ETCD_CLIENT;
 
 		assert_int_equal(certs_action(b, id, NULL), reissue ? CERTS_REISSUED : CERTS_REUSED);
 		if (reissue) {

@@ -115,20 +115,31 @@ static void test_hosts_and_roles(void **state)
 	assert_null(r->hosts[5].address);
 	assert_string_equal(r->apply_host, "master1");
 	assert_string_equal(m->address, "10.1.1.2");
-	/* Masters: static pods, the PKI their pods name, the k8s-ca key. */
+	/* Masters: static pods, the PKI their pods name, the kubelet signing
+	 * key and no other CA key. */
 	x = file(m, "/etc/kubernetes/staticPods/etcd.yaml");
 	assert_non_null(x);
 	assert_int_equal(x->phase, PHASE_ETCD);
 	assert_int_equal(x->mode, 0644);
 	assert_non_null(strstr(x->content, "- etcd2\n"));
 	assert_non_null(strstr(x->content, "https://10.1.1.2:4001"));
-	x = file(m, "/etc/kubernetes/pki/k8s-ca-key.pem");
+	assert_null(file(m, "/etc/kubernetes/pki/k8s-ca-key.pem"));
+	x = file(m, "/etc/kubernetes/pki/kubelet-signing-ca-key.pem");
 	assert_non_null(x);
 	assert_true(x->secret);
 	assert_int_equal(x->mode, 0600);
 	assert_int_equal(x->phase, PHASE_PKI);
 	assert_non_null(strstr(x->content, "PRIVATE KEY"));
 	assert_null(file(m, "/etc/kubernetes/pki/etcd-ca-key.pem"));
+	/* The apiserver's own etcd client pair, not etcd's. */
+	assert_non_null(file(m, "/etc/kubernetes/pki/apiserver-etcd-client-key.pem"));
+	assert_null(file(m, "/etc/kubernetes/pki/etcd-peer-key.pem"));
+	x = file(m, "/etc/kubernetes/pki/k8s-ca-bundle.pem");
+	assert_non_null(x);
+	assert_int_equal(x->phase, PHASE_PKI);
+	assert_false(x->secret);
+	assert_non_null(strstr(x->content, certs_cert_pem(f->certs, CERT_K8S_CA)));
+	assert_non_null(strstr(x->content, certs_cert_pem(f->certs, CERT_KUBELET_SIGNING_CA)));
 	/* Their kubelet takes only the apiserver's kubelet client certificate. */
 	assert_non_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
 	x = file(m, "/etc/kubernetes/kube-scheduler.kubeconfig");
