@@ -119,7 +119,8 @@ struct certs {
 	EVP_PKEY *sa_key;
 	char *sa_key_pem;
 	char *sa_pub_pem;
-	char token[33];
+	char token[24];     /* ID.SECRET */
+	time_t token_expiry;
 };
 
 enum load_state { LOAD_ABSENT, LOAD_BAD, LOAD_OK };
@@ -1341,44 +1342,81 @@ out:
 	return rc;
 }
 
-static bool token_valid(const char *s)
+/* Bootstrap tokens are [a-z0-9]{6}.[a-z0-9]{16} (the apiserver's bootstrap
+ * authenticator refuses any other form). */
+#define TOKEN_ID_LEN 6
+#define TOKEN_SECRET_LEN 16
+#define TOKEN_LEN (TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN)
+
+static bool token_char(char c)
 {
-	if (strlen(s) != 32)
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool token_valid(const char *s, size_t n)
+{
+	if (n != TOKEN_LEN || s[TOKEN_ID_LEN] != '.')
 		return false;
-	for (; *s != '\0'; s++) {
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+	for (size_t i = 0; i < n; i++) {
+		if (i != TOKEN_ID_LEN && !token_char(s[i]))
 			return false;
 	}
 	return true;
 }
 
-/* Load the bootstrap token, or make one from the OpenSSL RNG (the guide: 16
- * random bytes in hex). A token kubelets may already have joined with is never
- * replaced. */
+/* Parse the token file: "ID.SECRET\nMADE\n", MADE in seconds since the epoch.
+ * Returns 0, or -1 when it is not in that form. */
+static int token_parse(const char *text, char *token, time_t *made)
+{
+	const char *nl = strchr(text, '\n');
+	const char *p = NULL;
+	long long t = 0;
+
+	if (nl == NULL || !token_valid(text, (size_t)(nl - text)))
+		return -1;
+	for (p = nl + 1; *p >= '0' && *p <= '9' && t < 1000000000000LL; p++)
+		t = t * 10 + (*p - '0');
+	if (p == nl + 1 || strcmp(p, "\n") != 0)
+		return -1;
+	memcpy(token, text, TOKEN_LEN);
+	token[TOKEN_LEN] = '\0';
+	*made = (time_t)t;
+	return 0;
+}
+
+/* Load the bootstrap token (create false), or make a new one from the OpenSSL
+ * RNG (create true, after a load left none). A token with less than a quarter
+ * of its lifetime left is not loaded: the run that would use it might outlive
+ * it, and kubelets that joined with it have their own certificates since. */
 static int ensure_token(struct ensure *e, bool create)
 {
+	const time_t life = (time_t)e->p->pki.bootstrap_token_hours * 3600;
 	char *path = path_of(e, TOKEN_FILE, "");
 	char *text = NULL, *why = NULL, *line = NULL;
-	unsigned char raw[16];
-	size_t len = 0;
+	unsigned char raw[64];
+	size_t len = 0, n = 0;
+	time_t made = 0;
 	int rc = -1;
-	int st = fileio_read(path, 4096, &text, &len, &why);
+	int st = create ? 1 : fileio_read(path, 4096, &text, &len, &why);
 
 	if (st < 0) {
 		e->err = xasprintf(_("the bootstrap token cannot be read: %s"), why);
 		goto out;
 	}
 	if (st == 0) {
-		if (len > 0 && text[len - 1] == '\n')
-			text[--len] = '\0';
-		if (!token_valid(text)) {
-			e->err = xasprintf(_("%s does not hold a bootstrap token (32 hexadecimal "
-					     "digits): correct it, or remove it to create a new one"),
+		if (token_parse(text, e->c->token, &made) < 0) {
+			e->err = xasprintf(_("%s does not hold a bootstrap token (ID.SECRET, then the "
+					     "time it was made): remove it to create a new one"),
 					   path);
 			goto out;
 		}
-		memcpy(e->c->token, text, 33);
 		tighten_key_mode(path);
+		e->c->token_expiry = made + life;
+		if (e->c->token_expiry - e->now < life / 4) {
+			log_info(LOGS_PKI, "%s: expires in less than a quarter of its lifetime: "
+					   "replaced", TOKEN_FILE);
+			OPENSSL_cleanse(e->c->token, sizeof e->c->token);
+		}
 		rc = 0;
 		goto out;
 	}
@@ -1386,14 +1424,23 @@ static int ensure_token(struct ensure *e, bool create)
 		rc = 0;
 		goto out;
 	}
-	if (RAND_bytes(raw, sizeof raw) != 1) {
-		fail_ossl(e, _("cannot make a bootstrap token"));
-		goto out;
+	/* 36 letters and digits: bytes of 252 and above would favour some. */
+	while (n < TOKEN_LEN) {
+		if (RAND_bytes(raw, sizeof raw) != 1) {
+			fail_ossl(e, _("cannot make a bootstrap token"));
+			goto out;
+		}
+		for (size_t i = 0; i < sizeof raw && n < TOKEN_LEN; i++) {
+			if (n == TOKEN_ID_LEN)
+				e->c->token[n++] = '.';
+			if (raw[i] < 252)
+				e->c->token[n++] = "abcdefghijklmnopqrstuvwxyz0123456789"[raw[i] % 36];
+		}
 	}
-	for (size_t i = 0; i < sizeof raw; i++)
-		xsnprintf(e->c->token + 2 * i, 3, "%02x", raw[i]);
+	e->c->token[TOKEN_LEN] = '\0';
 	OPENSSL_cleanse(raw, sizeof raw);
-	line = xasprintf("%s\n", e->c->token);
+	e->c->token_expiry = e->now + life;
+	line = xasprintf("%s\n%lld\n", e->c->token, (long long)e->now);
 	if (fileio_write_atomic(path, line, strlen(line), 0600, &e->err) < 0)
 		goto out;
 	log_info(LOGS_PKI, "%s: created", TOKEN_FILE);
@@ -1545,9 +1592,9 @@ const char *certs_bootstrap_token(const struct certs *c)
 	return c->token;
 }
 
-char *certs_token_csv(const struct certs *c)
+time_t certs_bootstrap_token_expiry(const struct certs *c)
 {
-	return xasprintf("%s,kubelet-bootstrap,10001,\"system:kubelet-bootstrap\"\n", c->token);
+	return c->token_expiry;
 }
 
 enum certs_action certs_action(const struct certs *c, enum cert_id id, const char **why)

@@ -10,8 +10,10 @@
  * through a temporary file and rename). certs_ensure() loads what is there,
  * creates what is missing and re-issues a leaf whose subject, SANs or usages no
  * longer match the plan, or that is expiring or no longer verifies against its
- * CA. A CA, the service-account key and the token are never replaced: when one
- * on disk cannot serve the plan, certs_ensure() fails and says what to do.
+ * CA, and makes a new bootstrap token when the stored one has less than a
+ * quarter of pki.bootstrapTokenHours left. A CA and the service-account key are
+ * never replaced: when one on disk cannot serve the plan, certs_ensure() fails
+ * and says what to do.
  *
  * The plan must have passed plancheck_run(): values are trusted to match their
  * grammars. Key material never reaches the logger. */
@@ -61,11 +63,12 @@ const char *certs_cert_pem(const struct certs *c, enum cert_id id);
 const char *certs_key_pem(const struct certs *c, enum cert_id id);
 const char *certs_sa_key_pem(const struct certs *c); /* service-account signing key, sa.key */
 const char *certs_sa_pub_pem(const struct certs *c); /* its public key, sa.pub */
-const char *certs_bootstrap_token(const struct certs *c); /* 32 hex chars, stored in dir, reused */
-
-/* The token.csv line the guide writes: TOKEN,kubelet-bootstrap,10001,"system:kubelet-bootstrap"
- * + newline. The caller frees it. */
-char *certs_token_csv(const struct certs *c);
+/* The kubelets' bootstrap token, "ID.SECRET" (6 and 16 characters of
+ * [a-z0-9], the form the apiserver's bootstrap authenticator takes), stored in
+ * dir with the time it was made, and when it expires (made + the plan's
+ * pki.bootstrapTokenHours). */
+const char *certs_bootstrap_token(const struct certs *c);
+time_t certs_bootstrap_token_expiry(const struct certs *c);
 
 /* What certs_ensure() did with one certificate. */
 enum certs_action {

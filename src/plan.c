@@ -199,6 +199,9 @@ static const struct plan_field pki_fields[] = {
 	     36525, "36500", N_("Days the CAs are valid (the guide: 100 years)")),
 	UINT("leafValidityDays", N_("Certificate validity (days)"), struct plan_pki,
 	     leaf_validity_days, 1, 36525, "3650", N_("Days the other certificates are valid")),
+	UINT("bootstrapTokenHours", N_("Bootstrap token lifetime (h)"), struct plan_pki,
+	     bootstrap_token_hours, 1, 8760, "24",
+	     N_("Hours the token workers join with stays valid; renewed by the run that needs it")),
 	SECTION("subject", N_("Certificate subject"), struct plan_pki, subject, subject_fields),
 	END,
 };

@@ -113,6 +113,7 @@ struct plan {
 		unsigned leaf_key_size;
 		unsigned ca_validity_days;
 		unsigned leaf_validity_days;
+		unsigned bootstrap_token_hours; /* the workers' bootstrap token lives this long */
 		struct plan_subject {
 			char *country;
 			char *state;

@@ -113,7 +113,9 @@ check "leaves not 11" sh -c '! openssl x509 -in admin.pem -noout -checkend 31553
 check "admin subject" test "$(openssl x509 -in admin.pem -noout -subject -nameopt RFC2253)" = \
 	"subject=CN=admin,OU=system,O=system:masters,L=Shenzhen,ST=GD,C=CN"
 check "sa.pub is sa.key's" test "$(openssl pkey -in sa.key -pubout)" = "$(cat sa.pub)"
-check "token: 32 hex digits" grep -qx '[0-9a-f]\{32\}' bootstrap-token
+check "token: ID.SECRET, then when it was made" sh -c \
+	"head -1 bootstrap-token | grep -qx '[a-z0-9]\{6\}\.[a-z0-9]\{16\}' &&
+	sed -n 2p bootstrap-token | grep -qx '[0-9]\{10,\}' && [ \$(wc -l <bootstrap-token) = 2 ]"
 # Go's x509 parser (through cfssl, when installed) reads them too.
 if command -v cfssl >/dev/null 2>&1; then
 	check "cfssl reads the apiserver SANs" sh -c \

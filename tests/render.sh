@@ -208,6 +208,10 @@ broken "the apiserver on etcd's own certificate" secure sh -c \
 	'cp master3/etc/etcdssl/etcd-peer.pem master3/etc/kubernetes/pki/apiserver-etcd-client.pem'
 broken "kubelets not verified" secure sed -i '/--kubelet-certificate-authority/d' master1/etc/kubernetes/staticPods/kube-apiserver.yaml
 broken "a pod that mounts /etc/kubernetes" secure sed -i 's|ath: /etc/kubernetes/kube-scheduler-config.yaml$|ath: /etc/kubernetes|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "a token file" secure sed -i 's|^    - --enable-bootstrap-token-auth|&\n    - --token-auth-file=/etc/kubernetes/pki/token.csv|' master2/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a token that never expires" secure sed -i '/^  expiration:/d' _cluster/bootstrap-token.yaml
+broken "a bootstrap kubeconfig kept" secure sed -i '/kubelet-bootstrap.kubeconfig$/d' node2/steps
+broken "a bootstrap group without its binding" consistency sed -i 's/system:bootstrappers:kubelet-bootstrap$/system:bootstrappers:other/' _cluster/bootstrap-token.yaml
 broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \

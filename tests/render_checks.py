@@ -582,19 +582,43 @@ def check_pki(render, masters, workers, ssl):
     result(ssl.verify(g(c["--root-ca-file"]), f(a["--tls-cert-file"])),
            "the controller-manager's --root-ca-file (given to pods) verifies the apiserver")
 
-    # Workers: the bootstrap kubeconfig reaches the apiserver with a token it knows.
-    with open(f(a["--token-auth-file"])) as tf:
-        tokens = {line.split(",")[0] for line in tf if line.strip()}
+    # Workers: the bootstrap kubeconfig reaches the apiserver with the token of
+    # the bootstrap token Secret, whose group may ask for node certificates.
+    tokens, groups = set(), set()
+    for d in load_yaml(f"{render}/_cluster/bootstrap-token.yaml"):
+        data = d.get("stringData", {})
+        if d.get("type") == "bootstrap.kubernetes.io/token" and \
+                d["metadata"]["name"] == "bootstrap-token-" + data.get("token-id", "") and \
+                d["metadata"].get("namespace") == "kube-system" and \
+                data.get("usage-bootstrap-authentication") == "true":
+            tokens.add(f"{data['token-id']}.{data['token-secret']}")
+            groups |= {"system:bootstrappers"} | set(data.get("auth-extra-groups", "").split(","))
+    result("--enable-bootstrap-token-auth" in a, "the apiserver takes bootstrap tokens")
     for w in workers:
         kc = load_yaml(w.local("/etc/kubernetes/kubelet-bootstrap.kubeconfig"))[0]
         ca = ssl.file(base64.b64decode(kc["clusters"][0]["cluster"]["certificate-authority-data"]))
         result(ssl.verify(ca, f(a["--tls-cert-file"]), "sslserver"),
                f"{w.name} bootstrap kubeconfig's CA verifies the apiserver")
         result(kc["users"][0]["user"].get("token") in tokens,
-               f"{w.name} bootstrap token is in the apiserver's token.csv")
+               f"{w.name} bootstrap token is the bootstrap token Secret's")
+    bound = {}
+    for d in load_yaml(f"{render}/_cluster/rbac-bootstrap.yaml"):
+        for s in d.get("subjects", []):
+            if s.get("kind") == "Group":
+                bound.setdefault(d["roleRef"]["name"], set()).add(s["name"])
+    for role in ("system:node-bootstrapper",
+                 "system:certificates.k8s.io:certificatesigningrequests:nodeclient"):
+        result(bool(bound.get(role, set()) & groups),
+               f"the bootstrap token's groups are bound to {role}")
 
 
 def check_secrets(render, masters, workers):
+    cluster = manifest(render, "_cluster")
+    for path, (mode, _, _, _) in cluster.items():
+        if path.startswith("bootstrap-token"):
+            real = stat.S_IMODE(os.stat(f"{render}/_cluster/{path}").st_mode)
+            result(mode == "0600" and real == 0o600,
+                   f"_cluster {path} (the token) is 0600 in MANIFEST and in the render")
     for h in masters + workers:
         for path, (mode, owner, _, _) in h.files.items():
             secret = path.endswith(("-key.pem", ".key", ".kubeconfig", "token.csv"))
@@ -833,6 +857,38 @@ def check_control_plane_pki(h, ssl):
            f"{h.name}: no CA key but kubelet-signing-ca's {ca_keys}")
 
 
+def check_bootstrap_token(render, h, masters):
+    """Item 6: the workers join with a bootstrap token that expires, not with
+    a static token file, and drop its kubeconfig once they have their own
+    certificate."""
+    import datetime
+    if h in masters:
+        api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, a = container_args(api)
+        result("--token-auth-file" not in a, f"{h.name} apiserver: no static token file")
+        return
+    kc = load_yaml(h.local("/etc/kubernetes/kubelet-bootstrap.kubeconfig"))[0]
+    token = kc["users"][0]["user"].get("token", "")
+    secrets = [d for d in load_yaml(f"{render}/_cluster/bootstrap-token.yaml")
+               if d.get("stringData", {}).get("token-id") == token.split(".")[0]]
+    expiration = secrets[0]["stringData"].get("expiration") if secrets else None
+    try:
+        when = datetime.datetime.strptime(expiration, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        left = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    except (TypeError, ValueError):
+        left = None
+    result(left is not None and 0 < left <= 8760 * 3600,
+           f"{h.name}: its bootstrap token expires ({expiration})")
+    lines = steps(render, h.name).splitlines()
+    restart = [i for i, l in enumerate(lines) if l == "systemctl restart kubelet"]
+    drop = [i for i, l in enumerate(lines)
+            if "kubelet-client-current.pem" in l and
+            l.endswith("rm -f /etc/kubernetes/kubelet-bootstrap.kubeconfig")]
+    result(bool(restart and drop and drop[-1] > restart[-1]),
+           f"{h.name}: the bootstrap kubeconfig is removed once the kubelet has its certificate")
+
+
 def check_secure(render):
     names = hosts(render)
     all_hosts = [Host(render, n) for n in names]
@@ -842,6 +898,7 @@ def check_secure(render):
         check_kubelet_runtime(h)
         check_kubelet_api(h)
         check_pod_mounts(h)
+        check_bootstrap_token(render, h, masters)
     check_authorization(render, masters)
     ssl = Openssl()
     try:

@@ -159,6 +159,8 @@ MUT(leaf_outlives_ca, p->pki.leaf_validity_days = 36525)
 MUT(bad_country, set(&p->pki.subject.country, "China"))
 MUT(bad_org, set(&p->pki.subject.organization, "Acme, Inc"))
 MUT(validity_zero, p->pki.ca_validity_days = 0)
+MUT(token_hours_zero, p->pki.bootstrap_token_hours = 0)
+MUT(token_hours_year, p->pki.bootstrap_token_hours = 8761)
 MUT(nodelocal_without_coredns, p->addons.coredns.enabled = false)
 MUT(metrics_no_host_network, p->addons.metrics_server.host_network = false)
 MUT(metrics_unverifiable, p->addons.csr_approver.enabled = false)
@@ -294,6 +296,10 @@ static const struct rule rules[] = {
 	{ "country code", bad_country, PROBLEM_ERROR, "pki.subject.country", "two-letter" },
 	{ "subject grammar", bad_org, PROBLEM_ERROR, "pki.subject.organization", "commas" },
 	{ "validity range", validity_zero, PROBLEM_ERROR, "pki.caValidityDays", "out of range" },
+	{ "bootstrap token expires", token_hours_zero, PROBLEM_ERROR, "pki.bootstrapTokenHours",
+	  "use 1 to 8760" },
+	{ "bootstrap token within a year", token_hours_year, PROBLEM_ERROR,
+	  "pki.bootstrapTokenHours", "out of range" },
 	{ "node-local DNS needs CoreDNS", nodelocal_without_coredns, PROBLEM_ERROR,
 	  "addons.nodelocaldns.enabled", "CoreDNS" },
 	{ "metrics-server host network", metrics_no_host_network, PROBLEM_WARNING,
