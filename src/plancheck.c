@@ -519,41 +519,66 @@ static int cmp_ports(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* "22 (SSH), 10250 (kubelet)", in port order. The caller frees it. */
+static char *port_list_text(struct port_list *l)
+{
+	struct strbuf text = { 0 };
+
+	/* The port is each entry's first member. */
+	qsort(l->v, l->n, sizeof l->v[0], cmp_ports);
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(&text, "%s%u (%s)", i > 0 ? ", " : "", l->v[i].port, l->v[i].owner);
+	return strbuf_detach(&text, NULL);
+}
+
 /* kube-proxy opens a NodePort on every node: the range must leave alone the
  * ports the nodes themselves serve, or a Service could take SSH or the
- * kubelet (in ipvs mode, where the NodePort wins). */
+ * kubelet (in ipvs mode, where the NodePort wins). The plan's own SSH ports
+ * are a warning: sshd may listen on another interface than kube-proxy's. */
 static void check_node_ports(struct checker *c)
 {
 	const struct plan *p = c->plan;
-	struct port_list l = { 0 };
-	struct strbuf text = { 0 };
+	struct port_list nodes = { 0 }, ssh = { 0 };
+	char *text = NULL;
 
 	if (p->network.service_node_port_range == NULL ||
-	    grammar_parse_port_range(p->network.service_node_port_range, &l.low, &l.high) < 0)
+	    grammar_parse_port_range(p->network.service_node_port_range, &nodes.low,
+				     &nodes.high) < 0)
 		return; /* the schema pass said so */
-	covered(&l, 22, "SSH");
-	covered(&l, p->ssh.port, "SSH");
-	for (size_t i = 0; i < p->n_hosts; i++)
-		covered(&l, p->hosts[i].port, "SSH");
-	covered(&l, p->network.apiserver_port, "kube-apiserver");
-	covered(&l, p->etcd.client_port, "etcd");
-	covered(&l, p->etcd.peer_port, "etcd peers");
+	ssh.low = nodes.low;
+	ssh.high = nodes.high;
+	covered(&nodes, 22, "SSH");
+	covered(&nodes, p->network.apiserver_port, "kube-apiserver");
+	covered(&nodes, p->etcd.client_port, "etcd");
+	covered(&nodes, p->etcd.peer_port, "etcd peers");
 	if (p->addons.metrics_server.enabled && p->addons.metrics_server.host_network)
-		covered(&l, p->addons.metrics_server.secure_port, "metrics-server");
+		covered(&nodes, p->addons.metrics_server.secure_port, "metrics-server");
 	for (size_t j = 0; j < sizeof reserved_ports / sizeof reserved_ports[0]; j++)
-		covered(&l, reserved_ports[j].port, reserved_ports[j].owner);
-	if (l.n == 0)
-		return;
-	/* The port is each entry's first member. */
-	qsort(l.v, l.n, sizeof l.v[0], cmp_ports);
-	for (size_t i = 0; i < l.n; i++)
-		strbuf_addf(&text, "%s%u (%s)", i > 0 ? ", " : "", l.v[i].port, l.v[i].owner);
-	report(c, PROBLEM_ERROR, "network.serviceNodePortRange",
-	       /* L10N: a port range and a list of "PORT (WHAT)" it covers. */
-	       _("%s covers %s: a NodePort Service could take them on every node; use a "
-		 "range clear of them, like 30000-32767"),
-	       p->network.service_node_port_range, text.s);
-	strbuf_clear(&text);
+		covered(&nodes, reserved_ports[j].port, reserved_ports[j].owner);
+	if (p->ssh.port != 22)
+		covered(&ssh, p->ssh.port, "SSH");
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		if (p->hosts[i].port != 22)
+			covered(&ssh, p->hosts[i].port, "SSH");
+	}
+	if (nodes.n > 0) {
+		text = port_list_text(&nodes);
+		report(c, PROBLEM_ERROR, "network.serviceNodePortRange",
+		       /* L10N: a port range and a list of "PORT (WHAT)" it covers. */
+		       _("%s covers %s: a NodePort Service could take them on every node; use a "
+			 "range clear of them, like 30000-32767"),
+		       p->network.service_node_port_range, text);
+		xfree(&text);
+	}
+	if (ssh.n > 0) {
+		text = port_list_text(&ssh);
+		report(c, PROBLEM_WARNING, "network.serviceNodePortRange",
+		       /* L10N: a port range and a list of "PORT (SSH)" it covers. */
+		       _("%s covers the hosts' SSH port %s: a NodePort Service could take it "
+			 "where sshd listens on the nodes' address"),
+		       p->network.service_node_port_range, text);
+		xfree(&text);
+	}
 }
 
 static void check_pki(struct checker *c)
