@@ -1364,6 +1364,14 @@ static bool token_valid(const char *s, size_t n)
 	return true;
 }
 
+/* Whether text is the token.csv token of earlier versions: 32 hexadecimal
+ * digits and a newline. It authenticated only through token.csv, which the
+ * apiservers no longer get. */
+static bool token_legacy(const char *text)
+{
+	return strlen(text) == 33 && strspn(text, "0123456789abcdef") == 32 && text[32] == '\n';
+}
+
 /* Parse the token file: "ID.SECRET\nMADE\n", MADE in seconds since the epoch.
  * Returns 0, or -1 when it is not in that form. */
 static int token_parse(const char *text, char *token, time_t *made)
@@ -1401,6 +1409,11 @@ static int ensure_token(struct ensure *e, bool create)
 
 	if (st < 0) {
 		e->err = xasprintf(_("the bootstrap token cannot be read: %s"), why);
+		goto out;
+	}
+	if (st == 0 && token_legacy(text)) {
+		log_info(LOGS_PKI, "%s: a token.csv token of an earlier version: replaced", TOKEN_FILE);
+		rc = 0;
 		goto out;
 	}
 	if (st == 0) {

@@ -988,13 +988,19 @@ static void test_token(void **state)
 	assert_int_equal(fileio_write_atomic(path, old, strlen(old), 0600, &err), 0);
 	b = pki_fixture_ensure(p);
 	assert_string_equal(certs_bootstrap_token(b), t);
-	/* A token file someone edited badly, or the guide's token.csv kind of
-	 * token (32 hex digits, no expiry), is refused, not replaced. */
-	assert_int_equal(fileio_write_atomic(path, "short\n", 6, 0600, &err), 0);
-	assert_refused(p, "bootstrap-token", "ID.SECRET");
+	certs_free(&b);
+	/* The token.csv token of earlier versions (32 hexadecimal digits, no
+	 * expiry) is replaced: nothing authenticates with it any more. */
 	assert_int_equal(fileio_write_atomic(path, "0123456789abcdef0123456789abcdef\n", 33, 0600,
 					     &err),
 			 0);
+	b = pki_fixture_ensure(p);
+	assert_int_equal(strlen(certs_bootstrap_token(b)), 23);
+	free(stored);
+	stored = pki_fixture_read(dir, "bootstrap-token");
+	assert_int_equal(strncmp(stored, certs_bootstrap_token(b), 23), 0);
+	/* A token file someone edited badly is refused, not replaced. */
+	assert_int_equal(fileio_write_atomic(path, "short\n", 6, 0600, &err), 0);
 	assert_refused(p, "bootstrap-token", "ID.SECRET");
 	free(old);
 	free(path);
