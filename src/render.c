@@ -668,7 +668,8 @@ static char *bootstrap_token_secret(struct builder *b)
 	/* ID.SECRET: 6 and 16 characters (certs.h). */
 	xsnprintf(id, sizeof id, "%.6s", token);
 	xsnprintf(secret, sizeof secret, "%s", token + 7);
-	if (gmtime_r(&expiry, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (gmtime_r(&expiry, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		xsnprintf(when, sizeof when, "1970-01-01T00:00:00Z");
 	template_set(v, "token.id", id);
 	template_set(v, "token.secret", secret);
@@ -901,7 +902,7 @@ static void add_cluster(struct builder *b, struct render_host *cl)
 			content = manifests[i].patch(b);
 		if (content != NULL)
 			add_manifest(cl, manifests[i].phase, manifests[i].name, content,
-			     manifests[i].secret);
+				     manifests[i].secret);
 	}
 }
 
