@@ -284,9 +284,10 @@ const struct cmd_entry cmd_pki_list_entry = {
 		   "match the plan, that lost its key, that expires within 30 days (a third\n"
 		   "of pki.leafValidityDays when shorter) or that no longer verifies against\n"
 		   "its CA is re-issued. Each change is reported on standard error.\n"
-		   "A CA, the service-account key (sa.key) and the bootstrap token are never\n"
-		   "replaced: when one cannot serve the plan the command fails (exit status 1)\n"
-		   "and says what to do.\n"
+		   "The bootstrap token is replaced when less than a quarter of\n"
+		   "pki.bootstrapTokenHours is left. A CA and the service-account key (sa.key)\n"
+		   "are never replaced: when one cannot serve the plan the command fails (exit\n"
+		   "status 1) and says what to do.\n"
 		   "\n"
 		   "The table goes to standard output, one certificate per line. Keys are never\n"
 		   "printed.\n"),

@@ -1,4 +1,4 @@
-/* The cluster's PKI with OpenSSL 3: keys, the four CAs, the leaf certificates
+/* The cluster's PKI with OpenSSL 3: keys, the CAs, the leaf certificates
  * of the guide's table, the service-account key and the bootstrap token, kept
  * in one directory and brought in line with the plan on every run.
  *
@@ -63,8 +63,12 @@ static const struct profile {
 	[CERT_KUBELET_CA] = { "kubelet-ca", "kubelet-ca", NULL, NULL, CERT_KUBELET_CA, USE_CA,
 			      NULL },
 	[CERT_AGG_CA] = { "agg-ca", "agg-ca", NULL, NULL, CERT_AGG_CA, USE_CA, NULL },
-	/* etcd serves clients and peers and is a client of its peers; the
-	 * apiservers use the same pair as etcd clients (guide 3.3, 3.4). */
+	/* The controller-manager's kubelet client and serving signers: its key
+	 * goes to the masters instead of k8s-ca's. */
+	[CERT_KUBELET_SIGNING_CA] = { "kubelet-signing-ca", "kubelet-signing-ca", NULL, NULL,
+				      CERT_KUBELET_SIGNING_CA, USE_CA, NULL },
+	/* etcd serves clients and peers and is a client of its peers (guide
+	 * 3.3; the guide's apiservers use it too, ours apiserver-etcd-client). */
 	[CERT_ETCD_PEER] = { "etcd-peer", "etcd", NULL, NULL, CERT_ETCD_CA,
 			     USE_SERVER | USE_CLIENT, sans_etcd },
 	[CERT_APISERVER] = { "apiserver", "kubernetes", NULL, NULL, CERT_K8S_CA, USE_SERVER,
@@ -82,6 +86,9 @@ static const struct profile {
 				  USE_CLIENT, NULL },
 	/* The apiserver's --requestheader-allowed-names=aggregator. */
 	[CERT_AGG] = { "agg", "aggregator", NULL, NULL, CERT_AGG_CA, USE_CLIENT, NULL },
+	/* The apiservers' etcd client: a client only, not etcd's own pair. */
+	[CERT_APISERVER_ETCD_CLIENT] = { "apiserver-etcd-client", "kube-apiserver-etcd-client", NULL,
+					 NULL, CERT_ETCD_CA, USE_CLIENT, NULL },
 };
 
 /* Largest PEM file we read: a certificate or key is a few KiB. */
@@ -112,7 +119,8 @@ struct certs {
 	EVP_PKEY *sa_key;
 	char *sa_key_pem;
 	char *sa_pub_pem;
-	char token[33];
+	char token[24];     /* ID.SECRET */
+	time_t token_expiry;
 };
 
 enum load_state { LOAD_ABSENT, LOAD_BAD, LOAD_OK };
@@ -1334,44 +1342,94 @@ out:
 	return rc;
 }
 
-static bool token_valid(const char *s)
+/* Bootstrap tokens are [a-z0-9]{6}.[a-z0-9]{16} (the apiserver's bootstrap
+ * authenticator refuses any other form). */
+#define TOKEN_ID_LEN 6
+#define TOKEN_SECRET_LEN 16
+#define TOKEN_LEN (TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN)
+
+static bool token_char(char c)
 {
-	if (strlen(s) != 32)
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool token_valid(const char *s, size_t n)
+{
+	if (n != TOKEN_LEN || s[TOKEN_ID_LEN] != '.')
 		return false;
-	for (; *s != '\0'; s++) {
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+	for (size_t i = 0; i < n; i++) {
+		if (i != TOKEN_ID_LEN && !token_char(s[i]))
 			return false;
 	}
 	return true;
 }
 
-/* Load the bootstrap token, or make one from the OpenSSL RNG (the guide: 16
- * random bytes in hex). A token kubelets may already have joined with is never
- * replaced. */
+/* Whether text is the token.csv token of earlier versions: 32 hexadecimal
+ * digits and a newline. It authenticated only through token.csv, which the
+ * apiservers no longer get. */
+static bool token_legacy(const char *text)
+{
+	return strlen(text) == 33 && strspn(text, "0123456789abcdef") == 32 && text[32] == '\n';
+}
+
+/* Parse the token file: "ID.SECRET\nMADE\n", MADE in seconds since the epoch.
+ * Returns 0, or -1 when it is not in that form. */
+static int token_parse(const char *text, char *token, time_t *made)
+{
+	const char *nl = strchr(text, '\n');
+	const char *p = NULL;
+	long long t = 0;
+
+	if (nl == NULL || !token_valid(text, (size_t)(nl - text)))
+		return -1;
+	for (p = nl + 1; *p >= '0' && *p <= '9' && t < 1000000000000LL; p++)
+		t = t * 10 + (*p - '0');
+	if (p == nl + 1 || strcmp(p, "\n") != 0)
+		return -1;
+	memcpy(token, text, TOKEN_LEN);
+	token[TOKEN_LEN] = '\0';
+	*made = (time_t)t;
+	return 0;
+}
+
+/* Load the bootstrap token (create false), or make a new one from the OpenSSL
+ * RNG (create true, after a load left none). A token with less than a quarter
+ * of its lifetime left is not loaded: the run that would use it might outlive
+ * it, and kubelets that joined with it have their own certificates since. */
 static int ensure_token(struct ensure *e, bool create)
 {
+	const time_t life = (time_t)e->p->pki.bootstrap_token_hours * 3600;
 	char *path = path_of(e, TOKEN_FILE, "");
 	char *text = NULL, *why = NULL, *line = NULL;
-	unsigned char raw[16];
-	size_t len = 0;
+	unsigned char raw[64];
+	size_t len = 0, n = 0;
+	time_t made = 0;
 	int rc = -1;
-	int st = fileio_read(path, 4096, &text, &len, &why);
+	int st = create ? 1 : fileio_read(path, 4096, &text, &len, &why);
 
 	if (st < 0) {
 		e->err = xasprintf(_("the bootstrap token cannot be read: %s"), why);
 		goto out;
 	}
+	if (st == 0 && token_legacy(text)) {
+		log_info(LOGS_PKI, "%s: a token.csv token of an earlier version: replaced", TOKEN_FILE);
+		rc = 0;
+		goto out;
+	}
 	if (st == 0) {
-		if (len > 0 && text[len - 1] == '\n')
-			text[--len] = '\0';
-		if (!token_valid(text)) {
-			e->err = xasprintf(_("%s does not hold a bootstrap token (32 hexadecimal "
-					     "digits): correct it, or remove it to create a new one"),
+		if (token_parse(text, e->c->token, &made) < 0) {
+			e->err = xasprintf(_("%s does not hold a bootstrap token (ID.SECRET, then the "
+					     "time it was made): remove it to create a new one"),
 					   path);
 			goto out;
 		}
-		memcpy(e->c->token, text, 33);
 		tighten_key_mode(path);
+		e->c->token_expiry = made + life;
+		if (e->c->token_expiry - e->now < life / 4) {
+			log_info(LOGS_PKI, "%s: expires in less than a quarter of its lifetime: "
+					   "replaced", TOKEN_FILE);
+			OPENSSL_cleanse(e->c->token, sizeof e->c->token);
+		}
 		rc = 0;
 		goto out;
 	}
@@ -1379,14 +1437,23 @@ static int ensure_token(struct ensure *e, bool create)
 		rc = 0;
 		goto out;
 	}
-	if (RAND_bytes(raw, sizeof raw) != 1) {
-		fail_ossl(e, _("cannot make a bootstrap token"));
-		goto out;
+	/* 36 letters and digits: bytes of 252 and above would favour some. */
+	while (n < TOKEN_LEN) {
+		if (RAND_bytes(raw, sizeof raw) != 1) {
+			fail_ossl(e, _("cannot make a bootstrap token"));
+			goto out;
+		}
+		for (size_t i = 0; i < sizeof raw && n < TOKEN_LEN; i++) {
+			if (n == TOKEN_ID_LEN)
+				e->c->token[n++] = '.';
+			if (raw[i] < 252)
+				e->c->token[n++] = "abcdefghijklmnopqrstuvwxyz0123456789"[raw[i] % 36];
+		}
 	}
-	for (size_t i = 0; i < sizeof raw; i++)
-		xsnprintf(e->c->token + 2 * i, 3, "%02x", raw[i]);
+	e->c->token[TOKEN_LEN] = '\0';
 	OPENSSL_cleanse(raw, sizeof raw);
-	line = xasprintf("%s\n", e->c->token);
+	e->c->token_expiry = e->now + life;
+	line = xasprintf("%s\n%lld\n", e->c->token, (long long)e->now);
 	if (fileio_write_atomic(path, line, strlen(line), 0600, &e->err) < 0)
 		goto out;
 	log_info(LOGS_PKI, "%s: created", TOKEN_FILE);
@@ -1538,9 +1605,9 @@ const char *certs_bootstrap_token(const struct certs *c)
 	return c->token;
 }
 
-char *certs_token_csv(const struct certs *c)
+time_t certs_bootstrap_token_expiry(const struct certs *c)
 {
-	return xasprintf("%s,kubelet-bootstrap,10001,\"system:kubelet-bootstrap\"\n", c->token);
+	return c->token_expiry;
 }
 
 enum certs_action certs_action(const struct certs *c, enum cert_id id, const char **why)

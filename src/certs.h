@@ -1,13 +1,19 @@
 /* The cluster's PKI, as the guide's section 3.2 lays it out: four CAs
  * (etcd-ca, k8s-ca, kubelet-ca, agg-ca), the leaf certificates the control
- * plane uses, the service-account signing key and the kubelet bootstrap token.
+ * plane uses, the service-account signing key and the kubelet bootstrap token;
+ * and two certificates the guide does without: kubelet-signing-ca, the CA the
+ * controller-manager signs the kubelets' certificates with (so that k8s-ca's
+ * key stays on the jump host), and apiserver-etcd-client, the apiserver's own
+ * client certificate for etcd.
  *
  * Everything lives in one directory of the state directory (keys 0600, written
  * through a temporary file and rename). certs_ensure() loads what is there,
  * creates what is missing and re-issues a leaf whose subject, SANs or usages no
  * longer match the plan, or that is expiring or no longer verifies against its
- * CA. A CA, the service-account key and the token are never replaced: when one
- * on disk cannot serve the plan, certs_ensure() fails and says what to do.
+ * CA, and makes a new bootstrap token when the stored one has less than a
+ * quarter of pki.bootstrapTokenHours left. A CA and the service-account key are
+ * never replaced: when one on disk cannot serve the plan, certs_ensure() fails
+ * and says what to do.
  *
  * The plan must have passed plancheck_run(): values are trusted to match their
  * grammars. Key material never reaches the logger. */
@@ -24,6 +30,7 @@ enum cert_id {
 	CERT_K8S_CA,
 	CERT_KUBELET_CA,
 	CERT_AGG_CA,
+	CERT_KUBELET_SIGNING_CA,
 	CERT_ETCD_PEER,
 	CERT_APISERVER,
 	CERT_CONTROLLER_MANAGER,
@@ -31,6 +38,7 @@ enum cert_id {
 	CERT_ADMIN,
 	CERT_KUBELET_CLIENT,
 	CERT_AGG,
+	CERT_APISERVER_ETCD_CLIENT,
 	CERT_COUNT
 };
 
@@ -44,7 +52,8 @@ void certs_free(struct certs **c);
 
 /* The guide's file base name: "etcd-ca", "k8s-ca", "kubelet-ca", "agg-ca",
  * "etcd-peer", "apiserver", "controller-manager", "kube-scheduler", "admin",
- * "kubelet-client", "agg"; files are NAME.pem and NAME-key.pem. */
+ * "kubelet-client", "agg"; ours: "kubelet-signing-ca", "apiserver-etcd-client".
+ * Files are NAME.pem and NAME-key.pem. */
 const char *certs_name(enum cert_id id);
 enum cert_id certs_issuer(enum cert_id id); /* the CA that signs id (a CA: itself) */
 bool certs_is_ca(enum cert_id id);
@@ -54,11 +63,12 @@ const char *certs_cert_pem(const struct certs *c, enum cert_id id);
 const char *certs_key_pem(const struct certs *c, enum cert_id id);
 const char *certs_sa_key_pem(const struct certs *c); /* service-account signing key, sa.key */
 const char *certs_sa_pub_pem(const struct certs *c); /* its public key, sa.pub */
-const char *certs_bootstrap_token(const struct certs *c); /* 32 hex chars, stored in dir, reused */
-
-/* The token.csv line the guide writes: TOKEN,kubelet-bootstrap,10001,"system:kubelet-bootstrap"
- * + newline. The caller frees it. */
-char *certs_token_csv(const struct certs *c);
+/* The kubelets' bootstrap token, "ID.SECRET" (6 and 16 characters of
+ * [a-z0-9], the form the apiserver's bootstrap authenticator takes), stored in
+ * dir with the time it was made, and when it expires (made + the plan's
+ * pki.bootstrapTokenHours). */
+const char *certs_bootstrap_token(const struct certs *c);
+time_t certs_bootstrap_token_expiry(const struct certs *c);
 
 /* What certs_ensure() did with one certificate. */
 enum certs_action {

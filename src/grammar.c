@@ -325,6 +325,16 @@ int grammar_parse_bastion(const char *s, struct bastion *out)
 	return 0;
 }
 
+int grammar_parse_port_range(const char *s, unsigned *low, unsigned *high)
+{
+	const char *dash = strchr(s, '-');
+
+	if (dash == NULL || !port_ok(s, (size_t)(dash - s), low) ||
+	    !port_ok(dash + 1, strlen(dash + 1), high) || *low > *high)
+		return -1;
+	return 0;
+}
+
 static bool regex_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -465,6 +475,13 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		ok = token_ok(s);
 		msg = N_("use letters, digits and ._- (at most 128)");
 		break;
+	case GR_PORTRANGE: {
+		unsigned low, high;
+
+		ok = grammar_parse_port_range(s, &low, &high) == 0;
+		msg = N_("use a range of ports LOW-HIGH, both 1 to 65535, like 30000-32767");
+		break;
+	}
 	}
 	if (!ok && why != NULL)
 		*why = _(msg);

@@ -22,4 +22,8 @@ struct bastion {
 };
 int grammar_parse_bastion(const char *s, struct bastion *out);
 
+/* The ports of a range "LOW-HIGH" (GR_PORTRANGE). Returns 0, or -1 when s does
+ * not match the grammar. */
+int grammar_parse_port_range(const char *s, unsigned *low, unsigned *high);
+
 #endif

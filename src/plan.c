@@ -113,6 +113,9 @@ static const struct plan_field network_fields[] = {
 	ENUM("calicoIPIPMode", N_("Calico IPIP mode"), struct plan_network, calico_ipip_mode,
 	     ipip_modes, "Always",
 	     N_("Calico IP-in-IP encapsulation: Always, CrossSubnet or Never")),
+	STRING("serviceNodePortRange", N_("NodePort range"), struct plan_network,
+	       service_node_port_range, GR_PORTRANGE, "30000-32767",
+	       N_("Ports NodePort Services may take on every node, as LOW-HIGH")),
 	END,
 };
 
@@ -136,7 +139,7 @@ static const struct plan_field registry_fields[] = {
 	       image_repository, GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers",
 	       N_("Repository of the kube-apiserver, controller-manager, scheduler and proxy images")),
 	STRING("sandboxImage", N_("Sandbox (pause) image"), struct plan_registries, sandbox_image,
-	       GR_IMAGE, "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1",
+	       GR_IMAGE, "registry.cn-hangzhou.aliyuncs.com/google_containers/pause:3.9",
 	       N_("Pause image containerd uses for pod sandboxes")),
 	STRING("etcdImage", N_("etcd image"), struct plan_registries, etcd_image, GR_IMAGE,
 	       "quay.io/coreos/etcd:v3.5.15", N_("etcd image run on the masters")),
@@ -196,6 +199,9 @@ static const struct plan_field pki_fields[] = {
 	     36525, "36500", N_("Days the CAs are valid (the guide: 100 years)")),
 	UINT("leafValidityDays", N_("Certificate validity (days)"), struct plan_pki,
 	     leaf_validity_days, 1, 36525, "3650", N_("Days the other certificates are valid")),
+	UINT("bootstrapTokenHours", N_("Bootstrap token lifetime (h)"), struct plan_pki,
+	     bootstrap_token_hours, 1, 8760, "24",
+	     N_("Hours the token workers join with stays valid; renewed by the run that needs it")),
 	SECTION("subject", N_("Certificate subject"), struct plan_pki, subject, subject_fields),
 	END,
 };

@@ -78,6 +78,7 @@ struct plan {
 		unsigned apiserver_port;
 		int kube_proxy_mode; /* enum plan_proxy_mode */
 		int calico_ipip_mode; /* enum plan_ipip_mode */
+		char *service_node_port_range; /* "LOW-HIGH" */
 	} network;
 
 	struct plan_etcd {
@@ -112,6 +113,7 @@ struct plan {
 		unsigned leaf_key_size;
 		unsigned ca_validity_days;
 		unsigned leaf_validity_days;
+		unsigned bootstrap_token_hours; /* the workers' bootstrap token lives this long */
 		struct plan_subject {
 			char *country;
 			char *state;
@@ -187,6 +189,7 @@ enum plan_grammar {
 	GR_SUBJECT,  /* X.509 subject attribute */
 	GR_COUNTRY,  /* two capital letters */
 	GR_TOKEN,    /* [A-Za-z0-9._-] */
+	GR_PORTRANGE, /* LOW-HIGH, ports 1-65535, LOW <= HIGH */
 };
 
 struct plan_field {

@@ -13,6 +13,7 @@
 #include "grammar.h"
 #include "net.h"
 #include "nls.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* Ports the kubelet, kube-proxy and the control plane listen on, on the host
@@ -489,6 +490,97 @@ static void check_ports(struct checker *c)
 		       _("port %u is also an etcd port on the masters"), api);
 }
 
+/* The ports a NodePort range covers, each named once. */
+struct port_list {
+	unsigned low, high;
+	struct {
+		unsigned port;
+		const char *owner;
+	} v[64];
+	size_t n;
+};
+
+static void covered(struct port_list *l, unsigned port, const char *owner)
+{
+	if (port < l->low || port > l->high || l->n == sizeof l->v / sizeof l->v[0])
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].port == port)
+			return;
+	}
+	l->v[l->n].port = port;
+	l->v[l->n++].owner = owner;
+}
+
+static int cmp_ports(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "22 (SSH), 10250 (kubelet)", in port order. The caller frees it. */
+static char *port_list_text(struct port_list *l)
+{
+	struct strbuf text = { 0 };
+
+	/* The port is each entry's first member. */
+	qsort(l->v, l->n, sizeof l->v[0], cmp_ports);
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(&text, "%s%u (%s)", i > 0 ? ", " : "", l->v[i].port, l->v[i].owner);
+	return strbuf_detach(&text, NULL);
+}
+
+/* kube-proxy opens a NodePort on every node: the range must leave alone the
+ * ports the nodes themselves serve, or a Service could take SSH or the
+ * kubelet (in ipvs mode, where the NodePort wins). The plan's own SSH ports
+ * are a warning: sshd may listen on another interface than kube-proxy's. */
+static void check_node_ports(struct checker *c)
+{
+	const struct plan *p = c->plan;
+	struct port_list nodes = { 0 }, ssh = { 0 };
+	char *text = NULL;
+
+	if (p->network.service_node_port_range == NULL ||
+	    grammar_parse_port_range(p->network.service_node_port_range, &nodes.low,
+				     &nodes.high) < 0)
+		return; /* the schema pass said so */
+	ssh.low = nodes.low;
+	ssh.high = nodes.high;
+	covered(&nodes, 22, "SSH");
+	covered(&nodes, p->network.apiserver_port, "kube-apiserver");
+	covered(&nodes, p->etcd.client_port, "etcd");
+	covered(&nodes, p->etcd.peer_port, "etcd peers");
+	if (p->addons.metrics_server.enabled && p->addons.metrics_server.host_network)
+		covered(&nodes, p->addons.metrics_server.secure_port, "metrics-server");
+	for (size_t j = 0; j < sizeof reserved_ports / sizeof reserved_ports[0]; j++)
+		covered(&nodes, reserved_ports[j].port, reserved_ports[j].owner);
+	if (p->ssh.port != 22)
+		covered(&ssh, p->ssh.port, "SSH");
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		if (p->hosts[i].port != 22)
+			covered(&ssh, p->hosts[i].port, "SSH");
+	}
+	if (nodes.n > 0) {
+		text = port_list_text(&nodes);
+		report(c, PROBLEM_ERROR, "network.serviceNodePortRange",
+		       /* L10N: a port range and a list of "PORT (WHAT)" it covers. */
+		       _("%s covers %s: a NodePort Service could take them on every node; use a "
+			 "range clear of them, like 30000-32767"),
+		       p->network.service_node_port_range, text);
+		xfree(&text);
+	}
+	if (ssh.n > 0) {
+		text = port_list_text(&ssh);
+		report(c, PROBLEM_WARNING, "network.serviceNodePortRange",
+		       /* L10N: a port range and a list of "PORT (SSH)" it covers. */
+		       _("%s covers the hosts' SSH port %s: a NodePort Service could take it "
+			 "where sshd listens on the nodes' address"),
+		       p->network.service_node_port_range, text);
+		xfree(&text);
+	}
+}
+
 static void check_pki(struct checker *c)
 {
 	const struct plan_pki *k = &c->plan->pki;
@@ -669,6 +761,7 @@ size_t plancheck_run(const struct plan *p, struct problems *out)
 	check_etcd(&c);
 	check_network(&c);
 	check_ports(&c);
+	check_node_ports(&c);
 	check_pki(&c);
 	check_ssh(&c);
 	check_binaries(&c);

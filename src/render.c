@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bundle.h"
 #include "kubeconfig.h"
@@ -26,12 +27,18 @@
 #define ETCD_PKI_DIR "/etc/etcdssl"
 #define STATIC_PODS "/etc/kubernetes/staticPods"
 #define ADMIN_KUBECONFIG "/etc/kubernetes/admin.kubeconfig"
+/* What a worker's kubelet.env names: the kubelet writes the first two when it
+ * has bootstrapped (its --kubeconfig, and in --cert-dir its certificate). */
+#define KUBELET_KUBECONFIG "/etc/kubernetes/kubelet.kubeconfig"
+#define KUBELET_CLIENT_CERT PKI_DIR "/kubelet-client-current.pem"
+#define BOOTSTRAP_KUBECONFIG "/etc/kubernetes/kubelet-bootstrap.kubeconfig"
 #define KUBECTL "kubectl --kubeconfig=" ADMIN_KUBECONFIG
 
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
- * host except k8s-ca's, which the controller-manager needs to sign the
- * kubelets' certificates (--cluster-signing-key-file). */
+ * host except kubelet-signing-ca's, which the controller-manager signs the
+ * kubelets' certificates with (DESIGN.md: its power is limited to node
+ * identities; the cluster's root CAs stay on the jump host). */
 static const struct placement {
 	enum cert_id id;
 	bool key;
@@ -42,12 +49,13 @@ static const struct placement {
 	{ CERT_ETCD_PEER, false, ETCD_PKI_DIR, ROLE_ETCD },
 	{ CERT_ETCD_PEER, true, ETCD_PKI_DIR, ROLE_ETCD },
 	{ CERT_K8S_CA, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_K8S_CA, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_SIGNING_CA, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_KUBELET_SIGNING_CA, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_APISERVER, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_APISERVER, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_ETCD_CA, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_ETCD_PEER, false, PKI_DIR, ROLE_MASTER },
-	{ CERT_ETCD_PEER, true, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER_ETCD_CLIENT, false, PKI_DIR, ROLE_MASTER },
+	{ CERT_APISERVER_ETCD_CLIENT, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG_CA, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_AGG, true, PKI_DIR, ROLE_MASTER },
@@ -57,7 +65,7 @@ static const struct placement {
 	{ CERT_CONTROLLER_MANAGER, true, PKI_DIR, ROLE_MASTER },
 	{ CERT_KUBE_SCHEDULER, false, PKI_DIR, ROLE_MASTER },
 	{ CERT_KUBE_SCHEDULER, true, PKI_DIR, ROLE_MASTER },
-	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_WORKER },
+	{ CERT_KUBELET_CA, false, PKI_DIR, ROLE_MASTER | ROLE_WORKER },
 };
 
 /* Kubeconfigs on the hosts, with the phase that places them. */
@@ -312,6 +320,7 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.nodeLocalDNS", n->node_local_dns);
 	template_set(v, "network.clusterDomain", n->cluster_domain);
 	template_setf(v, "network.apiserverPort", "%u", n->apiserver_port);
+	template_set(v, "network.serviceNodePortRange", n->service_node_port_range);
 	template_set(v, "network.kubeProxyMode",
 		     n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
 	template_set(v, "network.bindAny", v6 ? "::" : "0.0.0.0");
@@ -429,10 +438,16 @@ static void add_pki(struct builder *b, struct render_host *h)
 		free(path);
 	}
 	if (h->roles & ROLE_MASTER) {
+		/* The client certificates the apiserver accepts and the CAs pods
+		 * trust: the cluster's, and the kubelets' (signed by the
+		 * controller-manager, verified by metrics-server through it). */
+		add_text(h, PHASE_PKI, PKI_DIR "/k8s-ca-bundle.pem", 0644,
+			 xasprintf("%s%s", certs_cert_pem(c, CERT_K8S_CA),
+				   certs_cert_pem(c, CERT_KUBELET_SIGNING_CA)),
+			 false);
 		add_text(h, PHASE_PKI, PKI_DIR "/sa.key", 0600, xstrdup(certs_sa_key_pem(c)), true);
 		add_text(h, PHASE_PKI, PKI_DIR "/sa.pub", 0644, xstrdup(certs_sa_pub_pem(c)),
 			 false);
-		add_text(h, PHASE_APISERVER, PKI_DIR "/token.csv", 0600, certs_token_csv(c), true);
 	}
 	for (size_t i = 0; i < sizeof kubeconfigs / sizeof kubeconfigs[0]; i++) {
 		char *path = NULL;
@@ -486,6 +501,8 @@ static void add_host_files(struct builder *b, struct render_host *h, const struc
 		add_template(b, h, PHASE_CONTROLLER_MANAGER,
 			     STATIC_PODS "/kube-controller-manager.yaml", 0644,
 			     "static-pods/kube-controller-manager.yaml");
+		add_template(b, h, PHASE_SCHEDULER, "/etc/kubernetes/kube-scheduler-config.yaml",
+			     0644, "kube-scheduler-config.yaml");
 		add_template(b, h, PHASE_SCHEDULER, STATIC_PODS "/kube-scheduler.yaml", 0644,
 			     "static-pods/kube-scheduler.yaml");
 	}
@@ -583,10 +600,9 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	add_upload_steps(h, PHASE_PREPARE, &made, &n_made);
 	run(h, PHASE_PREPARE, "modprobe -a overlay br_netfilter%s",
 	    ipvs ? " ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack" : "");
+	/* No packages: kube-proxy drives IPVS through netlink and brings ipset
+	 * in its image (doc/deviations.md, ipvs-tools). */
 	run(h, PHASE_PREPARE, "sysctl -p /etc/sysctl.d/99-k8s-wizard.conf");
-	if (ipvs)
-		run(h, PHASE_PREPARE, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-				      "ipvsadm ipset");
 
 	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);
 	restart_unit(h, PHASE_CONTAINERD, "containerd");
@@ -618,6 +634,13 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		run(h, PHASE_WORKERS, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS);
 		add_upload_steps(h, PHASE_WORKERS, &made, &n_made);
 		restart_unit(h, PHASE_WORKERS, "kubelet");
+		/* Once the kubelet has its own client certificate (and renews it
+		 * itself), the bootstrap token has no use on the node. */
+		run(h, PHASE_WORKERS,
+		    "n=0; until [ -s " KUBELET_KUBECONFIG " ] && [ -s " KUBELET_CLIENT_CERT " ]; do "
+		    "n=$((n + 1)); if [ $n -gt 300 ]; then echo 'the kubelet has no client "
+		    "certificate after 10 minutes: see journalctl -u kubelet' >&2; exit 1; fi; "
+		    "sleep 2; done; rm -f " BOOTSTRAP_KUBECONFIG);
 	}
 	for (size_t i = 0; i < n_made; i++)
 		free(made[i]);
@@ -626,10 +649,35 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 
 /* A cluster manifest and the step that applies it. */
 static void add_manifest(struct render_host *cl, enum phase phase, const char *name,
-			 char *content)
+			 char *content, bool secret)
 {
-	add_text(cl, phase, name, 0644, content, false);
+	add_text(cl, phase, name, secret ? 0600 : 0644, content, secret);
 	add_step(cl, phase, RENDER_STEP_APPLY, xstrdup(KUBECTL " apply -f -"), cl->n_files - 1);
+}
+
+/* The bootstrap token as a Secret of kube-system, expiring when the PKI says. */
+static char *bootstrap_token_secret(struct builder *b)
+{
+	const char *token = certs_bootstrap_token(b->c);
+	time_t expiry = certs_bootstrap_token_expiry(b->c);
+	struct template_vars *v = template_vars_new();
+	char id[8], secret[20], when[32];
+	struct tm tm;
+	char *out = NULL;
+
+	/* ID.SECRET: 6 and 16 characters (certs.h). */
+	xsnprintf(id, sizeof id, "%.6s", token);
+	xsnprintf(secret, sizeof secret, "%s", token + 7);
+	if (gmtime_r(&expiry, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		xsnprintf(when, sizeof when, "1970-01-01T00:00:00Z");
+	template_set(v, "token.id", id);
+	template_set(v, "token.secret", secret);
+	template_set(v, "token.expiration", when);
+	out = render_template(b, "cluster/bootstrap-token.yaml", v);
+	template_vars_free(&v);
+	explicit_bzero(secret, sizeof secret);
+	return out;
 }
 
 /* Load an upstream manifest from the bundle. */
@@ -826,17 +874,21 @@ static void add_cluster(struct builder *b, struct render_host *cl)
 		const char *name;
 		const char *template;
 		char *(*patch)(struct builder *b);
+		bool secret;
 	} manifests[] = {
-		{ true, PHASE_WORKERS, "rbac-bootstrap.yaml", "cluster/rbac-bootstrap.yaml", NULL },
-		{ true, PHASE_WORKERS, "kube-proxy.yaml", "cluster/kube-proxy.yaml", NULL },
-		{ a->calico.enabled, PHASE_CALICO, "calico.yaml", NULL, patch_calico },
-		{ a->coredns.enabled, PHASE_COREDNS, "coredns.yaml", "cluster/coredns.yaml", NULL },
+		{ true, PHASE_WORKERS, "bootstrap-token.yaml", NULL, bootstrap_token_secret, true },
+		{ true, PHASE_WORKERS, "rbac-bootstrap.yaml", "cluster/rbac-bootstrap.yaml", NULL,
+		  false },
+		{ true, PHASE_WORKERS, "kube-proxy.yaml", "cluster/kube-proxy.yaml", NULL, false },
+		{ a->calico.enabled, PHASE_CALICO, "calico.yaml", NULL, patch_calico, false },
+		{ a->coredns.enabled, PHASE_COREDNS, "coredns.yaml", "cluster/coredns.yaml", NULL,
+		  false },
 		{ a->nodelocaldns.enabled, PHASE_NODELOCALDNS, "node-local-dns.yaml",
-		  "cluster/node-local-dns.yaml", NULL },
+		  "cluster/node-local-dns.yaml", NULL, false },
 		{ a->csr_approver.enabled, PHASE_CSR_APPROVER, "kubelet-csr-approver.yaml", NULL,
-		  patch_csr_approver },
+		  patch_csr_approver, false },
 		{ a->metrics_server.enabled, PHASE_METRICS_SERVER, "metrics-server.yaml", NULL,
-		  patch_metrics_server },
+		  patch_metrics_server, false },
 	};
 
 	for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && b->err == NULL; i++) {
@@ -849,7 +901,8 @@ static void add_cluster(struct builder *b, struct render_host *cl)
 		else
 			content = manifests[i].patch(b);
 		if (content != NULL)
-			add_manifest(cl, manifests[i].phase, manifests[i].name, content);
+			add_manifest(cl, manifests[i].phase, manifests[i].name, content,
+				     manifests[i].secret);
 	}
 }
 

@@ -52,7 +52,8 @@ def walk(tree, path, create=False):
 def apply(tree, dev):
     for path in dev.get("delete", []):
         node, key = walk(tree, path)
-        if key not in node:
+        there = 0 <= key < len(node) if isinstance(node, list) else key in node
+        if not there:
             raise Mismatch(f"{dev['id']}: delete {path}: not in the guide's file")
         del node[key]
     for op in dev.get("set", []):
@@ -69,6 +70,17 @@ def apply(tree, dev):
         if op["old"] not in items:
             raise Mismatch(f"{dev['id']}: {op['old']!r} not in {op['path']}")
         items[items.index(op["old"])] = op["new"]
+    for op in dev.get("list_remove", []):
+        node, key = walk(tree, op["path"])
+        if op["item"] not in node[key]:
+            raise Mismatch(f"{dev['id']}: {op['item']!r} not in {op['path']}")
+        node[key].remove(op["item"])
+    for op in dev.get("list_insert", []):
+        node, key = walk(tree, op["path"])
+        if op["after"] not in node[key]:
+            raise Mismatch(f"{dev['id']}: {op['after']!r} not in {op['path']}")
+        at = node[key].index(op["after"]) + 1
+        node[key][at:at] = op["items"]
     for op in dev.get("str_replace", []):
         node, key = walk(tree, op["path"])
         if op["old"] not in node[key]:
@@ -84,6 +96,12 @@ def apply(tree, dev):
         if old not in tree:
             raise Mismatch(f"{dev['id']}: line {old!r} not in the guide's file")
         tree[tree.index(old)] = new
+    for op in dev.get("lines_insert", []):
+        after = " ".join(op["after"].split())
+        if after not in tree:
+            raise Mismatch(f"{dev['id']}: line {after!r} not in the guide's file")
+        at = tree.index(after) + 1
+        tree[at:at] = [" ".join(l.split()) for l in op["lines"]]
 
 
 def parse_embedded(tree, paths):

@@ -14,8 +14,11 @@
 #   - the pod CIDR edited: only the steps it changes run again, and the run
 #     says which
 # Afterwards the cluster is checked from outside k8s-wizard: etcd 3/3 over
-# mutual TLS with etcdctl, the nodes with the real kubectl 1.29 through the
-# VIP, the files on the hosts against the PKI, no upload leftovers.
+# mutual TLS with etcdctl (with etcd's certificate and with the apiserver's
+# own), the nodes with the real kubectl 1.29 through the VIP, the kubelets'
+# ports refusing unauthenticated requests, the bootstrap token (an expiring
+# Secret, its kubeconfig gone from the workers), the files on the hosts
+# against the PKI, no upload leftovers.
 # Skips (77) only when the machines lab cannot run here.
 . "$top_srcdir/tests/lib.sh"
 LAB="$top_srcdir/tests/lab/machines.sh"
@@ -253,6 +256,10 @@ etcd_ok() {
 			endpoint health 2>&1 | grep -c 'is healthy' | grep -qx 3
 }
 check "etcd: 3 members, 3 healthy, over mutual TLS (etcdctl)" etcd_ok
+check "etcd: the apiservers' own client certificate is accepted" sh -c "
+	ETCDCTL_API=3 etcdctl --endpoints https://$LAB_ADDR_master2:4001 --cacert '$STATE/pki/etcd-ca.pem' \
+		--cert '$STATE/pki/apiserver-etcd-client.pem' --key '$STATE/pki/apiserver-etcd-client-key.pem' \
+		--dial-timeout 3s endpoint health 2>&1 | grep -q 'is healthy'"
 check "etcd: a client without a certificate is refused" sh -c "
 	! ETCDCTL_API=3 etcdctl --endpoints https://$LAB_ADDR_master1:4001 \
 		--cacert '$STATE/pki/etcd-ca.pem' --dial-timeout 3s member list >/dev/null 2>&1"
@@ -261,6 +268,44 @@ nodes_ready() {
 		[ "$(grep -c ' Ready ' "$TMP/nodes")" = 2 ]
 }
 check "kubectl 1.29 through the VIP: 2 nodes Ready" nodes_ready
+# The kubelets' ports, as anyone on the network sees them: the masters'
+# kubelet is on loopback only (and refuses anonymous requests there), no
+# read-only port anywhere, a worker's kubelet API wants a client certificate.
+connect_refused() { # URL: curl cannot even connect (exit 7)
+	curl -sk --max-time 5 -o /dev/null "$1"
+	[ $? = 7 ]
+}
+check "a master's kubelet port is closed to the network" connect_refused "https://$LAB_ADDR_master1:10250/pods"
+check "a worker's read-only port is closed" connect_refused "http://$LAB_ADDR_node1:10255/pods"
+check "a master's read-only port is closed" connect_refused "http://$LAB_ADDR_master2:10255/pods"
+check "a worker's kubelet refuses an unauthenticated request" sh -c "
+	[ \"\$(curl -sk --max-time 5 -o /dev/null -w '%{http_code}' https://$LAB_ADDR_node2:10250/pods)\" = 401 ]"
+loopback_kubelet_says() { # HOST CODE: its kubelet answers CODE to no credentials on 127.0.0.1
+	[ "$(on "$1" python3 -c '
+import ssl, urllib.request, urllib.error
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+try:
+    urllib.request.urlopen("https://127.0.0.1:10250/pods", context=ctx, timeout=5); print(200)
+except urllib.error.HTTPError as e:
+    print(e.code)')" = "$2" ]
+}
+check "a master's kubelet refuses an unauthenticated request on loopback" \
+	loopback_kubelet_says master3 401
+
+# The bootstrap token: a Secret that expires; once the workers have their
+# own certificates its kubeconfig is gone from them.
+check "the bootstrap token is an expiring Secret of kube-system" sh -c "
+	'$KUBECTL' --kubeconfig '$STATE/admin.kubeconfig' -n kube-system get secret \
+		bootstrap-token-\$(head -c 6 '$STATE/pki/bootstrap-token') \
+		-o jsonpath='{.type} {.data.expiration}' | grep -q '^bootstrap.kubernetes.io/token [A-Za-z0-9+/=]'"
+for h in node1 node2; do
+	check "$h: no bootstrap kubeconfig left, its own client certificate there" \
+		on "$h" sh -c 'test ! -e /etc/kubernetes/kubelet-bootstrap.kubeconfig &&
+			test -s /etc/kubernetes/kubelet.kubeconfig && test -s /etc/kubernetes/pki/kubelet-client-current.pem'
+done
+check "the masters have no token.csv" sh -c "
+	! sh '$LAB' run '$LAB_DIR' master1 ls /etc/kubernetes/pki/token.csv 2>/dev/null | grep -q ."
+
 same_file() {
 	want=$(sha256sum <"$STATE/pki/$2" | cut -c1-64)
 	got=$(on "$1" sh -c "sha256sum <'$3' | cut -c1-64")
@@ -270,8 +315,8 @@ check "files: master2's apiserver certificate is the PKI's" \
 	same_file master2 apiserver.pem /etc/kubernetes/pki/apiserver.pem
 check "files: master3's etcd key is the PKI's, mode 0600" sh -c "
 	[ \"\$(sh '$LAB' run '$LAB_DIR' master3 stat -c %a /etc/etcdssl/etcd-peer-key.pem)\" = 600 ]"
-check "files: no CA key but k8s-ca's on a master" sh -c "
-	! sh '$LAB' run '$LAB_DIR' master1 ls /etc/kubernetes/pki/etcd-ca-key.pem /etc/kubernetes/pki/agg-ca-key.pem 2>/dev/null | grep -q ."
+check "files: no CA key but kubelet-signing-ca's on a master" sh -c "
+	[ \"\$(sh '$LAB' run '$LAB_DIR' master1 sh -c 'ls /etc/kubernetes/pki/*-ca-key.pem /etc/etcdssl/*-ca-key.pem' 2>/dev/null)\" = /etc/kubernetes/pki/kubelet-signing-ca-key.pem ]"
 check "files: no temporary upload file left" test -z "$(leftovers)"
 
 status_done() {

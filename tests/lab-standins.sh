@@ -263,7 +263,10 @@ for h in master1 master2 master3; do start_kubelet "$h"; done
 check "the masters' kubelets answer healthz" wait_for 30 kubelets_healthy
 check "the kubelet says it is a stand-in" grep -q "k8s-wizard lab stand-in for kubelet (not the real kubelet)" \
 	"$TMP/h/master1/kubelet.log"
-check "the masters' kubelet API answers (AlwaysAllow, anonymous, as rendered)" ok_at -k https://127.0.0.11:10250/healthz
+check "the masters' kubelet API refuses the anonymous (as rendered)" test "$(curl -sk -o /dev/null \
+	-w '%{http_code}' https://127.0.0.11:10250/healthz)" = 401
+check "and answers the apiserver's kubelet client certificate" ok_at -k --cert "$pki/kubelet-client.pem" \
+	--key "$pki/kubelet-client-key.pem" https://127.0.0.11:10250/healthz
 for h in master1 master2 master3; do place "$h" etcd; done
 check "etcd from the static pods: three members healthy over mTLS" wait_for 60 etcd_all
 check "etcd refuses a client without a certificate" sh -c \
@@ -337,15 +340,21 @@ check "scheduler /healthz" wait_for 60 ok_at -k https://127.0.0.12:10259/healthz
 check "each took its lease" wait_for 30 kctl -n kube-system get lease kube-controller-manager kube-scheduler
 
 # --- the worker: bootstrap, NotReady, then calico ---------------------------------------
-kctl apply -f - <"$TMP/out/_cluster/rbac-bootstrap.yaml" >"$TMP/apply.log" 2>&1 ||
+kctl apply -f - <"$TMP/out/_cluster/bootstrap-token.yaml" >"$TMP/apply.log" 2>&1 ||
+	fail "kubectl apply bootstrap-token.yaml: $(cat "$TMP/apply.log")"
+kctl apply -f - <"$TMP/out/_cluster/rbac-bootstrap.yaml" >>"$TMP/apply.log" 2>&1 ||
 	fail "kubectl apply rbac-bootstrap.yaml: $(cat "$TMP/apply.log")"
 kctl apply -f - <"$TMP/out/_cluster/kube-proxy.yaml" >>"$TMP/apply.log" 2>&1 ||
 	fail "kubectl apply kube-proxy.yaml: $(cat "$TMP/apply.log")"
 start_kubelet node1
-check "the worker bootstraps a client certificate from the kubelet-bootstrap token" wait_for 60 \
+check "the worker bootstraps a client certificate from the bootstrap token Secret" wait_for 60 \
 	test -s "$TMP/h/node1/etc/kubernetes/kubelet.kubeconfig"
 cur="$TMP/h/node1/etc/kubernetes/pki/kubelet-client-current.pem"
-check "its client certificate verifies with the cluster CA" quiet openssl verify -CAfile "$pki/k8s-ca.pem" "$cur"
+check "its client certificate verifies with the kubelet signing CA" quiet openssl verify \
+	-CAfile "$pki/kubelet-signing-ca.pem" "$cur"
+check "which is in the apiserver's client CA bundle, and k8s-ca is not its issuer" sh -c "
+	openssl verify -CAfile '$TMP/h/master1/etc/kubernetes/pki/k8s-ca-bundle.pem' '$cur' >/dev/null &&
+	! openssl verify -CAfile '$pki/k8s-ca.pem' '$cur' >/dev/null 2>&1"
 check "and is system:node:node1 in system:nodes" sh -c \
 	"openssl x509 -noout -subject -in '$cur' | grep -q 'O = system:nodes, CN = system:node:node1'"
 check "node1 is registered with its InternalIP" wait_for 30 node_ip_is 127.0.0.14
@@ -373,11 +382,11 @@ serving=$(kctl get csr \
 	-o jsonpath='{range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name}{end}')
 check "node1 asked for a serving certificate (serverTLSBootstrap)" test -n "$serving"
 check "the engine's approval of it: kubectl certificate approve" quiet kctl certificate approve "$serving"
-check "node1's kubelet API: its bootstrapped serving certificate, the apiserver's client certificate" \
-	wait_for 30 ok_at --cacert "$pki/k8s-ca.pem" --cert "$pki/kubelet-client.pem" \
-	--key "$pki/kubelet-client-key.pem" https://127.0.0.14:10250/healthz
+check "node1's kubelet API: its serving certificate under kubelet-signing-ca, the apiserver's client one" \
+	wait_for 30 ok_at --cacert "$TMP/h/master1/etc/kubernetes/pki/kubelet-signing-ca.pem" \
+	--cert "$pki/kubelet-client.pem" --key "$pki/kubelet-client-key.pem" https://127.0.0.14:10250/healthz
 check "node1's kubelet API refuses the anonymous" test "$(curl -s -o /dev/null -w '%{http_code}' \
-	--cacert "$pki/k8s-ca.pem" https://127.0.0.14:10250/pods)" = 401
+	--cacert "$pki/kubelet-signing-ca.pem" https://127.0.0.14:10250/pods)" = 401
 
 # --- every manifest, twice, and one changed -----------------------------------------
 manifests=$(awk -F'\t' '!/^#/ { print $1 }' "$TMP/out/_cluster/MANIFEST")

@@ -21,7 +21,7 @@ row_is() {
 }
 subj=OU=System,O=dingding,L=Shenzhen,ST=GD,C=CN
 check "says it created the PKI" grep -q "created the PKI in $pki" "$TMP/err"
-check "a header and 11 certificates" test "$(wc -l <"$TMP/out")" = 12
+check "a header and 13 certificates" test "$(wc -l <"$TMP/out")" = 14
 check "header" grep -q \
 	'^CERTIFICATE  *CA  *USAGES  *KEY  *EXPIRES  *RESIDUAL  *SUBJECT  *SANS$' "$TMP/out"
 check "k8s-ca row" row_is k8s-ca "^k8s-ca  *-  *CA  *RSA 4096 .* 99y  *CN=kubernetes,$subj  *-\$"
@@ -41,8 +41,8 @@ mode_is() {
 	test "$(stat -c %a "$1")" = "$2"
 }
 check "pki dir 0700" mode_is "$pki" 700
-for n in etcd-ca k8s-ca kubelet-ca agg-ca etcd-peer apiserver controller-manager \
-	kube-scheduler admin kubelet-client agg; do
+for n in etcd-ca k8s-ca kubelet-ca agg-ca kubelet-signing-ca etcd-peer apiserver \
+	controller-manager kube-scheduler admin kubelet-client agg apiserver-etcd-client; do
 	check "$n.pem 0644" mode_is "$pki/$n.pem" 644
 	check "$n-key.pem 0600" mode_is "$pki/$n-key.pem" 600
 done
@@ -82,7 +82,13 @@ check "etcd-peer connects" verifies sslclient etcd-ca.pem etcd-peer.pem
 check "kubelet-client under kubelet-ca" verifies sslclient kubelet-ca.pem kubelet-client.pem
 check "agg under agg-ca" verifies sslclient agg-ca.pem agg.pem
 check "agg not under k8s-ca" refused "" k8s-ca.pem agg.pem
-for n in etcd-ca k8s-ca kubelet-ca agg-ca; do
+check "apiserver-etcd-client connects to etcd" verifies sslclient etcd-ca.pem apiserver-etcd-client.pem
+check "apiserver-etcd-client is no server" refused sslserver etcd-ca.pem apiserver-etcd-client.pem
+check "apiserver-etcd-client row" row_is apiserver-etcd-client \
+	"^apiserver-etcd-client  *etcd-ca  *client .* CN=kube-apiserver-etcd-client,$subj  *-\$"
+check "kubelet-signing-ca row" row_is kubelet-signing-ca \
+	"^kubelet-signing-ca  *-  *CA  *RSA 4096 .* CN=kubelet-signing-ca,$subj  *-\$"
+for n in etcd-ca k8s-ca kubelet-ca agg-ca kubelet-signing-ca; do
 	check "$n is RSA 4096" bits_are $n-key.pem 4096
 	check "$n: CA:TRUE, critical" ext_is $n.pem basicConstraints 'critical *CA:TRUE'
 	check "$n: signs certificates" ext_is $n.pem keyUsage 'critical.*Certificate Sign, CRL Sign'
@@ -107,7 +113,9 @@ check "leaves not 11" sh -c '! openssl x509 -in admin.pem -noout -checkend 31553
 check "admin subject" test "$(openssl x509 -in admin.pem -noout -subject -nameopt RFC2253)" = \
 	"subject=CN=admin,OU=system,O=system:masters,L=Shenzhen,ST=GD,C=CN"
 check "sa.pub is sa.key's" test "$(openssl pkey -in sa.key -pubout)" = "$(cat sa.pub)"
-check "token: 32 hex digits" grep -qx '[0-9a-f]\{32\}' bootstrap-token
+check "token: ID.SECRET, then when it was made" sh -c \
+	"head -1 bootstrap-token | grep -qx '[a-z0-9]\{6\}\.[a-z0-9]\{16\}' &&
+	sed -n 2p bootstrap-token | grep -qx '[0-9]\{10,\}' && [ \$(wc -l <bootstrap-token) = 2 ]"
 # Go's x509 parser (through cfssl, when installed) reads them too.
 if command -v cfssl >/dev/null 2>&1; then
 	check "cfssl reads the apiserver SANs" sh -c \
@@ -143,7 +151,7 @@ mkdir "$TMP/tmpdir"
 TMPDIR=$TMP/tmpdir K8SW_STATE_DIR=$TMP/none "$K8SW" pki list --temp -f "$TMP/ec.yaml" \
 	>"$TMP/out4" 2>"$TMP/err4"
 check "--temp: exit 0" test $? = 0
-check "--temp: 12 lines" test "$(wc -l <"$TMP/out4")" = 12
+check "--temp: 14 lines" test "$(wc -l <"$TMP/out4")" = 14
 check "--temp: ECDSA keys" grep -q '^apiserver .* ECDSA P-256 ' "$TMP/out4"
 check "--temp: says so" grep -q 'throw-away' "$TMP/err4"
 check "--temp: no state directory" test ! -e "$TMP/none"

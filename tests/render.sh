@@ -76,6 +76,8 @@ check "every name is Kubernetes 1.29's" \
 	py "$top_srcdir/tests/render_checks.py" names "$TMP/out" "$top_srcdir/tests/reference"
 check "files, certificates and keys are consistent" \
 	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
+check "working and closed by default (issue 9)" \
+	py "$top_srcdir/tests/render_checks.py" secure "$TMP/out"
 
 # A second render reuses the PKI and writes the same files.
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"
@@ -118,6 +120,7 @@ check "IPv6: URLs with brackets" grep -qx -- "    - --etcd-servers=https://\\[fd
 check "IPv6: every file parses" py "$top_srcdir/tests/render_checks.py" syntax "$TMP/v6"
 check "IPv6: names" py "$top_srcdir/tests/render_checks.py" names "$TMP/v6" "$top_srcdir/tests/reference"
 check "IPv6: consistency" py "$top_srcdir/tests/render_checks.py" consistency "$TMP/v6"
+check "IPv6: working and closed" py "$top_srcdir/tests/render_checks.py" secure "$TMP/v6"
 
 # Bad input: exit 2, the cause named, nothing written.
 bad() {
@@ -173,7 +176,7 @@ broken "a deprecated containerd key" names sed -i 's/^enable_selinux = false/&\n
 broken "a placeholder left" syntax sed -i 's/^port: 10250/port: {{kubelet.port}}/' node1/etc/kubernetes/kubeletConfig
 broken "YAML that does not parse" syntax sed -i 's/^kind: Pod/kind: [Pod/' master2/etc/kubernetes/staticPods/kube-scheduler.yaml
 broken "a CA key on a worker" consistency sh -c \
-	'cp master1/etc/kubernetes/pki/k8s-ca-key.pem node1/etc/kubernetes/pki/ && printf "/etc/kubernetes/pki/k8s-ca-key.pem\t0600\troot:root\t-\t\n" >> node1/MANIFEST'
+	'cp master1/etc/kubernetes/pki/kubelet-signing-ca-key.pem node1/etc/kubernetes/pki/ && printf "/etc/kubernetes/pki/kubelet-signing-ca-key.pem\t0600\troot:root\t-\t\n" >> node1/MANIFEST'
 broken "a file a pod names missing" consistency sed -i '/^\/etc\/kubernetes\/pki\/agg.pem	/d' master2/MANIFEST
 broken "etcd trusting the wrong CA" consistency \
 	cp master1/etc/kubernetes/pki/agg-ca.pem master1/etc/etcdssl/etcd-ca.pem
@@ -184,6 +187,32 @@ broken "a key that is not its certificate's" consistency \
 broken "a readable key" consistency chmod 0644 master3/etc/kubernetes/pki/sa.key
 broken "a mount path its volume does not back" consistency \
 	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
+broken "kernel.threads-max set" secure sh -c 'echo kernel.threads-max=30058 >> node2/etc/sysctl.d/99-k8s-wizard.conf'
+broken "a package installed" secure sed -i 's/^sysctl -p .*/&\napt-get update \&\& apt-get install -y ipvsadm/' node1/steps
+broken "an eviction signal left out" secure sed -i '/^  imagefs.available:/d' master2/etc/kubernetes/kubeletConfig
+broken "a kubelet unit with a start limit" secure sed -i '/^StartLimitIntervalSec=0/d' node1/etc/systemd/system/kubelet.service
+broken "the guide's pause image" secure sed -i 's|^sandbox_image = .*|sandbox_image = "ccr.ccs.tencentyun.com/google_container/pause-amd64:3.1"|' node2/etc/containerd/config.toml
+broken "a master kubelet on every address" secure sed -i '/^address: 127.0.0.1/d' master1/etc/kubernetes/kubeletConfig
+broken "an anonymous kubelet" secure sed -i '/^  anonymous:/{n;s/false/true/}' master3/etc/kubernetes/kubeletConfig
+broken "a read-only port" secure sed -i 's/^readOnlyPort: 0/readOnlyPort: 10255/' node2/etc/kubernetes/kubeletConfig
+broken "RBAC alone" secure sed -i 's/--authorization-mode=Node,RBAC/--authorization-mode=RBAC/' master2/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "the system:node binding" secure sh -c 'printf -- "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: system:node}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:node}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:nodes}\n" >> _cluster/rbac-bootstrap.yaml'
+broken "a scheduler without delegated authorization" secure sed -i '/--authorization-kubeconfig/d' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "the scheduler's --kubeconfig" secure sed -i 's|--config=/etc/kubernetes/kube-scheduler-config.yaml|--kubeconfig=/etc/kubernetes/kube-scheduler.kubeconfig|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "a scheduler config naming a missing kubeconfig" consistency sed -i 's|kube-scheduler.kubeconfig|kube-scheduler.conf|' master2/etc/kubernetes/kube-scheduler-config.yaml
+broken "an unknown scheduler config field" names sed -i 's/^  leaderElect: true/&\n  leaderElection: true/' master3/etc/kubernetes/kube-scheduler-config.yaml
+broken "k8s-ca's key on a master" secure sh -c \
+	'cp master1/etc/kubernetes/pki/apiserver-key.pem master1/etc/kubernetes/pki/k8s-ca-key.pem && printf "/etc/kubernetes/pki/k8s-ca-key.pem\t0600\troot:root\t-\t\n" >> master1/MANIFEST'
+broken "kubelets signed with the cluster's CA" secure sed -i 's|cluster-signing-kubelet-serving-cert-file=.*|cluster-signing-kubelet-serving-cert-file=/etc/kubernetes/pki/k8s-ca.pem|' master2/etc/kubernetes/staticPods/kube-controller-manager.yaml
+broken "the apiserver on etcd's own certificate" secure sh -c \
+	'cp master3/etc/etcdssl/etcd-peer.pem master3/etc/kubernetes/pki/apiserver-etcd-client.pem'
+broken "kubelets not verified" secure sed -i '/--kubelet-certificate-authority/d' master1/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a pod that mounts /etc/kubernetes" secure sed -i 's|ath: /etc/kubernetes/kube-scheduler-config.yaml$|ath: /etc/kubernetes|' master1/etc/kubernetes/staticPods/kube-scheduler.yaml
+broken "a token file" secure sed -i 's|^    - --enable-bootstrap-token-auth|&\n    - --token-auth-file=/etc/kubernetes/pki/token.csv|' master2/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a token that never expires" secure sed -i '/^  expiration:/d' _cluster/bootstrap-token.yaml
+broken "a bootstrap kubeconfig kept" secure sed -i '/kubelet-bootstrap.kubeconfig$/d' node2/steps
+broken "a bootstrap group without its binding" consistency sed -i 's/system:bootstrappers:kubelet-bootstrap$/system:bootstrappers:other/' _cluster/bootstrap-token.yaml
+broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

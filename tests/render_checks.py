@@ -12,7 +12,9 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
                kubeconfig names is in that host's render; every certificate
                verifies against the CA its consumer is told to trust; every
                key matches its certificate; keys are 0600; no CA key but
-               k8s-ca's leaves the jump host, and workers get none
+               kubelet-signing-ca's leaves the jump host, and workers get none
+  secure       the defaults of issue 9 that keep a cluster working and closed
+               on real servers (each function below names its item)
 
 Prints "ok - ..." / "not ok - ..." lines; exits 1 when a check failed."""
 
@@ -66,6 +68,15 @@ def load_yaml(path):
 def steps(render, host):
     with open(f"{render}/{host}/steps") as f:
         return f.read()
+
+
+def _dig(tree, dotted, default=None):
+    """tree[a][b]... for "a.b...", or default."""
+    for key in dotted.split("."):
+        if not isinstance(tree, dict) or key not in tree:
+            return default
+        tree = tree[key]
+    return tree
 
 
 def created_dirs(render, host):
@@ -151,20 +162,10 @@ def flags_of(items):
     return names
 
 
-# Deprecated flags rendered on purpose, with the reason.
-ACCEPTED_DEPRECATED = {
-    # Only its help text says DEPRECATED (it is ignored when --config is
-    # given, which we do not give); kubeadm 1.29 passes it too. Replacing it
-    # means a KubeSchedulerConfiguration file the guide does not have.
-    ("kube-scheduler", "kubeconfig"),
-}
-
-
 def check_flags(ref, binary, items, where):
     known = read_list(ref, f"{binary}.flags")
     deprecated = read_list(ref, f"{binary}.deprecated") if os.path.exists(
         f"{ref}/{binary}.deprecated") else set()
-    deprecated = {d for d in deprecated if (binary, d) not in ACCEPTED_DEPRECATED}
     names = flags_of(items)
     bad = [n for n in names if n.replace("_", "-") not in known]
     old = [n for n in names if n in deprecated]
@@ -264,6 +265,13 @@ def check_names(render, ref):
         check_flags(ref, "kubelet", args.replace("\\\n", " ").split(), f"{host} kubelet env")
         conf = load_yaml(f"{render}/{host}/etc/kubernetes/kubeletConfig")[0]
         check_config(ref, "kubelet-config", conf, f"{host} kubeletConfig")
+        sched = f"{render}/{host}/etc/kubernetes/kube-scheduler-config.yaml"
+        if os.path.exists(sched):
+            conf = load_yaml(sched)[0]
+            result(conf.get("apiVersion") == "kubescheduler.config.k8s.io/v1",
+                   f"{host} kube-scheduler-config.yaml: apiVersion {conf.get('apiVersion')} "
+                   "is 1.29's (v1)")
+            check_config(ref, "kube-scheduler-config", conf, f"{host} kube-scheduler-config.yaml")
         check_containerd(ref, f"{render}/{host}/etc/containerd/config.toml",
                          f"{host} containerd config.toml")
     for doc in load_yaml(f"{render}/_cluster/kube-proxy.yaml"):
@@ -336,6 +344,20 @@ def check_static_pods(h):
                 else:
                     result(h.has(hp), f"{h.name} {name}: {flag}={path} is {hp} on the host, "
                            "which the host receives")
+                    if flag == "--config" and h.has(hp):
+                        check_config_paths(h, pod, c, name, hp)
+
+
+def check_config_paths(h, pod, c, name, config):
+    """The files a component's config file names, seen from its container."""
+    conf = load_yaml(h.local(config))[0]
+    for key in ("clientConnection.kubeconfig",):
+        path = _dig(conf, key)
+        if not path:
+            continue
+        hp = host_path(pod, c, path)
+        result(hp is not None and h.has(hp), f"{h.name} {name}: {config} {key} {path} is "
+               "mounted and placed")
 
 
 def kubelet_args(h):
@@ -403,6 +425,23 @@ class Openssl:
 
     def pubkey_of_key(self, key):
         return self.run("pkey", "-in", key, "-pubout").stdout
+
+    def issue(self, ca, ca_key, usage):
+        """A throw-away leaf signed by ca, with extendedKeyUsage usage."""
+        self.n += 1
+        key, csr, crt = (f"{self.dir}/{self.n}.{x}" for x in ("key", "csr", "crt"))
+        ext = f"{self.dir}/{self.n}.ext"
+        with open(ext, "w") as e:
+            e.write(f"keyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n"
+                    "subjectAltName=DNS:node1\n")
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
+                        "-subj", "/O=system:nodes/CN=system:node:node1"], capture_output=True)
+        subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                        "-CAserial", f"{self.dir}/{self.n}.srl", "-CAcreateserial", "-days", "1",
+                        "-extfile", ext, "-out", crt],
+                       capture_output=True)
+        return crt
 
     def subject(self, cert):
         return self.run("x509", "-in", cert, "-noout", "-subject", "-nameopt", "RFC2253").stdout
@@ -519,28 +558,67 @@ def check_pki(render, masters, workers, ssl):
     result(cn(ssl.subject(proxy)) in a["--requestheader-allowed-names"].split(","),
            "the proxy client certificate's CN is in --requestheader-allowed-names")
 
-    # Kubelet certificates the controller-manager signs are trusted by the apiserver.
-    signer = g(c["--cluster-signing-cert-file"])
-    result(open(signer).read() == open(f(a["--client-ca-file"])).read(),
-           "--cluster-signing-cert-file is the apiserver's --client-ca-file")
-    result(ssl.pubkey_of_cert(signer) == ssl.pubkey_of_key(g(c["--cluster-signing-key-file"])),
-           "--cluster-signing-key-file is the key of --cluster-signing-cert-file")
+    # Kubelet certificates the controller-manager signs: the client ones are
+    # trusted by the apiserver's --client-ca-file, the serving ones by its
+    # --kubelet-certificate-authority and by pods (--root-ca-file:
+    # metrics-server verifies kubelets with it).
+    for kind in ("client", "serving"):
+        signer = g(c[f"--cluster-signing-kubelet-{kind}-cert-file"])
+        result(ssl.pubkey_of_cert(signer) ==
+               ssl.pubkey_of_key(g(c[f"--cluster-signing-kubelet-{kind}-key-file"])),
+               f"--cluster-signing-kubelet-{kind}-key-file is the key of its cert-file")
+        sample = ssl.issue(signer, g(c[f"--cluster-signing-kubelet-{kind}-key-file"]),
+                           "clientAuth" if kind == "client" else "serverAuth")
+        if kind == "client":
+            result(ssl.verify(f(a["--client-ca-file"]), sample, "sslclient"),
+                   "a kubelet client certificate the controller-manager signs verifies against "
+                   "the apiserver's --client-ca-file")
+        else:
+            result(ssl.verify(f(a["--kubelet-certificate-authority"]), sample, "sslserver"),
+                   "a kubelet serving certificate the controller-manager signs verifies against "
+                   "the apiserver's --kubelet-certificate-authority")
+            result(ssl.verify(g(c["--root-ca-file"]), sample, "sslserver"),
+                   "... and against the controller-manager's --root-ca-file (pods)")
     result(ssl.verify(g(c["--root-ca-file"]), f(a["--tls-cert-file"])),
            "the controller-manager's --root-ca-file (given to pods) verifies the apiserver")
 
-    # Workers: the bootstrap kubeconfig reaches the apiserver with a token it knows.
-    with open(f(a["--token-auth-file"])) as tf:
-        tokens = {line.split(",")[0] for line in tf if line.strip()}
+    # Workers: the bootstrap kubeconfig reaches the apiserver with the token of
+    # the bootstrap token Secret, whose group may ask for node certificates.
+    tokens, groups = set(), set()
+    for d in load_yaml(f"{render}/_cluster/bootstrap-token.yaml"):
+        data = d.get("stringData", {})
+        if d.get("type") == "bootstrap.kubernetes.io/token" and \
+                d["metadata"]["name"] == "bootstrap-token-" + data.get("token-id", "") and \
+                d["metadata"].get("namespace") == "kube-system" and \
+                data.get("usage-bootstrap-authentication") == "true":
+            tokens.add(f"{data['token-id']}.{data['token-secret']}")
+            groups |= {"system:bootstrappers"} | set(data.get("auth-extra-groups", "").split(","))
+    result("--enable-bootstrap-token-auth" in a, "the apiserver takes bootstrap tokens")
     for w in workers:
         kc = load_yaml(w.local("/etc/kubernetes/kubelet-bootstrap.kubeconfig"))[0]
         ca = ssl.file(base64.b64decode(kc["clusters"][0]["cluster"]["certificate-authority-data"]))
         result(ssl.verify(ca, f(a["--tls-cert-file"]), "sslserver"),
                f"{w.name} bootstrap kubeconfig's CA verifies the apiserver")
         result(kc["users"][0]["user"].get("token") in tokens,
-               f"{w.name} bootstrap token is in the apiserver's token.csv")
+               f"{w.name} bootstrap token is the bootstrap token Secret's")
+    bound = {}
+    for d in load_yaml(f"{render}/_cluster/rbac-bootstrap.yaml"):
+        for s in d.get("subjects", []):
+            if s.get("kind") == "Group":
+                bound.setdefault(d["roleRef"]["name"], set()).add(s["name"])
+    for role in ("system:node-bootstrapper",
+                 "system:certificates.k8s.io:certificatesigningrequests:nodeclient"):
+        result(bool(bound.get(role, set()) & groups),
+               f"the bootstrap token's groups are bound to {role}")
 
 
 def check_secrets(render, masters, workers):
+    cluster = manifest(render, "_cluster")
+    for path, (mode, _, _, _) in cluster.items():
+        if path.startswith("bootstrap-token"):
+            real = stat.S_IMODE(os.stat(f"{render}/_cluster/{path}").st_mode)
+            result(mode == "0600" and real == 0o600,
+                   f"_cluster {path} (the token) is 0600 in MANIFEST and in the render")
     for h in masters + workers:
         for path, (mode, owner, _, _) in h.files.items():
             secret = path.endswith(("-key.pem", ".key", ".kubeconfig", "token.csv"))
@@ -554,8 +632,9 @@ def check_secrets(render, masters, workers):
             keys = sorted(p for p in h.files if p.endswith(("-key.pem", ".key")))
             result(not keys, f"{h.name} (worker) receives no private key {keys or ''}")
         else:
-            result(ca_keys == ["/etc/kubernetes/pki/k8s-ca-key.pem"],
-                   f"{h.name} (master) receives only k8s-ca's CA key (cluster signing): {ca_keys}")
+            result(ca_keys == ["/etc/kubernetes/pki/kubelet-signing-ca-key.pem"],
+                   f"{h.name} (master) receives only kubelet-signing-ca's CA key (the "
+                   f"controller-manager's kubelet signers): {ca_keys}")
 
 
 def check_consistency(render):
@@ -575,6 +654,262 @@ def check_consistency(render):
     check_secrets(render, masters, workers)
 
 
+# ---------------------------------------------------------------- secure
+
+def sysctl_settings(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith(("#", ";")) and "=" in line:
+                k, v = line.split("=", 1)
+                out[k.strip()] = v.strip()
+    return out
+
+
+def check_host_settings(render, h):
+    """Issue 9, item 12: no kernel setting below the host's own, no package
+    installed (prepare works offline)."""
+    for path in h.files:
+        if path.startswith("/etc/sysctl.d/"):
+            keys = sysctl_settings(h.local(path))
+            result("kernel.threads-max" not in keys,
+                   f"{h.name} {path}: kernel.threads-max is left to the kernel")
+    installs = [l for l in steps(render, h.name).splitlines()
+                if re.search(r"\b(apt-get|apt|dnf|yum)\b.*\binstall\b", l)]
+    result(not installs, f"{h.name}: no step installs packages {installs or ''}")
+
+
+# The kubelet's own evictionHard defaults (1.29): a map that names only some
+# signals leaves the others without a threshold.
+EVICTION_SIGNALS = {"memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available"}
+
+
+def unit_sections(path):
+    sections, cur = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                cur = sections.setdefault(line[1:-1], {})
+            elif cur is not None and "=" in line and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                cur[k] = v
+    return sections
+
+
+def check_kubelet_runtime(h):
+    """Item 11: every eviction signal keeps a threshold, the kubelet comes
+    back whatever stopped it, the sandbox image is the one 1.29 expects."""
+    conf = load_yaml(h.local("/etc/kubernetes/kubeletConfig"))[0]
+    missing = EVICTION_SIGNALS - set(conf.get("evictionHard") or {})
+    result(not missing, f"{h.name} kubeletConfig: evictionHard sets every default signal"
+           + (f"; missing {sorted(missing)}" if missing else ""))
+    unit = unit_sections(h.local("/etc/systemd/system/kubelet.service"))
+    svc, u = unit.get("Service", {}), unit.get("Unit", {})
+    result(svc.get("Restart") == "always" and svc.get("RestartSec", "0") not in ("0", "")
+           and u.get("StartLimitIntervalSec") == "0",
+           f"{h.name} kubelet.service: Restart=always with a delay, no start limit")
+    with open(h.local("/etc/containerd/config.toml"), "rb") as f:
+        image = tomllib.load(f)["plugins"]["io.containerd.grpc.v1.cri"]["sandbox_image"]
+    result(image.endswith(":3.9"), f"{h.name} containerd: sandbox image {image} is pause 3.9")
+
+
+def check_kubelet_api(h):
+    """Item 4: no kubelet answers anonymous requests or serves the read-only
+    port; one that authorizes every request it authenticates (a master's,
+    which has no API server to ask) listens on loopback only."""
+    conf = load_yaml(h.local("/etc/kubernetes/kubeletConfig"))[0]
+    authn, authz = conf.get("authentication") or {}, conf.get("authorization") or {}
+    # The defaults are KubeletConfiguration v1beta1's.
+    result(_dig(authn, "anonymous.enabled", False) is False,
+           f"{h.name} kubelet: anonymous requests are refused")
+    result(int(conf.get("readOnlyPort", 0)) == 0, f"{h.name} kubelet: no read-only port")
+    result(bool(_dig(authn, "x509.clientCAFile")) or _dig(authn, "webhook.enabled", True),
+           f"{h.name} kubelet: clients authenticate (x509 or webhook)")
+    if authz.get("mode", "Webhook") != "Webhook":
+        address = conf.get("address", "0.0.0.0")
+        result(ipaddress.ip_address(address).is_loopback,
+               f"{h.name} kubelet: authorization {authz.get('mode')}, so it listens on "
+               f"loopback (address {address})")
+
+
+def check_authorization(render, masters):
+    """Item 5: the Node authorizer before RBAC, NodeRestriction admission, and
+    no binding that gives every node the system:node role."""
+    for h in masters:
+        api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, a = container_args(api)
+        modes = str(a.get("--authorization-mode", "AlwaysAllow")).split(",")
+        result(modes[:1] == ["Node"] and "RBAC" in modes and "AlwaysAllow" not in modes,
+               f"{h.name} apiserver: authorization {','.join(modes)} is Node then RBAC")
+        plugins = str(a.get("--enable-admission-plugins", "")).split(",")
+        result("NodeRestriction" in plugins, f"{h.name} apiserver: NodeRestriction admission")
+    bad = []
+    for path in sorted(glob.glob(f"{render}/_cluster/*.yaml")):
+        for d in load_yaml(path):
+            if isinstance(d, dict) and d.get("kind") == "ClusterRoleBinding" and \
+                    d.get("roleRef", {}).get("name") == "system:node":
+                bad += [s["name"] for s in d.get("subjects", []) if s.get("kind") == "Group"]
+    result(not bad, "no ClusterRoleBinding gives a group of nodes the system:node role"
+           + (f": {bad}" if bad else ""))
+
+
+# Ports every node serves itself (SSH, kubelet, kube-proxy, control plane).
+NODE_PORTS = {22, 10248, 10249, 10250, 10255, 10256, 10257, 10259}
+
+
+def check_node_ports(h):
+    """Item 9: NodePorts cannot take a port the nodes serve."""
+    api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    ports = set(NODE_PORTS) | {int(a.get("--secure-port", 6443))}
+    for pod_path in glob.glob(h.local("/etc/kubernetes/staticPods/etcd.yaml")):
+        _, e = container_args(load_yaml(pod_path)[0])
+        for flag in ("--listen-client-urls", "--listen-peer-urls"):
+            ports |= {int(u.rsplit(":", 1)[1]) for u in e[flag].split(",")}
+    low, high = (int(x) for x in a.get("--service-node-port-range", "30000-32767").split("-"))
+    inside = sorted(p for p in ports if low <= p <= high)
+    result(not inside, f"{h.name} apiserver: NodePorts {low}-{high} leave the nodes' own ports "
+           "alone" + (f"; covers {inside}" if inside else ""))
+
+
+def check_delegated_auth(h):
+    """Item 8: the controller-manager and the scheduler check who calls them
+    through the API server, and the scheduler reads a config file, not the
+    deprecated --kubeconfig."""
+    for name in ("kube-controller-manager", "kube-scheduler"):
+        pod = load_yaml(h.local(f"/etc/kubernetes/staticPods/{name}.yaml"))[0]
+        _, a = container_args(pod)
+        both = [f for f in ("--authentication-kubeconfig", "--authorization-kubeconfig")
+                if str(a.get(f, "")).startswith("/")]
+        result(len(both) == 2, f"{h.name} {name}: --authentication-kubeconfig and "
+               "--authorization-kubeconfig")
+        if name == "kube-scheduler":
+            result("--config" in a and "--kubeconfig" not in a,
+                   f"{h.name} {name}: a KubeSchedulerConfiguration file, no --kubeconfig")
+
+
+def pod_reads(h, pod, c):
+    """The host files a container reads (those its flags name, and those named
+    in the file its --config names) and the directories it fills itself."""
+    items = c.get("command", []) + c.get("args", [])
+    files, dirs = set(), set()
+    for flag, path in path_flags(items):
+        hp = host_path(pod, c, path)
+        if hp is None:
+            continue
+        (dirs if flag in DIRECTORY_FLAGS else files).add(hp)
+        if flag == "--config" and h.has(hp):
+            conf = load_yaml(h.local(hp))[0]
+            inner = _dig(conf, "clientConnection.kubeconfig")
+            if inner and host_path(pod, c, inner):
+                files.add(host_path(pod, c, inner))
+    return files, dirs
+
+
+def check_pod_mounts(h):
+    """Item 7: a static pod's hostPath volumes hold only what it reads (no
+    directory of keys that are not its own)."""
+    for pod_path in sorted(glob.glob(h.local("/etc/kubernetes/staticPods/*.yaml"))):
+        pod = load_yaml(pod_path)[0]
+        name = os.path.basename(pod_path)
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes", [])}
+        for c in pod["spec"]["containers"]:
+            files, dirs = pod_reads(h, pod, c)
+            for m in c.get("volumeMounts", []):
+                vpath = volumes[m["name"]].get("hostPath", {}).get("path", "").rstrip("/")
+                if not vpath:
+                    continue
+                placed = [p for p in h.files if p == vpath or p.startswith(vpath + "/")]
+                extra = sorted(p for p in placed if p not in files and
+                               not any(p.startswith(d + "/") for d in dirs))
+                result(not extra, f"{h.name} {name}: volume {vpath} holds only files it reads"
+                       + (f"; also {extra}" if extra else ""))
+
+
+def check_control_plane_pki(h, ssl):
+    """Item 7: the apiserver verifies kubelets and has its own etcd client
+    certificate; the controller-manager signs kubelets with a CA of their own,
+    not with the cluster's (whose key stays on the jump host)."""
+    api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    f = lambda p: on_host(h, api, p)
+    result("--kubelet-certificate-authority" in a,
+           f"{h.name} apiserver: --kubelet-certificate-authority verifies the kubelets")
+    own = open(f(a["--etcd-certfile"])).read()
+    for other in glob.glob(f"{h.render}/*/etc/etcdssl/*.pem"):
+        if not other.endswith("-key.pem"):
+            result(open(other).read() != own,
+                   f"{h.name} apiserver: --etcd-certfile is not etcd's {os.path.basename(other)}")
+    result(not ssl.verify(f(a["--etcd-cafile"]), f(a["--etcd-certfile"]), "sslserver"),
+           f"{h.name} apiserver: its etcd certificate is a client's only")
+    cm = load_yaml(h.local("/etc/kubernetes/staticPods/kube-controller-manager.yaml"))[0]
+    _, c = container_args(cm)
+    result("--cluster-signing-cert-file" not in c and "--cluster-signing-key-file" not in c,
+           f"{h.name} controller-manager: no signer of every kind (no --cluster-signing-cert-file)")
+    for kind in ("client", "serving"):
+        signer = on_host(h, cm, c.get(f"--cluster-signing-kubelet-{kind}-cert-file", "/none"))
+        result(os.path.exists(signer) and not ssl.verify(signer, f(a["--tls-cert-file"])),
+               f"{h.name} controller-manager: the kubelet {kind} signer is not the apiserver's CA")
+    ca_keys = sorted(p for p in h.files if p.endswith("-ca-key.pem"))
+    result(all(p.endswith("/kubelet-signing-ca-key.pem") for p in ca_keys),
+           f"{h.name}: no CA key but kubelet-signing-ca's {ca_keys}")
+
+
+def check_bootstrap_token(render, h, masters):
+    """Item 6: the workers join with a bootstrap token that expires, not with
+    a static token file, and drop its kubeconfig once they have their own
+    certificate."""
+    import datetime
+    if h in masters:
+        api = load_yaml(h.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, a = container_args(api)
+        result("--token-auth-file" not in a, f"{h.name} apiserver: no static token file")
+        return
+    kc = load_yaml(h.local("/etc/kubernetes/kubelet-bootstrap.kubeconfig"))[0]
+    token = kc["users"][0]["user"].get("token", "")
+    secrets = [d for d in load_yaml(f"{render}/_cluster/bootstrap-token.yaml")
+               if d.get("stringData", {}).get("token-id") == token.split(".")[0]]
+    expiration = secrets[0]["stringData"].get("expiration") if secrets else None
+    try:
+        when = datetime.datetime.strptime(expiration, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        left = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    except (TypeError, ValueError):
+        left = None
+    result(left is not None and 0 < left <= 8760 * 3600,
+           f"{h.name}: its bootstrap token expires ({expiration})")
+    lines = steps(render, h.name).splitlines()
+    restart = [i for i, l in enumerate(lines) if l == "systemctl restart kubelet"]
+    drop = [i for i, l in enumerate(lines)
+            if "kubelet-client-current.pem" in l and
+            l.endswith("rm -f /etc/kubernetes/kubelet-bootstrap.kubeconfig")]
+    result(bool(restart and drop and drop[-1] > restart[-1]),
+           f"{h.name}: the bootstrap kubeconfig is removed once the kubelet has its certificate")
+
+
+def check_secure(render):
+    names = hosts(render)
+    all_hosts = [Host(render, n) for n in names]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    for h in all_hosts:
+        check_host_settings(render, h)
+        check_kubelet_runtime(h)
+        check_kubelet_api(h)
+        check_pod_mounts(h)
+        check_bootstrap_token(render, h, masters)
+    check_authorization(render, masters)
+    ssl = Openssl()
+    try:
+        for h in masters:
+            check_node_ports(h)
+            check_delegated_auth(h)
+            check_control_plane_pki(h, ssl)
+    finally:
+        shutil.rmtree(ssl.dir)
+
+
 def main():
     check, render = sys.argv[1], sys.argv[2]
     if check == "syntax":
@@ -583,6 +918,8 @@ def main():
         check_names(render, sys.argv[3])
     elif check == "consistency":
         check_consistency(render)
+    elif check == "secure":
+        check_secure(render)
     else:
         sys.exit(f"unknown check {check}")
     print(f"# {check}: {failures} failed")

@@ -245,4 +245,15 @@ component_fails kube-controller-manager "a service-account key that is not a key
 component_fails kube-controller-manager "a missing root CA" "--root-ca-file: open $TMP/none" --root-ca-file="$TMP/none"
 component_fails kube-controller-manager "no kubeconfig" "no configuration has been provided"
 component_fails kube-scheduler "a missing kubeconfig" "$TMP/none" --kubeconfig="$TMP/none"
+component_fails kube-controller-manager "a missing delegated authentication kubeconfig" \
+	"failed to get delegated authentication kubeconfig: $TMP/none" --authentication-kubeconfig="$TMP/none"
+component_fails kube-scheduler "a missing delegated authorization kubeconfig" \
+	"failed to get delegated authorization kubeconfig: $TMP/none" --authorization-kubeconfig="$TMP/none"
+printf 'apiVersion: kubescheduler.config.k8s.io/v1beta3\nkind: KubeSchedulerConfiguration\n' >"$TMP/sched.yaml"
+component_fails kube-scheduler "a config of a version 1.29 no longer reads" \
+	'registered for version \"kubescheduler.config.k8s.io/v1beta3\"' \
+	--config="$TMP/sched.yaml"
+printf 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElection: true\n' >"$TMP/sched.yaml"
+component_fails kube-scheduler "an unknown config field" 'unknown field \"leaderElection.leaderElection\"' \
+	--config="$TMP/sched.yaml"
 finish "standin-units"

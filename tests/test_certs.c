@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,6 +45,8 @@ static const struct expect {
 	{ CERT_KUBELET_CA, "kubelet-ca", CERT_KUBELET_CA, "kubelet-ca", "dingding", "System", true,
 	  false, false },
 	{ CERT_AGG_CA, "agg-ca", CERT_AGG_CA, "agg-ca", "dingding", "System", true, false, false },
+	{ CERT_KUBELET_SIGNING_CA, "kubelet-signing-ca", CERT_KUBELET_SIGNING_CA,
+	  "kubelet-signing-ca", "dingding", "System", true, false, false },
 	{ CERT_ETCD_PEER, "etcd-peer", CERT_ETCD_CA, "etcd", "dingding", "System", false, true,
 	  true },
 	{ CERT_APISERVER, "apiserver", CERT_K8S_CA, "kubernetes", "dingding", "System", false, true,
@@ -57,6 +60,8 @@ static const struct expect {
 	{ CERT_KUBELET_CLIENT, "kubelet-client", CERT_KUBELET_CA, "kubeletadmin", "dingding",
 	  "System", false, false, true },
 	{ CERT_AGG, "agg", CERT_AGG_CA, "aggregator", "dingding", "System", false, false, true },
+	{ CERT_APISERVER_ETCD_CLIENT, "apiserver-etcd-client", CERT_ETCD_CA,
+	  "kube-apiserver-etcd-client", "dingding", "System", false, false, true },
 };
 
 /* The default plan's SANs, in the guide's order. */
@@ -721,7 +726,8 @@ static void test_subject_change(void **state)
 	b = pki_fixture_ensure(p);
 	for (enum cert_id id = 0; id < CERT_COUNT; id++) {
 		bool reissue = id == CERT_ETCD_PEER || id == CERT_APISERVER ||
-			       id == CERT_KUBELET_CLIENT || id == CERT_AGG;
+			       id == CERT_KUBELET_CLIENT || id == CERT_AGG ||
+			       id == CERT_APISERVER_ETCD_CLIENT;
 
 		assert_int_equal(certs_action(b, id, NULL), reissue ? CERTS_REISSUED : CERTS_REUSED);
 		if (reissue) {
@@ -941,28 +947,65 @@ static void test_token(void **state)
 	char *dir = pki_fixture_dir(p->name);
 	struct certs *a = pki_fixture_ensure(p);
 	struct certs *b = NULL;
-	const char *t = certs_bootstrap_token(a);
-	char *csv = certs_token_csv(a);
-	char *want = xasprintf("%s,kubelet-bootstrap,10001,\"system:kubelet-bootstrap\"\n", t);
+	char *t = xstrdup(certs_bootstrap_token(a));
 	char *stored = pki_fixture_read(dir, "bootstrap-token");
 	char *path = xasprintf("%s/bootstrap-token", dir);
-	char *err = NULL;
+	char *old = NULL, *err = NULL;
+	time_t now = time(NULL), made = 0;
 
 	(void)state;
-	assert_int_equal(strlen(t), 32);
-	assert_int_equal(strspn(t, "0123456789abcdef"), 32);
-	assert_string_equal(csv, want);
+	/* ID.SECRET as the bootstrap authenticator takes it; the file has the
+	 * time it was made; it expires pki.bootstrapTokenHours (24) later. */
+	assert_int_equal(strlen(t), 23);
+	assert_int_equal(strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789"), 6);
+	assert_int_equal(t[6], '.');
+	assert_int_equal(strspn(t + 7, "abcdefghijklmnopqrstuvwxyz0123456789"), 16);
 	assert_non_null(stored);
-	assert_int_equal(strncmp(stored, t, 32), 0);
+	assert_int_equal(strncmp(stored, t, 23), 0);
+	assert_int_equal(stored[23], '\n');
+	made = (time_t)strtoll(stored + 24, NULL, 10);
+	assert_true(made >= now - 60 && made <= now);
+	assert_int_equal(certs_bootstrap_token_expiry(a), made + 24 * 3600);
+	/* Reused while it has more than a quarter of its life left; the
+	 * plan's lifetime moves the expiry. */
+	p->pki.bootstrap_token_hours = 48;
 	b = pki_fixture_ensure(p);
 	assert_string_equal(certs_bootstrap_token(b), t);
+	assert_int_equal(certs_bootstrap_token_expiry(b), made + 48 * 3600);
+	certs_free(&b);
+	/* Made 20 of 24 hours ago: less than a quarter left, a new one. */
+	p->pki.bootstrap_token_hours = 24;
+	old = xasprintf("%s\n%lld\n", t, (long long)(now - 20 * 3600));
+	assert_int_equal(fileio_write_atomic(path, old, strlen(old), 0600, &err), 0);
+	b = pki_fixture_ensure(p);
+	assert_string_not_equal(certs_bootstrap_token(b), t);
+	assert_true(certs_bootstrap_token_expiry(b) >= now + 24 * 3600);
+	assert_int_equal(mode_of(dir, "bootstrap-token"), 0600);
+	certs_free(&b);
+	/* 17 of 24 hours ago: 7 left, kept. */
+	free(old);
+	old = xasprintf("%s\n%lld\n", t, (long long)(now - 17 * 3600));
+	assert_int_equal(fileio_write_atomic(path, old, strlen(old), 0600, &err), 0);
+	b = pki_fixture_ensure(p);
+	assert_string_equal(certs_bootstrap_token(b), t);
+	certs_free(&b);
+	/* The token.csv token of earlier versions (32 hexadecimal digits, no
+	 * expiry) is replaced: nothing authenticates with it any more. */
+	assert_int_equal(fileio_write_atomic(path, "0123456789abcdef0123456789abcdef\n", 33, 0600,
+					     &err),
+			 0);
+	b = pki_fixture_ensure(p);
+	assert_int_equal(strlen(certs_bootstrap_token(b)), 23);
+	free(stored);
+	stored = pki_fixture_read(dir, "bootstrap-token");
+	assert_int_equal(strncmp(stored, certs_bootstrap_token(b), 23), 0);
 	/* A token file someone edited badly is refused, not replaced. */
 	assert_int_equal(fileio_write_atomic(path, "short\n", 6, 0600, &err), 0);
-	assert_refused(p, "bootstrap-token", "32 hexadecimal");
+	assert_refused(p, "bootstrap-token", "ID.SECRET");
+	free(old);
 	free(path);
 	free(stored);
-	free(want);
-	free(csv);
+	free(t);
 	free(dir);
 	certs_free(&a);
 	certs_free(&b);

@@ -131,6 +131,18 @@ static const struct gcase cases[] = {
 	{ GR_COUNTRY, "CHN", false },
 	{ GR_TOKEN, "dtalk-k8s-etcd", true },
 	{ GR_TOKEN, "a b", false },
+	{ GR_PORTRANGE, "30000-32767", true },
+	{ GR_PORTRANGE, "1-65535", true },
+	{ GR_PORTRANGE, "30000-30000", true },
+	{ GR_PORTRANGE, "30000", false },
+	{ GR_PORTRANGE, "30000-", false },
+	{ GR_PORTRANGE, "-32767", false },
+	{ GR_PORTRANGE, "32767-30000", false },
+	{ GR_PORTRANGE, "0-100", false },
+	{ GR_PORTRANGE, "30000-65536", false },
+	{ GR_PORTRANGE, "030000-32767", false },
+	{ GR_PORTRANGE, "30000+2767", false },
+	{ GR_PORTRANGE, "30000-32767 ", false },
 	{ GR_NONE, "anything; at all", true },
 };
 
@@ -157,6 +169,7 @@ static void no_shell_metacharacters(void **state)
 	static const enum plan_grammar shell_bound[] = {
 		GR_LABEL, GR_DOMAIN, GR_REGISTRY, GR_ADDR, GR_ADDR4, GR_CIDR, GR_CIDR4, GR_IMAGE,
 		GR_REPO, GR_URL, GR_PATH, GR_LOCALPATH, GR_VERSION, GR_USER, GR_BASTION, GR_TOKEN,
+		GR_PORTRANGE,
 	};
 	char value[32];
 

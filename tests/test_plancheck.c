@@ -120,6 +120,15 @@ MUT(api_port_kubelet, p->network.apiserver_port = 10250)
 MUT(api_port_etcd, p->network.apiserver_port = 4001)
 MUT(etcd_ports_same, p->etcd.peer_port = 4001)
 MUT(metrics_port_kubelet, p->addons.metrics_server.secure_port = 10250)
+MUT(nodeports_guide, set(&p->network.service_node_port_range, "1-65535"))
+MUT(nodeports_kubelet, set(&p->network.service_node_port_range, "10000-11000"))
+MUT(nodeports_kube_proxy, set(&p->network.service_node_port_range, "10256-10256"))
+MUT(nodeports_apiserver, set(&p->network.service_node_port_range, "7000-7999"))
+MUT(nodeports_etcd, set(&p->network.service_node_port_range, "2000-4999"))
+MUT(nodeports_host_ssh, { p->hosts[3].port = 30022; })
+MUT(nodeports_grammar, set(&p->network.service_node_port_range, "30000:32767"))
+MUT(nodeports_order, set(&p->network.service_node_port_range, "32767-30000"))
+MUT(nodeports_elsewhere_ok, set(&p->network.service_node_port_range, "40000-40999"))
 MUT(bad_mirror_url, set(&p->registries.mirrors[0].endpoints.v[0], "ftp://mirror"))
 MUT(mirror_no_endpoints, strlist_clear(&p->registries.mirrors[1].endpoints))
 MUT(bad_mirror_registry, { free(p->registries.mirrors[1].registry);
@@ -150,6 +159,8 @@ MUT(leaf_outlives_ca, p->pki.leaf_validity_days = 36525)
 MUT(bad_country, set(&p->pki.subject.country, "China"))
 MUT(bad_org, set(&p->pki.subject.organization, "Acme, Inc"))
 MUT(validity_zero, p->pki.ca_validity_days = 0)
+MUT(token_hours_zero, p->pki.bootstrap_token_hours = 0)
+MUT(token_hours_year, p->pki.bootstrap_token_hours = 8761)
 MUT(nodelocal_without_coredns, p->addons.coredns.enabled = false)
 MUT(metrics_no_host_network, p->addons.metrics_server.host_network = false)
 MUT(metrics_unverifiable, p->addons.csr_approver.enabled = false)
@@ -234,6 +245,22 @@ static const struct rule rules[] = {
 	{ "etcd ports differ", etcd_ports_same, PROBLEM_ERROR, "etcd.peerPort", "two ports" },
 	{ "metrics-server port", metrics_port_kubelet, PROBLEM_ERROR,
 	  "addons.metricsServer.securePort", "kubelet" },
+	{ "NodePorts clear of SSH", nodeports_guide, PROBLEM_ERROR, "network.serviceNodePortRange",
+	  "1-65535 covers 22 (SSH), 2380 (etcd peers), 4001 (etcd), 7443 (kube-apiserver)" },
+	{ "NodePorts clear of the kubelet", nodeports_kubelet, PROBLEM_ERROR,
+	  "network.serviceNodePortRange", "10250 (kubelet)" },
+	{ "NodePorts clear of kube-proxy", nodeports_kube_proxy, PROBLEM_ERROR,
+	  "network.serviceNodePortRange", "10256 (kube-proxy healthz)" },
+	{ "NodePorts clear of the apiserver", nodeports_apiserver, PROBLEM_ERROR,
+	  "network.serviceNodePortRange", "covers 7443 (kube-apiserver): a NodePort" },
+	{ "NodePorts clear of etcd", nodeports_etcd, PROBLEM_ERROR,
+	  "network.serviceNodePortRange", "covers 2380 (etcd peers), 4001 (etcd):" },
+	{ "NodePorts clear of a host's SSH port", nodeports_host_ssh, PROBLEM_WARNING,
+	  "network.serviceNodePortRange", "30000-32767 covers the hosts' SSH port 30022 (SSH)" },
+	{ "NodePort range grammar", nodeports_grammar, PROBLEM_ERROR,
+	  "network.serviceNodePortRange", "LOW-HIGH" },
+	{ "NodePort range order", nodeports_order, PROBLEM_ERROR, "network.serviceNodePortRange",
+	  "LOW-HIGH" },
 	{ "mirror endpoint URL", bad_mirror_url, PROBLEM_ERROR,
 	  "registries.mirrors.docker.io[0]", "http:// or https://" },
 	{ "mirror has endpoints", mirror_no_endpoints, PROBLEM_ERROR, "registries.mirrors.quay.io",
@@ -269,6 +296,10 @@ static const struct rule rules[] = {
 	{ "country code", bad_country, PROBLEM_ERROR, "pki.subject.country", "two-letter" },
 	{ "subject grammar", bad_org, PROBLEM_ERROR, "pki.subject.organization", "commas" },
 	{ "validity range", validity_zero, PROBLEM_ERROR, "pki.caValidityDays", "out of range" },
+	{ "bootstrap token expires", token_hours_zero, PROBLEM_ERROR, "pki.bootstrapTokenHours",
+	  "use 1 to 8760" },
+	{ "bootstrap token within a year", token_hours_year, PROBLEM_ERROR,
+	  "pki.bootstrapTokenHours", "out of range" },
 	{ "node-local DNS needs CoreDNS", nodelocal_without_coredns, PROBLEM_ERROR,
 	  "addons.nodelocaldns.enabled", "CoreDNS" },
 	{ "metrics-server host network", metrics_no_host_network, PROBLEM_WARNING,
@@ -290,7 +321,7 @@ static const struct rule rules[] = {
 /* Mutations that must leave the plan valid. */
 static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
-	masters_only, loopback_lab,
+	masters_only, loopback_lab, nodeports_elsewhere_ok,
 };
 
 static void default_plan_is_valid(void **state)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -115,21 +116,33 @@ static void test_hosts_and_roles(void **state)
 	assert_null(r->hosts[5].address);
 	assert_string_equal(r->apply_host, "master1");
 	assert_string_equal(m->address, "10.1.1.2");
-	/* Masters: static pods, the PKI their pods name, the k8s-ca key. */
+	/* Masters: static pods, the PKI their pods name, the kubelet signing
+	 * key and no other CA key. */
 	x = file(m, "/etc/kubernetes/staticPods/etcd.yaml");
 	assert_non_null(x);
 	assert_int_equal(x->phase, PHASE_ETCD);
 	assert_int_equal(x->mode, 0644);
 	assert_non_null(strstr(x->content, "- etcd2\n"));
 	assert_non_null(strstr(x->content, "https://10.1.1.2:4001"));
-	x = file(m, "/etc/kubernetes/pki/k8s-ca-key.pem");
+	assert_null(file(m, "/etc/kubernetes/pki/k8s-ca-key.pem"));
+	x = file(m, "/etc/kubernetes/pki/kubelet-signing-ca-key.pem");
 	assert_non_null(x);
 	assert_true(x->secret);
 	assert_int_equal(x->mode, 0600);
 	assert_int_equal(x->phase, PHASE_PKI);
 	assert_non_null(strstr(x->content, "PRIVATE KEY"));
 	assert_null(file(m, "/etc/kubernetes/pki/etcd-ca-key.pem"));
-	assert_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
+	/* The apiserver's own etcd client pair, not etcd's. */
+	assert_non_null(file(m, "/etc/kubernetes/pki/apiserver-etcd-client-key.pem"));
+	assert_null(file(m, "/etc/kubernetes/pki/etcd-peer-key.pem"));
+	x = file(m, "/etc/kubernetes/pki/k8s-ca-bundle.pem");
+	assert_non_null(x);
+	assert_int_equal(x->phase, PHASE_PKI);
+	assert_false(x->secret);
+	assert_non_null(strstr(x->content, certs_cert_pem(f->certs, CERT_K8S_CA)));
+	assert_non_null(strstr(x->content, certs_cert_pem(f->certs, CERT_KUBELET_SIGNING_CA)));
+	/* Their kubelet takes only the apiserver's kubelet client certificate. */
+	assert_non_null(file(m, "/etc/kubernetes/pki/kubelet-ca.pem"));
 	x = file(m, "/etc/kubernetes/kube-scheduler.kubeconfig");
 	assert_non_null(x);
 	assert_int_equal(x->phase, PHASE_SCHEDULER);
@@ -176,15 +189,68 @@ static void test_steps(void **state)
 	assert_non_null(strstr(text, "# upload /etc/kubernetes/kubelet-bootstrap.kubeconfig\n"));
 	assert_null(strstr(text, "## phase etcd"));
 	free(text);
-	/* The cluster: applies, in phase order, on standard input. */
-	assert_int_equal(cl->n_files, 7);
+	/* The cluster: applies, in phase order, on standard input; first the
+	 * bootstrap token, then the bindings for it. */
+	assert_int_equal(cl->n_files, 8);
 	assert_int_equal(cl->steps[0].type, RENDER_STEP_APPLY);
-	assert_string_equal(cl->files[cl->steps[0].file].path, "rbac-bootstrap.yaml");
+	assert_string_equal(cl->files[cl->steps[0].file].path, "bootstrap-token.yaml");
+	assert_string_equal(cl->files[cl->steps[1].file].path, "rbac-bootstrap.yaml");
 	text = render_steps_text(r, cl);
 	assert_non_null(strstr(text, "run on master1"));
 	assert_non_null(strstr(text, "## phase metrics-server\n# stdin: metrics-server.yaml\n"
 				     "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig "
 				     "apply -f -\n"));
+	free(text);
+	render_free(&r);
+}
+
+/* The bootstrap token: a Secret of kube-system that expires when the PKI
+ * says, never logged; no token.csv; the workers drop their bootstrap
+ * kubeconfig once the kubelet has its own certificate. */
+static void test_bootstrap_token(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = build_ok(f);
+	const struct render_host *cl = &r->hosts[r->n_hosts - 1], *w = host(r, "node1");
+	const struct render_file *s = file(cl, "bootstrap-token.yaml");
+	const char *token = certs_bootstrap_token(f->certs);
+	time_t expiry = certs_bootstrap_token_expiry(f->certs);
+	char want[64], when[32];
+	struct tm tm;
+	char *text = NULL, *restart = NULL, *drop = NULL;
+
+	assert_non_null(s);
+	assert_int_equal(s->phase, PHASE_WORKERS);
+	assert_true(s->secret);
+	assert_int_equal(s->mode, 0600);
+	xsnprintf(want, sizeof want, "name: bootstrap-token-%.6s\n", token);
+	assert_non_null(strstr(s->content, want));
+	xsnprintf(want, sizeof want, "token-secret: \"%s\"\n", token + 7);
+	assert_non_null(strstr(s->content, want));
+	assert_non_null(strstr(s->content, "type: bootstrap.kubernetes.io/token\n"));
+	assert_non_null(gmtime_r(&expiry, &tm));
+	assert_true(strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+	xsnprintf(want, sizeof want, "expiration: \"%s\"\n", when);
+	assert_non_null(strstr(s->content, want));
+	assert_true(expiry > time(NULL) + 23 * 3600);
+	for (size_t i = 0; i < r->n_hosts; i++)
+		assert_null(file(&r->hosts[i], "/etc/kubernetes/pki/token.csv"));
+	assert_null(strstr(file(host(r, "master1"),
+				"/etc/kubernetes/staticPods/kube-apiserver.yaml")->content,
+			   "token-auth-file"));
+	/* After the kubelet's restart, a wait for its certificate, then rm -f
+	 * (idempotent: a second run removes nothing and succeeds). */
+	text = render_steps_text(r, w);
+	restart = strstr(text, "systemctl restart kubelet\n");
+	drop = strstr(text, "rm -f /etc/kubernetes/kubelet-bootstrap.kubeconfig\n");
+	assert_non_null(restart);
+	assert_non_null(drop);
+	assert_true(drop > restart);
+	assert_non_null(strstr(text, "until [ -s /etc/kubernetes/kubelet.kubeconfig ] && "
+				     "[ -s /etc/kubernetes/pki/kubelet-client-current.pem ]"));
+	free(text);
+	text = render_steps_text(r, host(r, "master1"));
+	assert_null(strstr(text, "kubelet-bootstrap.kubeconfig"));
 	free(text);
 	render_free(&r);
 }
@@ -265,6 +331,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hosts_and_roles),
 		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_bootstrap_token),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_errors),
 	};
