@@ -297,12 +297,14 @@ static void set_common_vars(struct builder *b)
 	const struct plan_network *n = &p->network;
 	struct template_vars *v = b->vars;
 	struct strbuf servers = { 0 }, cluster = { 0 };
-	struct net_addr svc;
+	struct net_cidr svc;
 	const char *k8s = p->versions.kubernetes;
-	char *vip = url_address(n->apiserver_vip);
+	const char *why = NULL;
+	/* kube-proxy runs on the workers: it reaches the API as their kubelets do. */
+	char *server = kubeconfig_server(p, KUBECONFIG_KUBELET_BOOTSTRAP);
 	char *user = NULL, *agg = NULL;
 	size_t member = 0;
-	bool v6 = net_addr_parse(n->apiserver_vip, &svc) == 0 && svc.family == NET_IPV6;
+	bool v6 = net_cidr_parse(n->service_cidr, &svc, &why) == 0 && svc.addr.family == NET_IPV6;
 
 	template_setf(v, "k8s.version", "%s%s", k8s[0] == 'v' ? "" : "v", k8s);
 	template_set(v, "k8s.arch", "amd64");
@@ -318,7 +320,7 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.bindAnyPort", v6 ? "[::]:" : "0.0.0.0:");
 	template_set(v, "kubelet.clusterDNS",
 		     p->addons.nodelocaldns.enabled ? n->node_local_dns : n->cluster_dns);
-	template_setf(v, "apiserver.url", "https://%s:%u", vip, n->apiserver_port);
+	template_set(v, "apiserver.url", server);
 	template_setf(v, "etcd.clientPort", "%u", p->etcd.client_port);
 	template_setf(v, "etcd.peerPort", "%u", p->etcd.peer_port);
 	template_set(v, "etcd.dataDir", p->etcd.data_dir);
@@ -350,7 +352,7 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "pki.aggregatorName", agg != NULL ? agg : "");
 	free(user);
 	free(agg);
-	free(vip);
+	free(server);
 	strbuf_clear(&servers);
 	strbuf_clear(&cluster);
 }
