@@ -76,6 +76,8 @@ check "every name is Kubernetes 1.29's" \
 	py "$top_srcdir/tests/render_checks.py" names "$TMP/out" "$top_srcdir/tests/reference"
 check "files, certificates and keys are consistent" \
 	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
+check "the default endpoint is external: nothing for it on the hosts" \
+	py "$top_srcdir/tests/render_checks.py" endpoint "$TMP/out" external
 
 # A second render reuses the PKI and writes the same files.
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"

@@ -7,6 +7,10 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
   names        every flag of the static pods and of the kubelet, every key of
                the KubeletConfiguration, KubeProxyConfiguration and containerd's
                CRI config is a 1.29 name (tests/reference), none deprecated
+  endpoint     with REFERENCE_DIR replaced by external, local or keepalived
+               (network.apiserverEndpoint): haproxy and keepalived on the hosts
+               of that mode, listening and forwarding where it says, every
+               client's kubeconfig and the apiserver's bind address to match
   consistency  every file a static pod (through its hostPath volumes), the
                kubelet's environment file, unit, KubeletConfiguration or a
                kubeconfig names is in that host's render; every certificate
@@ -575,6 +579,110 @@ def check_consistency(render):
     check_secrets(render, masters, workers)
 
 
+# ---------------------------------------------------------------- endpoint
+
+def kubeconfig_server(h, path):
+    return load_yaml(h.local(path))[0]["clusters"][0]["cluster"]["server"]
+
+
+def url(address, port):
+    return f"https://[{address}]:{port}" if ":" in address else f"https://{address}:{port}"
+
+
+def step_index(h, text):
+    """The line of the host's steps that is text (-1 when none)."""
+    lines = steps(h.render, h.name).splitlines()
+    return lines.index(text) if text in lines else -1
+
+
+def check_endpoint(render, mode):
+    """How the apiservers are reached, network.apiserverEndpoint MODE: who runs
+    haproxy and keepalived, where they listen and forward, what each client's
+    kubeconfig names, where the apiserver binds."""
+    all_hosts = [Host(render, n) for n in hosts(render)]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    workers = [h for h in all_hosts if h not in masters]
+    for h in all_hosts:
+        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    api = load_yaml(masters[0].local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    port = a["--secure-port"]
+    proxy_hosts = {"local": workers, "keepalived": masters}.get(mode, [])
+    for h in all_hosts:
+        want = h in proxy_hosts
+        result(h.has("/etc/haproxy/haproxy.cfg") == want,
+               f"{h.name}: haproxy.cfg {'placed' if want else 'not placed'} ({mode})")
+        want = mode == "keepalived" and h in masters
+        result(h.has("/etc/keepalived/keepalived.conf") == want,
+               f"{h.name}: keepalived.conf {'placed' if want else 'not placed'} ({mode})")
+    for h in proxy_hosts:
+        if not h.has("/etc/haproxy/haproxy.cfg"):
+            continue
+        with open(h.local("/etc/haproxy/haproxy.cfg")) as f:
+            cfg = f.read()
+        binds = re.findall(r"^\s*bind (\S+)$", cfg, re.M)
+        servers = re.findall(r"^\s*server \S+ (\S+)$", cfg, re.M)
+        want = [f"https://{s}" for s in servers]
+        result(want == [url(m.address, port) for m in masters],
+               f"{h.name}: haproxy forwards to every master's apiserver: {servers}")
+        if mode == "local":
+            result(binds == [f"127.0.0.1:{port}"], f"{h.name}: haproxy listens on 127.0.0.1:{port}")
+            # Started (and checked) before the kubelet, which bootstraps through it.
+            start = step_index(h, "systemctl reload-or-restart haproxy")
+            kubelet = step_index(h, "systemctl restart kubelet")
+            result(0 <= step_index(h, "haproxy -c -q -f /etc/haproxy/haproxy.cfg") < start < kubelet,
+                   f"{h.name}: haproxy checked and started before the kubelet")
+    for m in masters:
+        pod = load_yaml(m.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, args = container_args(pod)
+        want = m.address if mode == "keepalived" else ("::" if ":" in m.address else "0.0.0.0")
+        result(args["--bind-address"] == want,
+               f"{m.name}: the apiserver binds {args['--bind-address']} ({mode}: {want})")
+    if mode == "keepalived":
+        vip = re.match(r"https://\[?([^\]]+?)\]?:\d+$",
+                       kubeconfig_server(masters[0], "/etc/kubernetes/admin.kubeconfig")).group(1)
+        for m in masters:
+            if not m.has("/etc/keepalived/keepalived.conf") or not m.has("/etc/haproxy/haproxy.cfg"):
+                continue
+            with open(m.local("/etc/haproxy/haproxy.cfg")) as f:
+                binds = re.findall(r"^\s*bind (\S+)$", f.read(), re.M)
+            result(binds == [url(vip, port)[len("https://"):]],
+                   f"{m.name}: haproxy listens on the VIP {vip}:{port}")
+            with open(m.local("/etc/keepalived/keepalived.conf")) as f:
+                conf = f.read()
+            result(re.search(r"virtual_ipaddress \{\s*" + re.escape(vip) + r"\s*\}", conf) is not None,
+                   f"{m.name}: keepalived holds the VIP {vip}")
+            block = re.search(r"unicast_peer \{([^}]*)\}", conf)
+            peers = re.findall(r"^\s+(\S+)$", block.group(1), re.M) if block else []
+            others = [o.address for o in masters if o is not m]
+            result(peers == others, f"{m.name}: keepalived's peers are the other masters {others}")
+            with open(m.local("/etc/sysctl.d/99-k8s-wizard.conf")) as f:
+                key = "net.ipv6" if ":" in vip else "net.ipv4"
+                result(f"{key}.ip_nonlocal_bind=1" in f.read().split("\n"),
+                       f"{m.name}: {key}.ip_nonlocal_bind=1 (haproxy binds the VIP it may not hold)")
+            result(step_index(m, "keepalived --config-test -f /etc/keepalived/keepalived.conf") >= 0,
+                   f"{m.name}: keepalived's configuration is tested on the host")
+    # The clients: workers through their proxy, masters to their own apiserver.
+    for w in workers:
+        got = kubeconfig_server(w, "/etc/kubernetes/kubelet-bootstrap.kubeconfig")
+        want = f"https://127.0.0.1:{port}" if mode == "local" else None
+        result(got == want if want else "127.0.0.1" not in got,
+               f"{w.name}: the kubelet bootstraps through {got}")
+    for doc in load_yaml(f"{render}/_cluster/kube-proxy.yaml"):
+        if doc["kind"] == "ConfigMap":
+            got = yaml.safe_load(doc["data"]["kubeconfig.conf"])["clusters"][0]["cluster"]["server"]
+            want = kubeconfig_server(workers[0], "/etc/kubernetes/kubelet-bootstrap.kubeconfig")
+            result(got == want, f"kube-proxy reaches the API as the workers' kubelets do: {got}")
+    for m in masters:
+        for name in ("kube-controller-manager", "kube-scheduler"):
+            got = kubeconfig_server(m, f"/etc/kubernetes/{name}.kubeconfig")
+            result((got == f"https://127.0.0.1:{port}") == (mode == "local"),
+                   f"{m.name}: {name} reaches the API at {got}")
+    if mode == "local":
+        got = kubeconfig_server(masters[0], "/etc/kubernetes/admin.kubeconfig")
+        result(got == url(masters[0].address, port), f"the admin kubeconfig names the first master: {got}")
+
+
 def main():
     check, render = sys.argv[1], sys.argv[2]
     if check == "syntax":
@@ -583,6 +691,8 @@ def main():
         check_names(render, sys.argv[3])
     elif check == "consistency":
         check_consistency(render)
+    elif check == "endpoint":
+        check_endpoint(render, sys.argv[3])
     else:
         sys.exit(f"unknown check {check}")
     print(f"# {check}: {failures} failed")

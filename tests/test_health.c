@@ -409,7 +409,10 @@ static const char good_facts[] =
 	"disk_kb=52428800\n"
 	"listen=22 sshd\n"
 	"listen=10250 kubelet\n"
-	"listen=53 \n";
+	"listen=53 \n"
+	"inet=lo 127.0.0.1/8\n"
+	"inet=eth0 10.1.1.4/24\n"
+	"inet=eth0 fe80::1/64\n";
 
 static void facts_parse_good(void **state)
 {
@@ -434,10 +437,13 @@ static void facts_parse_good(void **state)
 	assert_string_equal(hf.listen[0], "22 sshd");
 	assert_string_equal(hf.listen[1], "10250 kubelet");
 	assert_string_equal(hf.listen[2], "53 ");
+	assert_int_equal(hf.n_inet, 3);
+	assert_string_equal(hf.inet[1], "eth0 10.1.1.4/24");
 	health_facts_clear(&hf);
 	assert_null(hf.arch);
 	assert_null(hf.listen);
 	assert_int_equal(hf.n_listen, 0);
+	assert_null(hf.inet);
 	free(out);
 
 	/* Behind: negative. A value with '=' in it is kept whole. */
@@ -633,6 +639,16 @@ static void facts_command_here(void **state)
 		found = found || strcmp(hf.listen[i], want) == 0;
 	if (!found)
 		fail_msg("no listen=%s in:\n%s", want, out.s);
+
+	/* The loopback address in the listing of addresses. */
+	if (access("/sbin/ip", X_OK) == 0 || access("/usr/sbin/ip", X_OK) == 0 ||
+	    access("/bin/ip", X_OK) == 0) {
+		found = false;
+		for (size_t i = 0; i < hf.n_inet; i++)
+			found = found || strcmp(hf.inet[i], "lo 127.0.0.1/8") == 0;
+		if (!found)
+			fail_msg("no inet=lo 127.0.0.1/8 in:\n%s", out.s);
+	}
 
 	health_facts_clear(&hf);
 	close(lfd);
@@ -1116,6 +1132,86 @@ static void pki_files(void **state)
 
 /* --- the table ------------------------------------------------------------ */
 
+/* keepalived moves the VIP within the network of each master's address,
+ * as the host has it; other modes do not use this check. */
+static void vip_subnet(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *inet, *vip;
+		enum check_status want;
+		const char *saw;
+	} cases[] = {
+		{ "inet=lo 127.0.0.1/8\ninet=bond0 10.1.1.1/24\n", "10.1.1.10", CHECK_PASS,
+		  "bond0's network is 10.1.1.0/24: the VIP is in it" },
+		{ "inet=bond0 10.1.1.1/28\n", "10.1.1.20", CHECK_FAIL,
+		  "bond0's network is 10.1.1.0/28: the VIP is outside it" },
+		{ "inet=eth0 10.2.0.5/16\ninet=eth1 10.1.1.1/24\n", "10.2.0.10", CHECK_FAIL,
+		  "eth1's network is 10.1.1.0/24: the VIP is outside it" },
+		{ "inet=eth0 10.2.0.5/16\n", "10.2.0.10", CHECK_FAIL,
+		  "no interface has the plan's address 10.1.1.1" },
+	};
+	char *saw = NULL;
+
+	f->hosts[0].facts = good_facts;
+	assert_int_equal(attempt(f, "vip-subnet", 0, &saw), CHECK_UNUSED);
+	free(saw);
+	forget(f, 0);
+	f->plan->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *base = facts_with("inet", NULL);
+		char *facts = xasprintf("%s%s", base, cases[i].inet);
+
+		plan_set_string(&f->plan->network.apiserver_vip, cases[i].vip);
+		f->hosts[0].facts = facts;
+		expect(f, "vip-subnet", 0, cases[i].want, cases[i].saw);
+		forget(f, 0);
+		free(facts);
+		free(base);
+	}
+}
+
+/* The port the endpoint's haproxy holds is not taken by a stranger. */
+static void ports_of_the_endpoint(void **state)
+{
+	struct fixture *f = *state;
+	char *base = facts_with("listen", NULL);
+	char *facts = xasprintf("%slisten=%u haproxy\nlisten=%u kube-apiserver\n", base,
+				f->plan->network.apiserver_port, f->plan->network.apiserver_port);
+	char *want = xasprintf("%u held by haproxy", f->plan->network.apiserver_port);
+
+	f->hosts[0].facts = facts;
+	expect(f, "ports", 0, CHECK_FAIL, want);
+	forget(f, 0);
+	f->plan->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	expect(f, "ports", 0, CHECK_PASS, "free");
+	forget(f, 0);
+	f->hosts[3].facts = facts;
+	expect(f, "ports", 3, CHECK_PASS, "free");
+	forget(f, 3);
+	/* A worker's haproxy with local; an apiserver there is a stranger. */
+	f->plan->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	free(want);
+	want = xasprintf("%u held by kube-apiserver", f->plan->network.apiserver_port);
+	expect(f, "ports", 3, CHECK_FAIL, want);
+	forget(f, 3);
+	free(facts);
+	facts = xasprintf("%slisten=%u haproxy\n", base, f->plan->network.apiserver_port);
+	f->hosts[3].facts = facts;
+	expect(f, "ports", 3, CHECK_PASS, "free");
+	forget(f, 3);
+	free(facts);
+	facts = xasprintf("%slisten=%u nginx\n", base, f->plan->network.apiserver_port);
+	f->hosts[3].facts = facts;
+	free(want);
+	want = xasprintf("%u held by nginx", f->plan->network.apiserver_port);
+	expect(f, "ports", 3, CHECK_FAIL, want);
+	forget(f, 3);
+	free(want);
+	free(facts);
+	free(base);
+}
+
 static void check_table(void **state)
 {
 	size_t n = 0;
@@ -1124,7 +1220,8 @@ static void check_table(void **state)
 
 	(void)state;
 	/* Only preflight's checks can be skipped, and not the connection. */
-	assert_string_equal(names, "arch, os, cgroup2, swap, time-skew, disk, ports, hostname");
+	assert_string_equal(names, "arch, os, cgroup2, swap, time-skew, disk, ports, hostname, "
+				   "vip-subnet");
 	free(names);
 	for (size_t i = 0; i < n; i++) {
 		assert_true(!c[i].skippable || c[i].phase == PHASE_PREFLIGHT);
@@ -1263,6 +1360,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kernel_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(containerd_and_cri, setup, teardown),
 		cmocka_unit_test_setup_teardown(pki_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(vip_subnet, setup, teardown),
+		cmocka_unit_test_setup_teardown(ports_of_the_endpoint, setup, teardown),
 		cmocka_unit_test(check_table),
 		cmocka_unit_test_setup_teardown(preflight_through_engine, setup, teardown),
 	};
