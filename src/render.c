@@ -915,6 +915,9 @@ static char *patch_calico(struct builder *b)
 			   &unused)) {
 		/* Upstream leaves the pool CIDR commented out: it is added. */
 		manifest_set_env(m, &c, "CALICO_IPV4POOL_CIDR", b->p->network.pod_cidr);
+		/* The node's address is the plan's (the kubelet's --node-ip), not
+		 * the first interface calico finds on a server with several. */
+		manifest_set_env(m, &c, "IP_AUTODETECTION_METHOD", "kubernetes-internal-ip");
 		replace_env(b, m, &c, file, "CALICO_IPV4POOL_IPIP",
 			    ipip[b->p->network.calico_ipip_mode]);
 		manifest_foreach_container(m, calico_image, &ci);
@@ -975,6 +978,10 @@ static char *patch_csr_approver(struct builder *b)
 		strbuf_addf(&prefixes, "%s%s", i > 0 ? "," : "", a->provider_ip_prefixes.v[i]);
 	replace_env(b, m, &c, file, "PROVIDER_REGEX", a->provider_regex);
 	replace_env(b, m, &c, file, "PROVIDER_IP_PREFIXES", prefixes.s != NULL ? prefixes.s : "");
+	/* Node names need not be in any DNS the approver asks (the plan's are
+	 * host names, not DNS records): it then checks the name against the
+	 * regex and the addresses against the prefixes only. */
+	manifest_set_env(m, &c, "BYPASS_DNS_RESOLUTION", "true");
 	if (manifest_set(m, &c, "image", b->p->registries.csr_approver_image, MANIFEST_STRING,
 			 &err) < 0)
 		fail_with(b, &err);

@@ -74,11 +74,22 @@ def apply(tree, dev):
         if op["old"] not in node[key]:
             raise Mismatch(f"{dev['id']}: {op['old']!r} not in {op['path']}")
         node[key] = node[key].replace(op["old"], op["new"])
+    for op in dev.get("list_insert", []):
+        node, key = walk(tree, op["path"])
+        items = node[key]
+        if op["before"] not in items:
+            raise Mismatch(f"{dev['id']}: {op['before']!r} not in {op['path']}")
+        items.insert(items.index(op["before"]), op["new"])
     for line in dev.get("lines_remove", []):
         line = " ".join(line.split())
         if line not in tree:
             raise Mismatch(f"{dev['id']}: line {line!r} not in the guide's file")
         tree.remove(line)
+    for op in dev.get("lines_insert", []):
+        after, new = " ".join(op["after"].split()), " ".join(op["new"].split())
+        if after not in tree:
+            raise Mismatch(f"{dev['id']}: line {after!r} not in the guide's file")
+        tree.insert(tree.index(after) + 1, new)
     for op in dev.get("lines_replace", []):
         old, new = " ".join(op["old"].split()), " ".join(op["new"].split())
         if old not in tree:

@@ -76,6 +76,8 @@ check "every name is Kubernetes 1.29's" \
 	py "$top_srcdir/tests/render_checks.py" names "$TMP/out" "$top_srcdir/tests/reference"
 check "files, certificates and keys are consistent" \
 	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
+check "nodes are known by their plan addresses" \
+	py "$top_srcdir/tests/render_checks.py" addresses "$TMP/out"
 check "the default endpoint is external: nothing for it on the hosts" \
 	py "$top_srcdir/tests/render_checks.py" endpoint "$TMP/out" external
 
@@ -120,6 +122,7 @@ check "IPv6: URLs with brackets" grep -qx -- "    - --etcd-servers=https://\\[fd
 check "IPv6: every file parses" py "$top_srcdir/tests/render_checks.py" syntax "$TMP/v6"
 check "IPv6: names" py "$top_srcdir/tests/render_checks.py" names "$TMP/v6" "$top_srcdir/tests/reference"
 check "IPv6: consistency" py "$top_srcdir/tests/render_checks.py" consistency "$TMP/v6"
+check "IPv6: addresses" py "$top_srcdir/tests/render_checks.py" addresses "$TMP/v6"
 
 # Bad input: exit 2, the cause named, nothing written.
 bad() {
@@ -186,6 +189,14 @@ broken "a key that is not its certificate's" consistency \
 broken "a readable key" consistency chmod 0644 master3/etc/kubernetes/pki/sa.key
 broken "a mount path its volume does not back" consistency \
 	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
+broken "a worker without its --node-ip" addresses sed -i '/^--node-ip=/d' node1/etc/kubernetes/kubelet
+broken "calico autodetecting the first interface" addresses \
+	sed -i 's/value: kubernetes-internal-ip/value: first-found/' _cluster/calico.yaml
+broken "an apiserver dialling kubelets by host name first" addresses \
+	sed -i 's/address-types=InternalIP,ExternalIP,Hostname/address-types=Hostname,InternalIP/' \
+	master2/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "the CSR approver resolving node names" addresses sh -c \
+	"sed -i '/name: BYPASS_DNS_RESOLUTION/{n;s/\"true\"/\"false\"/}' _cluster/kubelet-csr-approver.yaml"
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

@@ -7,6 +7,9 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
   names        every flag of the static pods and of the kubelet, every key of
                the KubeletConfiguration, KubeProxyConfiguration and containerd's
                CRI config is a 1.29 name (tests/reference), none deprecated
+  addresses    nodes are known by their plan addresses: the workers' --node-ip,
+               the apiserver's kubelet address types, Calico's autodetection,
+               the CSR approver's checks without DNS
   endpoint     with REFERENCE_DIR replaced by external, local or keepalived
                (network.apiserverEndpoint): haproxy and keepalived on the hosts
                of that mode, listening and forwarding where it says, every
@@ -579,6 +582,53 @@ def check_consistency(render):
     check_secrets(render, masters, workers)
 
 
+# ---------------------------------------------------------------- addresses
+
+def env_of(render, manifest, kind, name, container):
+    for doc in load_yaml(f"{render}/_cluster/{manifest}"):
+        if doc.get("kind") == kind and doc["metadata"]["name"] == name:
+            for c in containers_of(doc):
+                if c["name"] == container:
+                    return {e["name"]: e.get("value") for e in c.get("env", [])}
+    return None
+
+
+def check_addresses(render):
+    """Nodes are known by their plan addresses: the kubelet registers it, the
+    apiserver dials it, Calico takes it, the CSR approver checks names and
+    addresses without a DNS that knows the hosts."""
+    all_hosts = [Host(render, n) for n in hosts(render)]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    workers = [h for h in all_hosts if h not in masters]
+    for h in all_hosts:
+        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    for m in masters:
+        _, a = container_args(load_yaml(m.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0])
+        types = a.get("--kubelet-preferred-address-types", "").split(",")
+        result(types[0] == "InternalIP",
+               f"{m.name}: the apiserver dials kubelets at their InternalIP first ({types})")
+    for w in workers:
+        ip = kubelet_args(w).get("node-ip")
+        result(ip == w.address, f"{w.name}: the kubelet's --node-ip {ip} is its plan address")
+    calico = env_of(render, "calico.yaml", "DaemonSet", "calico-node", "calico-node") \
+        if os.path.exists(f"{render}/_cluster/calico.yaml") else None
+    if calico is not None:
+        got = calico.get("IP_AUTODETECTION_METHOD")
+        result(got == "kubernetes-internal-ip",
+               f"calico-node takes the node's InternalIP (IP_AUTODETECTION_METHOD={got})")
+    approver = env_of(render, "kubelet-csr-approver.yaml", "Deployment", "kubelet-csr-approver",
+                      "kubelet-csr-approver") \
+        if os.path.exists(f"{render}/_cluster/kubelet-csr-approver.yaml") else None
+    if approver is not None:
+        result(approver.get("BYPASS_DNS_RESOLUTION") == "true",
+               "kubelet-csr-approver does not ask DNS for node names")
+        nets = [ipaddress.ip_network(n) for n in approver.get("PROVIDER_IP_PREFIXES", "").split(",") if n]
+        regex = re.compile(approver.get("PROVIDER_REGEX", "^$"))
+        for w in workers:
+            result(any(ipaddress.ip_address(w.address) in n for n in nets) and regex.search(w.name),
+                   f"kubelet-csr-approver still checks {w.name}'s name and address {w.address}")
+
+
 # ---------------------------------------------------------------- endpoint
 
 def kubeconfig_server(h, path):
@@ -691,6 +741,8 @@ def main():
         check_names(render, sys.argv[3])
     elif check == "consistency":
         check_consistency(render)
+    elif check == "addresses":
+        check_addresses(render)
     elif check == "endpoint":
         check_endpoint(render, sys.argv[3])
     else:
