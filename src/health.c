@@ -25,6 +25,8 @@
 #define MIN_DISK_KB (4LL << 20) /* 4 GiB under /var/lib: images and etcd */
 #define MAX_SKEW_MS 2000
 #define SYSCTL_FILE "/etc/sysctl.d/99-k8s-wizard.conf"
+/* systemd-resolved's list of the real name servers, beside its stub. */
+#define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
 
 /* --- running a command for a check ---------------------------------------- */
 
@@ -92,6 +94,10 @@ static const char facts_command[] =
 	"ss -Htlnp 2>/dev/null | awk '{ n = split($4, a, \":\"); c = $6; "
 	"sub(/^users:\\(\\(\"/, \"\", c); sub(/\".*/, \"\", c); "
 	"print \"listen=\" a[n] \" \" c }'; "
+	"echo \"resolv=$(awk '$1 == \"nameserver\" { printf \"%s%s\", s, $2; s = \" \" }' "
+	"/etc/resolv.conf 2>/dev/null)\"; "
+	"[ ! -e " RESOLVED_CONF " ] || echo \"resolved=$(awk '$1 == \"nameserver\" "
+	"{ printf \"%s%s\", s, $2; s = \" \" }' " RESOLVED_CONF " 2>/dev/null)\"; "
 	"ip -o addr show 2>/dev/null | awk '{ print \"inet=\" $2 \" \" $4 }'; "
 	"echo \"time_ms=$(date +%s%3N)\"; echo end=1";
 
@@ -103,7 +109,8 @@ const char *health_facts_command(void)
 void health_facts_clear(struct health_facts *f)
 {
 	char **strings[] = { &f->arch,	   &f->kernel,	 &f->os,      &f->pretty,
-			     &f->systemd, &f->cgroupfs, &f->hostname };
+			     &f->systemd, &f->cgroupfs, &f->hostname, &f->resolv,
+			     &f->resolved };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		xfree(strings[i]);
@@ -138,7 +145,8 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 	} strings[] = {
 		{ "arch", &f->arch },	  { "kernel", &f->kernel },	{ "os", &f->os },
 		{ "pretty", &f->pretty }, { "systemd", &f->systemd }, { "cgroupfs", &f->cgroupfs },
-		{ "hostname", &f->hostname },
+		{ "hostname", &f->hostname }, { "resolv", &f->resolv },
+		{ "resolved", &f->resolved },
 	};
 	char *copy = xstrdup(out), *save = NULL;
 	bool end = false;
@@ -350,6 +358,61 @@ static enum check_status check_hostname(struct check_env *env, char **expected, 
 	*saw = xstrdup(f->hostname);
 	/* The kubelet registers the host name in lower case. */
 	return strcasecmp(f->hostname, want) == 0 ? CHECK_PASS : CHECK_FAIL;
+}
+
+/* Whether a blank-separated list of name servers names a loopback address
+ * (a resolver on the host itself, like systemd-resolved's stub 127.0.0.53),
+ * and whether it names any other. */
+static void name_servers(const char *list, bool *loopback, bool *other)
+{
+	char *copy = xstrdup(list != NULL ? list : ""), *save = NULL;
+
+	*loopback = *other = false;
+	for (char *ns = strtok_r(copy, " ", &save); ns != NULL; ns = strtok_r(NULL, " ", &save)) {
+		struct net_addr a;
+
+		if (net_addr_parse(ns, &a) == 0 && net_addr_is_loopback(&a))
+			*loopback = true;
+		else
+			*other = true;
+	}
+	free(copy);
+}
+
+/* Pods have their own loopback: a name server on the host's is out of their
+ * reach, and CoreDNS, whose pods get the node's resolv.conf, would forward
+ * to itself and stop (its loop plugin). The kubelet's step in render.c
+ * takes systemd-resolved's real list instead when there is one, by the
+ * same rule; this says which file the host has, and fails a worker that
+ * has nothing usable (masters run host-network static pods only). */
+static enum check_status check_resolv(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+	bool stub = false, other = false, real_stub = false, real = false;
+	const char *list = NULL;
+
+	*expected = xstrdup(_("a resolv.conf for pods whose name servers they can reach"));
+	if (f == NULL)
+		return CHECK_FAIL;
+	list = f->resolv != NULL ? f->resolv : "";
+	name_servers(list, &stub, &other);
+	name_servers(f->resolved, &real_stub, &real);
+	if (stub && f->resolved != NULL && real && !real_stub) {
+		/* L10N: the stub's name servers, the file used instead, its name servers. */
+		*saw = xasprintf(_("/etc/resolv.conf names %s (systemd-resolved's stub): pods get "
+				   "%s (%s)"), list, RESOLVED_CONF, f->resolved);
+		return CHECK_PASS;
+	}
+	if (!stub) {
+		/* L10N: a list of name servers, or a note that there is none. */
+		*saw = xasprintf(_("/etc/resolv.conf (%s)"),
+				 other ? list : _("no name server: pods resolve cluster names only"));
+		return CHECK_PASS;
+	}
+	/* L10N: the loopback name servers found, and the file that is missing. */
+	*saw = xasprintf(_("/etc/resolv.conf names %s, on the host's loopback, and %s has no "
+			   "other"), list, RESOLVED_CONF);
+	return env->plan->hosts[env->host].roles & ROLE_WORKER ? CHECK_FAIL : CHECK_PASS;
 }
 
 /* keepalived can move the VIP only within the network of the interface that
@@ -790,6 +853,7 @@ static const struct check checks[] = {
 	{ "disk", PHASE_PREFLIGHT, ALL, 0, 0, true, check_disk },
 	{ "ports", PHASE_PREFLIGHT, ALL, 0, 0, true, check_ports },
 	{ "hostname", PHASE_PREFLIGHT, ROLE_WORKER, 0, 0, true, check_hostname },
+	{ "resolv-conf", PHASE_PREFLIGHT, ALL, 0, 0, true, check_resolv },
 	{ "vip-subnet", PHASE_PREFLIGHT, ROLE_MASTER, 0, 0, true, check_vip_subnet },
 	{ "sysctl", PHASE_PREPARE, ALL, 0, 0, false, check_sysctl },
 	{ "kernel-features", PHASE_PREPARE, ALL, 0, 0, false, check_kernel },

@@ -27,6 +27,9 @@
 #define STATIC_PODS "/etc/kubernetes/staticPods"
 #define ADMIN_KUBECONFIG "/etc/kubernetes/admin.kubeconfig"
 #define KUBECTL "kubectl --kubeconfig=" ADMIN_KUBECONFIG
+/* The kubelet's resolvConf: a link made on the host (add_resolv_step). */
+#define KUBELET_RESOLV "/etc/kubernetes/resolv.conf"
+#define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
 
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
@@ -687,6 +690,24 @@ static void restart_unit(struct render_host *h, enum phase phase, const char *un
 	run(h, phase, "systemctl restart %s", unit);
 }
 
+/* The resolv.conf the kubelet gives pods (its resolvConf), decided on the
+ * host when its kubelet is installed, so that the render stays the same for
+ * every host: systemd-resolved's list of the real name servers when
+ * /etc/resolv.conf names a resolver on the host's loopback (Ubuntu's stub,
+ * 127.0.0.53), which pods cannot reach and where CoreDNS would forward to
+ * itself; /etc/resolv.conf otherwise. A link, so that what resolved or the
+ * operator changes later is what pods get. Preflight's resolv-conf check
+ * (health.c) reports the same choice by the same rule. */
+static void add_resolv_step(struct render_host *h, enum phase phase)
+{
+	run(h, phase,
+	    "if awk '$1 == \"nameserver\" && ($2 ~ /^127\\./ || $2 == \"::1\") { s = 1 } "
+	    "END { exit !s }' /etc/resolv.conf 2>/dev/null && "
+	    "awk '$1 == \"nameserver\" { n++; if ($2 ~ /^127\\./ || $2 == \"::1\") s = 1 } "
+	    "END { exit !(n && !s) }' " RESOLVED_CONF " 2>/dev/null; "
+	    "then f=" RESOLVED_CONF "; else f=/etc/resolv.conf; fi; ln -sfn \"$f\" " KUBELET_RESOLV);
+}
+
 /* haproxy and keepalived come from the distribution (Ubuntu's and Debian's
  * packages, with their units): installed when missing, so that a host that
  * has them (preinstalled, or from a local mirror) needs no network. */
@@ -770,6 +791,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		run(h, PHASE_KUBELET, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS
 				      " /var/log/kubernetes");
 		add_upload_steps(h, PHASE_KUBELET, &made, &n_made);
+		add_resolv_step(h, PHASE_KUBELET);
 		restart_unit(h, PHASE_KUBELET, "kubelet");
 	}
 	if (ph->roles & ROLE_ETCD) {
@@ -786,6 +808,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		run(h, PHASE_WORKERS, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS);
 		add_upload_steps(h, PHASE_WORKERS, &made, &n_made);
 		add_endpoint_steps(h, ph, b->p, PHASE_WORKERS);
+		add_resolv_step(h, PHASE_WORKERS);
 		restart_unit(h, PHASE_WORKERS, "kubelet");
 	}
 	for (size_t i = 0; i < n_made; i++)

@@ -189,6 +189,8 @@ broken "a key that is not its certificate's" consistency \
 broken "a readable key" consistency chmod 0644 master3/etc/kubernetes/pki/sa.key
 broken "a mount path its volume does not back" consistency \
 	sed -i 's|      path: /etc/etcdssl|      path: /data/etcdssl|' master1/etc/kubernetes/staticPods/etcd.yaml
+broken "a kubeletConfig resolvConf no step links" consistency \
+	sed -i '/ln -sfn .* \/etc\/kubernetes\/resolv.conf$/d' node2/steps
 broken "a worker without its --node-ip" addresses sed -i '/^--node-ip=/d' node1/etc/kubernetes/kubelet
 broken "calico autodetecting the first interface" addresses \
 	sed -i 's/value: kubernetes-internal-ip/value: first-found/' _cluster/calico.yaml

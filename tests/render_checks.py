@@ -375,6 +375,12 @@ def check_kubelet(h):
     ca = conf.get("authentication", {}).get("x509", {}).get("clientCAFile")
     if ca:
         result(h.has(ca), f"{h.name} kubeletConfig clientCAFile {ca} is placed")
+    # resolvConf: placed, or linked by a step (to the host's own file).
+    rc = conf.get("resolvConf", "/etc/resolv.conf")
+    linked = [l for l in steps(h.render, h.name).splitlines()
+              if re.search(r"\bln -sfn \S+ " + re.escape(rc) + "$", l)]
+    result(rc == "/etc/resolv.conf" or h.has(rc) or linked,
+           f"{h.name} kubeletConfig resolvConf {rc} is placed or linked")
     return conf
 
 
