@@ -564,7 +564,11 @@ static int sans_apiserver(const struct plan *p, struct strlist *out, char **err)
 	const char *why = NULL;
 	char *domain_name = NULL;
 
-	if (add_ip(out, "127.0.0.1", "", err) < 0 || add_hosts(p, ROLE_MASTER, out, err) < 0 ||
+	if (add_ip(out, "127.0.0.1", "", err) < 0 || add_hosts(p, ROLE_MASTER, out, err) < 0)
+		return -1;
+	/* The local endpoint has no VIP: its clients use 127.0.0.1 and the
+	 * masters' addresses. */
+	if (p->network.apiserver_endpoint != ENDPOINT_LOCAL &&
 	    add_ip(out, p->network.apiserver_vip, "network.apiserverVIP", err) < 0)
 		return -1;
 	/* The "kubernetes" Service gets the first address of the range. */

@@ -18,6 +18,7 @@ enum check_status {
 	CHECK_PASS,
 	CHECK_WAIT, /* not yet: try again after the interval, until the deadline */
 	CHECK_FAIL, /* failed, and waiting would not change it */
+	CHECK_UNUSED, /* the plan has nothing for it to look at (*saw says why) */
 };
 
 /* What one attempt works with. */

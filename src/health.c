@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "healthapi.h"
+#include "net.h"
 #include "nls.h"
 #include "shquote.h"
 #include "strbuf.h"
@@ -24,6 +25,8 @@
 #define MIN_DISK_KB (4LL << 20) /* 4 GiB under /var/lib: images and etcd */
 #define MAX_SKEW_MS 2000
 #define SYSCTL_FILE "/etc/sysctl.d/99-k8s-wizard.conf"
+/* systemd-resolved's list of the real name servers, beside its stub. */
+#define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
 
 /* --- running a command for a check ---------------------------------------- */
 
@@ -91,6 +94,11 @@ static const char facts_command[] =
 	"ss -Htlnp 2>/dev/null | awk '{ n = split($4, a, \":\"); c = $6; "
 	"sub(/^users:\\(\\(\"/, \"\", c); sub(/\".*/, \"\", c); "
 	"print \"listen=\" a[n] \" \" c }'; "
+	"echo \"resolv=$(awk '$1 == \"nameserver\" { printf \"%s%s\", s, $2; s = \" \" }' "
+	"/etc/resolv.conf 2>/dev/null)\"; "
+	"[ ! -e " RESOLVED_CONF " ] || echo \"resolved=$(awk '$1 == \"nameserver\" "
+	"{ printf \"%s%s\", s, $2; s = \" \" }' " RESOLVED_CONF " 2>/dev/null)\"; "
+	"ip -o addr show 2>/dev/null | awk '{ print \"inet=\" $2 \" \" $4 }'; "
 	"echo \"time_ms=$(date +%s%3N)\"; echo end=1";
 
 const char *health_facts_command(void)
@@ -101,13 +109,17 @@ const char *health_facts_command(void)
 void health_facts_clear(struct health_facts *f)
 {
 	char **strings[] = { &f->arch,	   &f->kernel,	 &f->os,      &f->pretty,
-			     &f->systemd, &f->cgroupfs, &f->hostname };
+			     &f->systemd, &f->cgroupfs, &f->hostname, &f->resolv,
+			     &f->resolved };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		xfree(strings[i]);
 	for (size_t i = 0; i < f->n_listen; i++)
 		free(f->listen[i]);
 	free(f->listen);
+	for (size_t i = 0; i < f->n_inet; i++)
+		free(f->inet[i]);
+	free(f->inet);
 	memset(f, 0, sizeof *f);
 }
 
@@ -133,7 +145,8 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 	} strings[] = {
 		{ "arch", &f->arch },	  { "kernel", &f->kernel },	{ "os", &f->os },
 		{ "pretty", &f->pretty }, { "systemd", &f->systemd }, { "cgroupfs", &f->cgroupfs },
-		{ "hostname", &f->hostname },
+		{ "hostname", &f->hostname }, { "resolv", &f->resolv },
+		{ "resolved", &f->resolved },
 	};
 	char *copy = xstrdup(out), *save = NULL;
 	bool end = false;
@@ -164,6 +177,9 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 		else if (strcmp(line, "listen") == 0) {
 			f->listen = xreallocarray(f->listen, f->n_listen + 1, sizeof *f->listen);
 			f->listen[f->n_listen++] = xstrdup(eq + 1);
+		} else if (strcmp(line, "inet") == 0) {
+			f->inet = xreallocarray(f->inet, f->n_inet + 1, sizeof *f->inet);
+			f->inet[f->n_inet++] = xstrdup(eq + 1);
 		} else if (strcmp(line, "end") == 0) {
 			end = true;
 		}
@@ -344,9 +360,125 @@ static enum check_status check_hostname(struct check_env *env, char **expected, 
 	return strcasecmp(f->hostname, want) == 0 ? CHECK_PASS : CHECK_FAIL;
 }
 
+/* Whether a blank-separated list of name servers names a loopback address
+ * (a resolver on the host itself, like systemd-resolved's stub 127.0.0.53),
+ * and whether it names any other. */
+static void name_servers(const char *list, bool *loopback, bool *other)
+{
+	char *copy = xstrdup(list != NULL ? list : ""), *save = NULL;
+
+	*loopback = *other = false;
+	for (char *ns = strtok_r(copy, " ", &save); ns != NULL; ns = strtok_r(NULL, " ", &save)) {
+		struct net_addr a;
+
+		if (net_addr_parse(ns, &a) == 0 && net_addr_is_loopback(&a))
+			*loopback = true;
+		else
+			*other = true;
+	}
+	free(copy);
+}
+
+/* Pods have their own loopback: a name server on the host's is out of their
+ * reach, and CoreDNS, whose pods get the node's resolv.conf, would forward
+ * to itself and stop (its loop plugin). The kubelet's step in render.c
+ * takes systemd-resolved's real list instead when there is one, by the
+ * same rule; this says which file the host has, and fails a worker that
+ * has nothing usable (masters run host-network static pods only). */
+static enum check_status check_resolv(struct check_env *env, char **expected, char **saw)
+{
+	const struct health_facts *f = facts(env, saw);
+	bool stub = false, other = false, real_stub = false, real = false;
+	const char *list = NULL;
+
+	*expected = xstrdup(_("a resolv.conf for pods whose name servers they can reach"));
+	if (f == NULL)
+		return CHECK_FAIL;
+	list = f->resolv != NULL ? f->resolv : "";
+	name_servers(list, &stub, &other);
+	name_servers(f->resolved, &real_stub, &real);
+	if (stub && f->resolved != NULL && real && !real_stub) {
+		/* L10N: the stub's name servers, the file used instead, its name servers. */
+		*saw = xasprintf(_("/etc/resolv.conf names %s (systemd-resolved's stub): pods get "
+				   "%s (%s)"), list, RESOLVED_CONF, f->resolved);
+		return CHECK_PASS;
+	}
+	if (!stub) {
+		/* L10N: a list of name servers, or a note that there is none. */
+		*saw = xasprintf(_("/etc/resolv.conf (%s)"),
+				 other ? list : _("no name server: pods resolve cluster names only"));
+		return CHECK_PASS;
+	}
+	/* L10N: the loopback name servers found, and the file that is missing. */
+	*saw = xasprintf(_("/etc/resolv.conf names %s, on the host's loopback, and %s has no "
+			   "other"), list, RESOLVED_CONF);
+	return env->plan->hosts[env->host].roles & ROLE_WORKER ? CHECK_FAIL : CHECK_PASS;
+}
+
+/* keepalived can move the VIP only within the network of the interface that
+ * holds each master's address (the plan knows no prefix lengths: the host
+ * does). */
+static enum check_status check_vip_subnet(struct check_env *env, char **expected, char **saw)
+{
+	const struct plan *p = env->plan;
+	const char *addr = p->hosts[env->host].address;
+	const struct health_facts *f = NULL;
+	struct net_addr mine, vip;
+
+	/* L10N: the VIP. */
+	*expected = xasprintf(_("the VIP %s in the network of the master's address"),
+			      p->network.apiserver_vip != NULL ? p->network.apiserver_vip : "-");
+	if (p->network.apiserver_endpoint != ENDPOINT_KEEPALIVED) {
+		*saw = xstrdup(_("no keepalived (apiserverEndpoint is not keepalived)"));
+		return CHECK_UNUSED;
+	}
+	f = facts(env, saw);
+	if (f == NULL)
+		return CHECK_FAIL;
+	if (net_addr_parse(addr, &mine) < 0 || p->network.apiserver_vip == NULL ||
+	    net_addr_parse(p->network.apiserver_vip, &vip) < 0) {
+		*saw = xstrdup(_("no valid address or VIP in the plan"));
+		return CHECK_FAIL;
+	}
+	for (size_t i = 0; i < f->n_inet; i++) {
+		const char *sp = strchr(f->inet[i], ' ');
+		char *text = NULL, *slash = NULL;
+		struct net_cidr net;
+		struct net_addr a;
+		const char *why = NULL;
+		char buf[NET_CIDRSTRLEN];
+		bool inside;
+
+		if (sp == NULL)
+			continue;
+		text = xstrdup(sp + 1);
+		slash = strchr(text, '/');
+		if (slash == NULL || net_cidr_parse(text, &net, &why) == -1) {
+			free(text);
+			continue;
+		}
+		*slash = '\0';
+		if (net_addr_parse(text, &a) < 0 || !net_addr_equal(&a, &mine)) {
+			free(text);
+			continue;
+		}
+		free(text);
+		net_cidr_format(&net, buf, sizeof buf);
+		inside = net_cidr_contains(&net, &vip);
+		/* L10N: the interface, its network, and whether the VIP is in it. */
+		*saw = xasprintf(_("%.*s's network is %s: the VIP is %s"), (int)(sp - f->inet[i]),
+				 f->inet[i], buf, inside ? _("in it") : _("outside it"));
+		return inside ? CHECK_PASS : CHECK_FAIL;
+	}
+	/* L10N: the plan's address of the host. */
+	*saw = xasprintf(_("no interface has the plan's address %s"), addr);
+	return CHECK_FAIL;
+}
+
 struct port_need {
 	unsigned port;
 	const char *owner; /* the process that holds it once installed (its comm) */
+	const char *also;  /* another that may, or NULL */
 };
 
 /* The ports a host's roles need, each free or already held by the component
@@ -356,21 +488,28 @@ static size_t ports_needed(const struct plan *p, unsigned roles, struct port_nee
 	size_t n = 0;
 
 	if (roles & ROLE_ETCD) {
-		out[n++] = (struct port_need){ p->etcd.client_port, "etcd" };
-		out[n++] = (struct port_need){ p->etcd.peer_port, "etcd" };
+		out[n++] = (struct port_need){ .port = p->etcd.client_port, .owner = "etcd" };
+		out[n++] = (struct port_need){ .port = p->etcd.peer_port, .owner = "etcd" };
 	}
 	if (roles & ROLE_MASTER) {
-		out[n++] = (struct port_need){ p->network.apiserver_port, "kube-apiserver" };
-		out[n++] = (struct port_need){ 10257, "kube-controller" };
-		out[n++] = (struct port_need){ 10259, "kube-scheduler" };
+		/* With keepalived, haproxy listens on the VIP at the same port. */
+		out[n++] = (struct port_need){
+			.port = p->network.apiserver_port, .owner = "kube-apiserver",
+			.also = p->network.apiserver_endpoint == ENDPOINT_KEEPALIVED ? "haproxy" : NULL
+		};
+		out[n++] = (struct port_need){ .port = 10257, .owner = "kube-controller" };
+		out[n++] = (struct port_need){ .port = 10259, .owner = "kube-scheduler" };
 	}
 	if (roles & (ROLE_MASTER | ROLE_WORKER)) {
-		out[n++] = (struct port_need){ 10250, "kubelet" };
-		out[n++] = (struct port_need){ 10248, "kubelet" };
+		out[n++] = (struct port_need){ .port = 10250, .owner = "kubelet" };
+		out[n++] = (struct port_need){ .port = 10248, .owner = "kubelet" };
 	}
 	if (roles & ROLE_WORKER) {
-		out[n++] = (struct port_need){ 10249, "kube-proxy" };
-		out[n++] = (struct port_need){ 10256, "kube-proxy" };
+		out[n++] = (struct port_need){ .port = 10249, .owner = "kube-proxy" };
+		out[n++] = (struct port_need){ .port = 10256, .owner = "kube-proxy" };
+		if (p->network.apiserver_endpoint == ENDPOINT_LOCAL)
+			out[n++] = (struct port_need){ .port = p->network.apiserver_port,
+						       .owner = "haproxy" };
 	}
 	return n;
 }
@@ -398,7 +537,8 @@ static enum check_status check_ports(struct check_env *env, char **expected, cha
 
 			if (end == f->listen[k] || port != need[i].port || sp == NULL)
 				continue;
-			if (strcmp(sp + 1, need[i].owner) == 0)
+			if (strcmp(sp + 1, need[i].owner) == 0 ||
+			    (need[i].also != NULL && strcmp(sp + 1, need[i].also) == 0))
 				continue;
 			/* L10N: a port and the process that holds it. */
 			strbuf_addf(&taken, _("%s%u held by %s"), taken.len > 0 ? ", " : "",
@@ -713,6 +853,8 @@ static const struct check checks[] = {
 	{ "disk", PHASE_PREFLIGHT, ALL, 0, 0, true, check_disk },
 	{ "ports", PHASE_PREFLIGHT, ALL, 0, 0, true, check_ports },
 	{ "hostname", PHASE_PREFLIGHT, ROLE_WORKER, 0, 0, true, check_hostname },
+	{ "resolv-conf", PHASE_PREFLIGHT, ALL, 0, 0, true, check_resolv },
+	{ "vip-subnet", PHASE_PREFLIGHT, ROLE_MASTER, 0, 0, true, check_vip_subnet },
 	{ "sysctl", PHASE_PREPARE, ALL, 0, 0, false, check_sysctl },
 	{ "kernel-features", PHASE_PREPARE, ALL, 0, 0, false, check_kernel },
 	{ "containerd", PHASE_CONTAINERD, ALL, 60, 2000, false, check_containerd },
@@ -726,6 +868,8 @@ static const struct check checks[] = {
 	{ "controller-manager", PHASE_CONTROLLER_MANAGER, ROLE_MASTER, 180, 2000, false,
 	  healthapi_controller_manager },
 	{ "scheduler", PHASE_SCHEDULER, ROLE_MASTER, 180, 2000, false, healthapi_scheduler },
+	{ "local-endpoint", PHASE_WORKERS, ROLE_WORKER, 120, 2000, false,
+	  healthapi_local_endpoint },
 	{ "worker-kubelet", PHASE_WORKERS, ROLE_WORKER, 120, 2000, false, healthapi_kubelet },
 	{ "nodes-registered", PHASE_WORKERS, 0, 300, 2000, false, healthapi_nodes },
 	{ "serving-csrs", PHASE_WORKERS, 0, 120, 2000, false, healthapi_serving_csrs },

@@ -27,6 +27,10 @@ struct health_facts {
 	long long disk_kb;    /* free under /var/lib; -1 unknown */
 	char **listen;        /* "PORT COMMAND" of listening TCP sockets */
 	size_t n_listen;
+	char *resolv;         /* name servers of /etc/resolv.conf, blank-separated */
+	char *resolved;       /* of /run/systemd/resolve/resolv.conf; NULL: no file */
+	char **inet;          /* "INTERFACE ADDRESS/PREFIX" of each address */
+	size_t n_inet;
 	long long skew_ms;    /* host clock minus the jump host's (at mid-round-trip) */
 };
 

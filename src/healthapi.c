@@ -328,11 +328,44 @@ enum check_status healthapi_apiserver(struct check_env *env, char **expected, ch
 
 enum check_status healthapi_vip(struct check_env *env, char **expected, char **saw)
 {
-	/* L10N: the API endpoint's address and port. */
-	*expected = xasprintf(_("the API endpoint %s:%u answers /healthz and /readyz with the "
-				"apiserver's certificate"),
-			      env->plan->network.apiserver_vip, env->plan->network.apiserver_port);
-	return apiserver_at(env, env->plan->network.apiserver_vip, saw);
+	const struct plan_network *n = &env->plan->network;
+
+	if (n->apiserver_endpoint == ENDPOINT_LOCAL) {
+		*expected = xstrdup(_("the API endpoint at the VIP"));
+		*saw = xstrdup(_("no VIP with apiserverEndpoint local: each worker's proxy is "
+				 "checked instead (local-endpoint)"));
+		return CHECK_UNUSED;
+	}
+	/* The operator's load balancer is the one part of the install that
+	 * k8s-wizard does not make: say what it must do, and the other ways. */
+	if (n->apiserver_endpoint == ENDPOINT_EXTERNAL)
+		/* L10N: the VIP, the port, the port again. */
+		*expected = xasprintf(_("the API endpoint %s:%u answers /healthz and /readyz with "
+					"the apiserver's certificate (apiserverEndpoint external: your "
+					"load balancer forwards TCP to every master's port %u; "
+					"without one, choose local or keepalived)"),
+				      n->apiserver_vip, n->apiserver_port, n->apiserver_port);
+	else
+		/* L10N: the VIP and the port. */
+		*expected = xasprintf(_("the API endpoint %s:%u (keepalived and haproxy on the "
+					"masters) answers /healthz and /readyz with the apiserver's "
+					"certificate"),
+				      n->apiserver_vip, n->apiserver_port);
+	return apiserver_at(env, n->apiserver_vip, saw);
+}
+
+enum check_status healthapi_local_endpoint(struct check_env *env, char **expected, char **saw)
+{
+	if (env->plan->network.apiserver_endpoint != ENDPOINT_LOCAL) {
+		*expected = xstrdup(_("the worker's proxy to the apiservers"));
+		*saw = xstrdup(_("none: apiserverEndpoint is not local"));
+		return CHECK_UNUSED;
+	}
+	/* L10N: the port of the proxy on the worker. */
+	*expected = xasprintf(_("the worker's proxy on 127.0.0.1:%u (apiserverEndpoint local) "
+				"answers /healthz and /readyz with the apiserver's certificate"),
+			      env->plan->network.apiserver_port);
+	return apiserver_at(env, "127.0.0.1", saw);
 }
 
 /* A component that serves /healthz on 127.0.0.1 with a certificate of the

@@ -18,6 +18,8 @@ enum check_status healthapi_etcd(struct check_env *env, char **expected, char **
 enum check_status healthapi_etcd_members(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_apiserver(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_vip(struct check_env *env, char **expected, char **saw);
+/* The proxy of apiserverEndpoint local on the check's worker. */
+enum check_status healthapi_local_endpoint(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_controller_manager(struct check_env *env, char **expected,
 					       char **saw);
 enum check_status healthapi_scheduler(struct check_env *env, char **expected, char **saw);

@@ -58,22 +58,47 @@ static void free_wiped(char **s)
 	xfree(s);
 }
 
-/* https://VIP:port, with brackets around an IPv6 VIP. */
-static char *server_url(const struct plan *p)
+/* https://ADDRESS:port, with brackets around an IPv6 address. */
+static char *url(const char *address, unsigned port)
 {
-	const char *vip = p->network.apiserver_vip != NULL ? p->network.apiserver_vip : "";
 	struct net_addr a;
 
-	if (net_addr_parse(vip, &a) == 0 && a.family == NET_IPV6)
-		return xasprintf("https://[%s]:%u", vip, p->network.apiserver_port);
-	return xasprintf("https://%s:%u", vip, p->network.apiserver_port);
+	if (net_addr_parse(address, &a) == 0 && a.family == NET_IPV6)
+		return xasprintf("https://[%s]:%u", address, port);
+	return xasprintf("https://%s:%u", address, port);
+}
+
+char *kubeconfig_server(const struct plan *p, enum kubeconfig_id id)
+{
+	const char *vip = p->network.apiserver_vip != NULL ? p->network.apiserver_vip : "";
+	unsigned port = p->network.apiserver_port;
+
+	if (p->network.apiserver_endpoint != ENDPOINT_LOCAL)
+		return url(vip, port);
+	/* No VIP: the workers' proxy, each master's own apiserver (the
+	 * certificate names 127.0.0.1), and for the admin, whose file is also
+	 * the operator's on the jump host, the first master. */
+	switch (id) {
+	case KUBECONFIG_KUBELET_BOOTSTRAP:
+	case KUBECONFIG_CONTROLLER_MANAGER:
+	case KUBECONFIG_SCHEDULER:
+		return url("127.0.0.1", port);
+	case KUBECONFIG_ADMIN:
+	case KUBECONFIG_COUNT:
+		break;
+	}
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		if ((p->hosts[i].roles & ROLE_MASTER) && p->hosts[i].address != NULL)
+			return url(p->hosts[i].address, port);
+	}
+	return url("127.0.0.1", port);
 }
 
 char *kubeconfig_render(const struct plan *p, const struct certs *c, enum kubeconfig_id id)
 {
 	struct yamlout e;
 	char *ca = base64(certs_cert_pem(c, CERT_K8S_CA));
-	char *server = server_url(p);
+	char *server = kubeconfig_server(p, id);
 	char *cert = NULL, *key = NULL;
 	char *text = NULL;
 

@@ -35,6 +35,7 @@
 
 const char *const plan_role_names[] = { "master", "etcd", "worker", NULL };
 static const char *const proxy_modes[] = { "ipvs", "iptables", NULL };
+static const char *const api_endpoints[] = { "external", "local", "keepalived", NULL };
 static const char *const ipip_modes[] = { "Always", "CrossSubnet", "Never", NULL };
 static const char *const key_algos[] = { "rsa", "ecdsa", NULL };
 static const char *const binaries_sources[] = { "bundle", "mirror", NULL };
@@ -104,8 +105,17 @@ static const struct plan_field network_fields[] = {
 	       N_("Link-local address of the per-node DNS cache (169.254.0.0/16)")),
 	STRING("clusterDomain", N_("Cluster domain"), struct plan_network, cluster_domain,
 	       GR_DOMAIN, "cluster.local", N_("DNS domain of Services and pods")),
-	STRING("apiserverVIP", N_("API server VIP"), struct plan_network, apiserver_vip, GR_ADDR,
-	       "10.1.1.10", N_("Virtual IP (load balancer) in front of the apiservers")),
+	ENUM("apiserverEndpoint", N_("API endpoint"), struct plan_network, apiserver_endpoint,
+	     api_endpoints, "external",
+	     N_("How the apiservers are reached: external (your load balancer at the VIP), "
+		"local (a proxy on each worker) or keepalived (the masters hold the VIP)")),
+	/* Optional: the local endpoint has no VIP. The rules that need one are
+	 * in plancheck.c. */
+	{ .key = "apiserverVIP", .label = N_("API server VIP"), .type = PT_STRING,
+	  .offset = offsetof(struct plan_network, apiserver_vip), .grammar = GR_ADDR,
+	  .optional = true, .def = "10.1.1.10",
+	  .help = N_("Virtual IP in front of the apiservers (external and keepalived; "
+		     "local uses none)") },
 	UINT("apiserverPort", N_("API server port"), struct plan_network, apiserver_port, 1,
 	     65535, "7443", N_("Secure port of the apiservers and of the VIP")),
 	ENUM("kubeProxyMode", N_("kube-proxy mode"), struct plan_network, kube_proxy_mode,

@@ -22,6 +22,10 @@ enum plan_role {
 };
 
 enum plan_proxy_mode { PROXY_IPVS, PROXY_IPTABLES };
+/* How the apiservers are reached: the operator's load balancer at the VIP,
+ * a proxy on 127.0.0.1 of every worker, or keepalived and haproxy on the
+ * masters holding the VIP. */
+enum plan_api_endpoint { ENDPOINT_EXTERNAL, ENDPOINT_LOCAL, ENDPOINT_KEEPALIVED };
 enum plan_ipip_mode { IPIP_ALWAYS, IPIP_CROSS_SUBNET, IPIP_NEVER };
 enum plan_key_algo { KEY_RSA, KEY_ECDSA };
 enum plan_binaries_source { BINARIES_BUNDLE, BINARIES_MIRROR };
@@ -74,7 +78,8 @@ struct plan {
 		char *cluster_dns;
 		char *node_local_dns;
 		char *cluster_domain;
-		char *apiserver_vip;
+		int apiserver_endpoint; /* enum plan_api_endpoint */
+		char *apiserver_vip; /* NULL: none (the local endpoint needs none) */
 		unsigned apiserver_port;
 		int kube_proxy_mode; /* enum plan_proxy_mode */
 		int calico_ipip_mode; /* enum plan_ipip_mode */

@@ -357,6 +357,35 @@ static void check_etcd(struct checker *c)
 		       c->plan->etcd.peer_port);
 }
 
+/* The VIP each way of reaching the apiservers needs, or does not use. A
+ * VIP outside the masters' subnet cannot be told from the plan (it has no
+ * prefix lengths): preflight's vip-subnet check asks the masters. */
+static void check_endpoint(struct checker *c)
+{
+	const struct plan_network *n = &c->plan->network;
+
+	if (n->apiserver_endpoint == ENDPOINT_LOCAL) {
+		if (n->apiserver_vip != NULL)
+			/* L10N: an IP address. */
+			report(c, PROBLEM_WARNING, "network.apiserverVIP",
+			       _("%s is not used with apiserverEndpoint: local (the workers reach "
+				 "the apiservers through a proxy on 127.0.0.1, the masters their "
+				 "own): clear it"), n->apiserver_vip);
+		return;
+	}
+	if (n->apiserver_vip != NULL)
+		return;
+	if (n->apiserver_endpoint == ENDPOINT_EXTERNAL)
+		report(c, PROBLEM_ERROR, "network.apiserverVIP",
+		       _("no VIP: apiserverEndpoint external is your load balancer's address; "
+			 "without one, choose local (a proxy on each worker) or keepalived (the "
+			 "masters hold the VIP)"));
+	else
+		report(c, PROBLEM_ERROR, "network.apiserverVIP",
+		       _("no VIP: keepalived needs a free address of the masters' network to "
+			 "hold"));
+}
+
 static void check_network(struct checker *c)
 {
 	const struct plan *p = c->plan;
@@ -427,8 +456,9 @@ static void check_network(struct checker *c)
 			       _("%s lies inside serviceCIDR or podCIDR: it must be outside both"),
 			       n->node_local_dns);
 	}
-	if (c->vip_ok) {
+	if (c->vip_ok && n->apiserver_endpoint != ENDPOINT_LOCAL) {
 		size_t masters = plan_count_role(p, ROLE_MASTER);
+		bool keepalived = n->apiserver_endpoint == ENDPOINT_KEEPALIVED;
 
 		if (c->service_ok && c->vip.family != c->service.addr.family)
 			report(c, PROBLEM_ERROR, "network.apiserverVIP",
@@ -445,16 +475,68 @@ static void check_network(struct checker *c)
 
 			if (!c->addr_ok[i] || !net_addr_equal(&c->addrs[i], &c->vip))
 				continue;
-			if (masters > 1 || !(h->roles & ROLE_MASTER))
+			/* L10N: an IP address and a host name. */
+			if (keepalived) {
+				report(c, PROBLEM_ERROR, "network.apiserverVIP",
+				       _("%s is the address of host %s: keepalived needs a free "
+					 "address of the masters' network for the VIP"),
+				       n->apiserver_vip, h->name != NULL ? h->name : "?");
+			} else if (masters > 1 || !(h->roles & ROLE_MASTER)) {
 				report(c, PROBLEM_ERROR, "network.apiserverVIP",
 				       _("%s is the address of host %s: with several masters the VIP "
 					 "is a load balancer's own address"), n->apiserver_vip,
 				       h->name != NULL ? h->name : "?");
+			}
 		}
 	}
+	check_endpoint(c);
 	if (c->pod_ok && c->pod.addr.family == NET_IPV6 && n->calico_ipip_mode != IPIP_NEVER)
 		report(c, PROBLEM_ERROR, "network.calicoIPIPMode",
 		       _("IP-in-IP carries only IPv4: use Never with an IPv6 podCIDR"));
+}
+
+/* The apiserver port where the endpoint listens besides the masters' own:
+ * 127.0.0.1 of every worker (local), where the add-ons on the host network
+ * listen too, and the SSH port of every host that serves it. */
+static void check_endpoint_ports(struct checker *c)
+{
+	const struct plan *p = c->plan;
+	const struct plan_addons *a = &p->addons;
+	const unsigned api = p->network.apiserver_port;
+	const bool local = p->network.apiserver_endpoint == ENDPOINT_LOCAL;
+	const struct {
+		bool on;
+		unsigned port;
+		const char *owner;
+	} workers[] = {
+		{ a->calico.enabled, 179, "calico-node (BGP)" },
+		{ a->calico.enabled, 9099, "calico-node (health)" },
+		{ a->nodelocaldns.enabled, 9253, "node-local-dns (metrics)" },
+		{ a->metrics_server.enabled && a->metrics_server.host_network,
+		  a->metrics_server.secure_port, "metrics-server" },
+	};
+
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		const struct plan_host *h = &p->hosts[i];
+		unsigned ssh = h->port != 0 ? h->port : p->ssh.port;
+
+		if (ssh != api || !((h->roles & ROLE_MASTER) || (local && (h->roles & ROLE_WORKER))))
+			continue;
+		/* L10N: a port and a host name. */
+		report(c, PROBLEM_ERROR, "network.apiserverPort",
+		       _("port %u is the SSH port of %s: the apiserver port cannot be there too"),
+		       api, h->name != NULL ? h->name : "?");
+		break;
+	}
+	if (!local || plan_count_role(p, ROLE_WORKER) == 0)
+		return;
+	for (size_t i = 0; i < sizeof workers / sizeof workers[0]; i++) {
+		if (workers[i].on && workers[i].port == api)
+			/* L10N: a port, what listens there (a program's name), the port again. */
+			report(c, PROBLEM_ERROR, "network.apiserverPort",
+			       _("port %u is taken by %s on every worker, where apiserverEndpoint "
+				 "local listens on 127.0.0.1:%u"), api, workers[i].owner, api);
+	}
 }
 
 /* One port used twice on the masters' host network. */
@@ -488,6 +570,7 @@ static void check_ports(struct checker *c)
 	if (api == p->etcd.client_port || api == p->etcd.peer_port)
 		report(c, PROBLEM_ERROR, "network.apiserverPort",
 		       _("port %u is also an etcd port on the masters"), api);
+	check_endpoint_ports(c);
 }
 
 /* The ports a NodePort range covers, each named once. */

@@ -33,6 +33,9 @@
 #define KUBELET_CLIENT_CERT PKI_DIR "/kubelet-client-current.pem"
 #define BOOTSTRAP_KUBECONFIG "/etc/kubernetes/kubelet-bootstrap.kubeconfig"
 #define KUBECTL "kubectl --kubeconfig=" ADMIN_KUBECONFIG
+/* The kubelet's resolvConf: a link made on the host (add_resolv_step). */
+#define KUBELET_RESOLV "/etc/kubernetes/resolv.conf"
+#define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
 
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
@@ -305,12 +308,14 @@ static void set_common_vars(struct builder *b)
 	const struct plan_network *n = &p->network;
 	struct template_vars *v = b->vars;
 	struct strbuf servers = { 0 }, cluster = { 0 };
-	struct net_addr svc;
+	struct net_cidr svc;
 	const char *k8s = p->versions.kubernetes;
-	char *vip = url_address(n->apiserver_vip);
+	const char *why = NULL;
+	/* kube-proxy runs on the workers: it reaches the API as their kubelets do. */
+	char *server = kubeconfig_server(p, KUBECONFIG_KUBELET_BOOTSTRAP);
 	char *user = NULL, *agg = NULL;
 	size_t member = 0;
-	bool v6 = net_addr_parse(n->apiserver_vip, &svc) == 0 && svc.family == NET_IPV6;
+	bool v6 = net_cidr_parse(n->service_cidr, &svc, &why) == 0 && svc.addr.family == NET_IPV6;
 
 	template_setf(v, "k8s.version", "%s%s", k8s[0] == 'v' ? "" : "v", k8s);
 	template_set(v, "k8s.arch", "amd64");
@@ -327,7 +332,7 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.bindAnyPort", v6 ? "[::]:" : "0.0.0.0:");
 	template_set(v, "kubelet.clusterDNS",
 		     p->addons.nodelocaldns.enabled ? n->node_local_dns : n->cluster_dns);
-	template_setf(v, "apiserver.url", "https://%s:%u", vip, n->apiserver_port);
+	template_set(v, "apiserver.url", server);
 	template_setf(v, "etcd.clientPort", "%u", p->etcd.client_port);
 	template_setf(v, "etcd.peerPort", "%u", p->etcd.peer_port);
 	template_set(v, "etcd.dataDir", p->etcd.data_dir);
@@ -359,9 +364,49 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "pki.aggregatorName", agg != NULL ? agg : "");
 	free(user);
 	free(agg);
-	free(vip);
+	free(server);
 	strbuf_clear(&servers);
 	strbuf_clear(&cluster);
+}
+
+/* What the API endpoint runs on host ph (network.apiserverEndpoint), and in
+ * which phase: haproxy on every worker before its kubelet starts (local),
+ * haproxy and keepalived on every master with its apiserver (keepalived).
+ * external runs nothing: the VIP is the operator's load balancer. */
+struct endpoint_role {
+	bool haproxy, keepalived;
+	enum phase phase;
+};
+
+static struct endpoint_role endpoint_role(const struct plan *p, const struct plan_host *ph)
+{
+	struct endpoint_role r = { false, false, PHASE_PREFLIGHT };
+
+	if (p->network.apiserver_endpoint == ENDPOINT_LOCAL && (ph->roles & ROLE_WORKER)) {
+		r.haproxy = true;
+		r.phase = PHASE_WORKERS;
+	} else if (p->network.apiserver_endpoint == ENDPOINT_KEEPALIVED &&
+		   (ph->roles & ROLE_MASTER)) {
+		r.haproxy = r.keepalived = true;
+		r.phase = PHASE_APISERVER;
+	}
+	return r;
+}
+
+/* With keepalived, haproxy listens on the VIP:port of every master, so the
+ * apiserver listens on the master's own address only, and the masters may
+ * bind the VIP before keepalived gives it to them (ip_nonlocal_bind). */
+static void set_endpoint_vars(struct builder *b, const struct plan_host *h)
+{
+	struct template_vars *v = b->vars;
+	struct endpoint_role role = endpoint_role(b->p, h);
+	bool v6 = strchr(h->address, ':') != NULL;
+
+	template_set(v, "apiserver.bindAddress",
+		     role.keepalived ? h->address : v6 ? "::" : "0.0.0.0");
+	template_set_bool(v, "host.nonlocalBind", role.keepalived);
+	template_set(v, "host.nonlocalBindKey",
+		     v6 ? "net.ipv6.ip_nonlocal_bind" : "net.ipv4.ip_nonlocal_bind");
 }
 
 /* The variables describing host h (replacing the previous host's). */
@@ -382,6 +427,7 @@ static void set_host_vars(struct builder *b, const struct plan_host *h)
 	template_set_bool(v, "host.ipvs",
 			  (h->roles & ROLE_WORKER) && b->p->network.kube_proxy_mode == PROXY_IPVS);
 	template_setf(v, "etcd.number", "%zu", member);
+	set_endpoint_vars(b, h);
 	free(url);
 }
 
@@ -461,6 +507,78 @@ static void add_pki(struct builder *b, struct render_host *h)
 	}
 }
 
+#define HAPROXY_CFG "/etc/haproxy/haproxy.cfg"
+#define KEEPALIVED_CONF "/etc/keepalived/keepalived.conf"
+#define KEEPALIVED_INTERFACE "/etc/keepalived/k8s-wizard-interface.conf"
+/* The routers of one VRRP group share it; unicast to the masters only keeps
+ * other groups on the segment from mattering. */
+#define KEEPALIVED_ROUTER_ID 51
+
+/* haproxy.cfg and keepalived.conf of the API endpoint, on the hosts that run
+ * them (endpoint_role()). */
+static void add_endpoint_files(struct builder *b, struct render_host *h,
+			       const struct plan_host *ph)
+{
+	const struct plan *p = b->p;
+	const struct plan_network *n = &p->network;
+	struct endpoint_role role = endpoint_role(p, ph);
+	struct template_vars *v = NULL;
+	char *vip = NULL, *text = NULL;
+	size_t rank = 0;
+
+	if (!role.haproxy)
+		return;
+	v = template_vars_new();
+	vip = role.keepalived ? url_address(n->apiserver_vip) : xstrdup("127.0.0.1");
+	template_set(v, "mode", role.keepalived ? "keepalived" : "local");
+	template_setf(v, "bind", "%s:%u", vip, n->apiserver_port);
+	template_setf(v, "port", "%u", n->apiserver_port);
+	template_set_list(v, "masters");
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		struct template_vars *m = NULL;
+		char *a = NULL;
+
+		if (!(p->hosts[i].roles & ROLE_MASTER))
+			continue;
+		m = template_add_item(v, "masters");
+		a = url_address(p->hosts[i].address);
+		template_set(m, "name", p->hosts[i].name);
+		template_set(m, "address", a);
+		free(a);
+	}
+	text = render_template(b, "endpoint/haproxy.cfg", v);
+	if (text != NULL)
+		add_text(h, role.phase, HAPROXY_CFG, 0644, text, false);
+	template_vars_free(&v);
+	if (role.keepalived) {
+		v = template_vars_new();
+		template_set(v, "interfaceFile", KEEPALIVED_INTERFACE);
+		template_set(v, "name", ph->name);
+		template_set(v, "address", ph->address);
+		template_set(v, "vip", n->apiserver_vip);
+		template_setf(v, "routerID", "%u", KEEPALIVED_ROUTER_ID);
+		template_set_list(v, "peers");
+		for (size_t i = 0; i < p->n_hosts; i++) {
+			const struct plan_host *o = &p->hosts[i];
+
+			if (!(o->roles & ROLE_MASTER))
+				continue;
+			if (o == ph)
+				rank = i;
+			else
+				template_set(template_add_item(v, "peers"), "address", o->address);
+		}
+		/* The first master starts with the VIP; nopreempt keeps it where
+		 * it is afterwards. */
+		template_setf(v, "priority", "%zu", 150 - (rank < 100 ? rank : 100));
+		text = render_template(b, "endpoint/keepalived.conf", v);
+		if (text != NULL)
+			add_text(h, role.phase, KEEPALIVED_CONF, 0644, text, false);
+		template_vars_free(&v);
+	}
+	free(vip);
+}
+
 static void add_host_files(struct builder *b, struct render_host *h, const struct plan_host *ph)
 {
 	static const enum bundle_item runtime[] = { BUNDLE_CONTAINERD, BUNDLE_CONTAINERD_SHIM,
@@ -506,6 +624,7 @@ static void add_host_files(struct builder *b, struct render_host *h, const struc
 		add_template(b, h, PHASE_SCHEDULER, STATIC_PODS "/kube-scheduler.yaml", 0644,
 			     "static-pods/kube-scheduler.yaml");
 	}
+	add_endpoint_files(b, h, ph);
 }
 
 static int compare_dirs(const void *a, const void *b)
@@ -588,6 +707,74 @@ static void restart_unit(struct render_host *h, enum phase phase, const char *un
 	run(h, phase, "systemctl restart %s", unit);
 }
 
+/* The resolv.conf the kubelet gives pods (its resolvConf), decided on the
+ * host when its kubelet is installed, so that the render stays the same for
+ * every host: systemd-resolved's list of the real name servers when
+ * /etc/resolv.conf names a resolver on the host's loopback (Ubuntu's stub,
+ * 127.0.0.53), which pods cannot reach and where CoreDNS would forward to
+ * itself; /etc/resolv.conf otherwise. A link, so that what resolved or the
+ * operator changes later is what pods get. Preflight's resolv-conf check
+ * (health.c) reports the same choice by the same rule. */
+static void add_resolv_step(struct render_host *h, enum phase phase)
+{
+	run(h, phase,
+	    "if awk '$1 == \"nameserver\" && ($2 ~ /^127\\./ || $2 == \"::1\") { s = 1 } "
+	    "END { exit !s }' /etc/resolv.conf 2>/dev/null && "
+	    "awk '$1 == \"nameserver\" { n++; if ($2 ~ /^127\\./ || $2 == \"::1\") s = 1 } "
+	    "END { exit !(n && !s) }' " RESOLVED_CONF " 2>/dev/null; "
+	    "then f=" RESOLVED_CONF "; else f=/etc/resolv.conf; fi; ln -sfn \"$f\" " KUBELET_RESOLV);
+}
+
+/* haproxy and keepalived come from the distribution (Ubuntu's and Debian's
+ * packages, with their units): installed when missing, so that a host that
+ * has them (preinstalled, or from a local mirror) needs no network. */
+static void add_endpoint_packages(struct render_host *h, const struct plan_host *ph,
+				  const struct plan *p)
+{
+	struct endpoint_role role = endpoint_role(p, ph);
+
+	if (!role.haproxy)
+		return;
+	run(h, PHASE_PREPARE,
+	    "pkgs=; [ -x /usr/sbin/haproxy ] || pkgs=haproxy; %s"
+	    "[ -z \"$pkgs\" ] || { apt-get -q update && DEBIAN_FRONTEND=noninteractive "
+	    "apt-get -o DPkg::Lock::Timeout=300 install -y -q $pkgs; }",
+	    role.keepalived ? "[ -x /usr/sbin/keepalived ] || pkgs=\"$pkgs keepalived\"; " : "");
+}
+
+/* Start the endpoint's services on the configuration just placed, each
+ * checked first by the program itself. keepalived's interface is the one
+ * that holds the host's plan address, found here. */
+static void add_endpoint_steps(struct render_host *h, const struct plan_host *ph,
+			       const struct plan *p, enum phase phase)
+{
+	struct endpoint_role role = endpoint_role(p, ph);
+	char *q = NULL, *msg = NULL, *qmsg = NULL;
+
+	if (!role.haproxy || role.phase != phase)
+		return;
+	run(h, phase, "haproxy -c -q -f " HAPROXY_CFG);
+	run(h, phase, "systemctl enable haproxy");
+	run(h, phase, "systemctl reload-or-restart haproxy");
+	if (!role.keepalived)
+		return;
+	q = shquote_arg(ph->address);
+	msg = xasprintf("no interface of %s has its plan address %s", ph->name, ph->address);
+	qmsg = shquote_arg(msg);
+	run(h, phase,
+	    "i=$(ip -o addr show to %s | awk '{ print $2; exit }'); "
+	    "[ -n \"$i\" ] || { echo %s >&2; exit 1; }; "
+	    "printf '$K8SW_INTERFACE=%%s\\n' \"$i\" >" KEEPALIVED_INTERFACE ".k8sw-new && "
+	    "mv -f " KEEPALIVED_INTERFACE ".k8sw-new " KEEPALIVED_INTERFACE,
+	    q, qmsg);
+	run(h, phase, "keepalived --config-test -f " KEEPALIVED_CONF);
+	run(h, phase, "systemctl enable keepalived");
+	run(h, phase, "systemctl reload-or-restart keepalived");
+	free(q);
+	free(msg);
+	free(qmsg);
+}
+
 static void add_host_steps(struct builder *b, struct render_host *h, const struct plan_host *ph)
 {
 	bool ipvs = (ph->roles & ROLE_WORKER) && b->p->network.kube_proxy_mode == PROXY_IPVS;
@@ -600,9 +787,11 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	add_upload_steps(h, PHASE_PREPARE, &made, &n_made);
 	run(h, PHASE_PREPARE, "modprobe -a overlay br_netfilter%s",
 	    ipvs ? " ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack" : "");
-	/* No packages: kube-proxy drives IPVS through netlink and brings ipset
-	 * in its image (doc/deviations.md, ipvs-tools). */
+	/* No packages for IPVS: kube-proxy drives it through netlink and brings
+	 * ipset in its image (doc/deviations.md, ipvs-tools). The endpoint's
+	 * haproxy and keepalived are installed only where missing. */
 	run(h, PHASE_PREPARE, "sysctl -p /etc/sysctl.d/99-k8s-wizard.conf");
+	add_endpoint_packages(h, ph, b->p);
 
 	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);
 	restart_unit(h, PHASE_CONTAINERD, "containerd");
@@ -619,6 +808,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		run(h, PHASE_KUBELET, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS
 				      " /var/log/kubernetes");
 		add_upload_steps(h, PHASE_KUBELET, &made, &n_made);
+		add_resolv_step(h, PHASE_KUBELET);
 		restart_unit(h, PHASE_KUBELET, "kubelet");
 	}
 	if (ph->roles & ROLE_ETCD) {
@@ -628,11 +818,14 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 		add_upload_steps(h, PHASE_ETCD, &made, &n_made);
 	}
 	add_upload_steps(h, PHASE_APISERVER, &made, &n_made);
+	add_endpoint_steps(h, ph, b->p, PHASE_APISERVER);
 	add_upload_steps(h, PHASE_CONTROLLER_MANAGER, &made, &n_made);
 	add_upload_steps(h, PHASE_SCHEDULER, &made, &n_made);
 	if (ph->roles & ROLE_WORKER) {
 		run(h, PHASE_WORKERS, "install -d -m 0755 /var/lib/kubelet " STATIC_PODS);
 		add_upload_steps(h, PHASE_WORKERS, &made, &n_made);
+		add_endpoint_steps(h, ph, b->p, PHASE_WORKERS);
+		add_resolv_step(h, PHASE_WORKERS);
 		restart_unit(h, PHASE_WORKERS, "kubelet");
 		/* Once the kubelet has its own client certificate (and renews it
 		 * itself), the bootstrap token has no use on the node. */
@@ -794,6 +987,9 @@ static char *patch_calico(struct builder *b)
 			   &unused)) {
 		/* Upstream leaves the pool CIDR commented out: it is added. */
 		manifest_set_env(m, &c, "CALICO_IPV4POOL_CIDR", b->p->network.pod_cidr);
+		/* The node's address is the plan's (the kubelet's --node-ip), not
+		 * the first interface calico finds on a server with several. */
+		manifest_set_env(m, &c, "IP_AUTODETECTION_METHOD", "kubernetes-internal-ip");
 		replace_env(b, m, &c, file, "CALICO_IPV4POOL_IPIP",
 			    ipip[b->p->network.calico_ipip_mode]);
 		manifest_foreach_container(m, calico_image, &ci);
@@ -854,6 +1050,10 @@ static char *patch_csr_approver(struct builder *b)
 		strbuf_addf(&prefixes, "%s%s", i > 0 ? "," : "", a->provider_ip_prefixes.v[i]);
 	replace_env(b, m, &c, file, "PROVIDER_REGEX", a->provider_regex);
 	replace_env(b, m, &c, file, "PROVIDER_IP_PREFIXES", prefixes.s != NULL ? prefixes.s : "");
+	/* Node names need not be in any DNS the approver asks (the plan's are
+	 * host names, not DNS records): it then checks the name against the
+	 * regex and the addresses against the prefixes only. */
+	manifest_set_env(m, &c, "BYPASS_DNS_RESOLUTION", "true");
 	if (manifest_set(m, &c, "image", b->p->registries.csr_approver_image, MANIFEST_STRING,
 			 &err) < 0)
 		fail_with(b, &err);

@@ -127,9 +127,9 @@ check "lines: the run starts first" sh -c "head -n 1 '$TMP/lines.out' | grep -q 
 check "lines: the run's end is the last event" \
 	sh -c "grep '^[0-9]' '$TMP/lines.out' | tail -n 1 | grep -q ' - - run-failed [a-z0-9]*: health check '"
 check "lines: every preflight check of master1, in order" \
-	test "$(checks_of lines master1)" = "connect arch os cgroup2 swap time-skew disk ports"
+	test "$(checks_of lines master1)" = "connect arch os cgroup2 swap time-skew disk ports resolv-conf"
 check "lines: and of node1, with its hostname" \
-	test "$(checks_of lines node1)" = "connect arch os cgroup2 swap time-skew disk ports hostname"
+	test "$(checks_of lines node1)" = "connect arch os cgroup2 swap time-skew disk ports hostname resolv-conf"
 check "lines: the port held by sshd is named" has lines "ports: expected .*; saw .*$LAB_PORT held by sshd"
 check "lines: control characters from the host are escaped" \
 	has lines "$PEER held by ev\\\\x1bil\\\\x07"

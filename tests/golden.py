@@ -77,9 +77,10 @@ def apply(tree, dev):
         node[key].remove(op["item"])
     for op in dev.get("list_insert", []):
         node, key = walk(tree, op["path"])
-        if op["after"] not in node[key]:
-            raise Mismatch(f"{dev['id']}: {op['after']!r} not in {op['path']}")
-        at = node[key].index(op["after"]) + 1
+        anchor = op["after"] if "after" in op else op["before"]
+        if anchor not in node[key]:
+            raise Mismatch(f"{dev['id']}: {anchor!r} not in {op['path']}")
+        at = node[key].index(anchor) + ("after" in op)
         node[key][at:at] = op["items"]
     for op in dev.get("str_replace", []):
         node, key = walk(tree, op["path"])

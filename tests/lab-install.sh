@@ -157,6 +157,13 @@ check "unreachable hosts: the others passed preflight" sh -c "
 check "unreachable hosts: no step ran" test "$(events ghosts step-start)" = 0
 check "unreachable hosts: in less than 30 s ($((t1 - t0)) s)" test $((t1 - t0)) -lt 30
 
+# node1 resolves as Ubuntu's servers do, through systemd-resolved's stub:
+# /etc/resolv.conf names 127.0.0.53, resolved's own list the real server (here
+# the lab's gateway; nothing answers there, nothing asks it).
+on node1 sh -c "printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\n' >/etc/resolv.conf &&
+	mkdir -p /run/systemd/resolve && printf 'nameserver ${LAB_VIP%.*}.254\n' >/run/systemd/resolve/resolv.conf" ||
+	fail "could not give node1 systemd-resolved's files"
+
 # --- the install, interrupted ----------------------------------------------
 
 # 1. Killed during the upload of containerd (the largest file): no partial
@@ -182,6 +189,13 @@ whole() {
 	done
 }
 check "killed in an upload: containerd absent or whole on every host" whole
+# Preflight says which resolv.conf each host has (the events of run 1).
+check "preflight: node1's stub is seen, pods get resolved's list" sh -c "
+	grep '\"check-passed\"' '$TMP/run1.json' | grep '\"host\":\"node1\"' |
+		grep '\"check\":\"resolv-conf\"' | grep -q 'systemd-resolved.s stub): pods get /run/systemd/resolve/resolv.conf'"
+check "preflight: node2's resolv.conf is used as it is" sh -c "
+	grep '\"check-passed\"' '$TMP/run1.json' | grep '\"host\":\"node2\"' |
+		grep '\"check\":\"resolv-conf\"' | grep -q 'saw /etc/resolv.conf ('"
 check "the skipped check is said so" sh -c "
 	grep '\"check-skipped\"' '$TMP/run1.json' | grep -q '\"check\":\"disk\"'"
 
@@ -318,6 +332,14 @@ check "files: master3's etcd key is the PKI's, mode 0600" sh -c "
 check "files: no CA key but kubelet-signing-ca's on a master" sh -c "
 	[ \"\$(sh '$LAB' run '$LAB_DIR' master1 sh -c 'ls /etc/kubernetes/pki/*-ca-key.pem /etc/etcdssl/*-ca-key.pem' 2>/dev/null)\" = /etc/kubernetes/pki/kubelet-signing-ca-key.pem ]"
 check "files: no temporary upload file left" test -z "$(leftovers)"
+# The kubelets' resolvConf: the real list on node1 (behind the stub), the
+# host's own elsewhere; the stand-in kubelet started their static pods and
+# calico's install-cni from it (it cannot read a missing one).
+check "resolvConf: node1's links to systemd-resolved's list" test \
+	"$(on node1 readlink /etc/kubernetes/resolv.conf)" = /run/systemd/resolve/resolv.conf
+check "resolvConf: node2's and master1's to /etc/resolv.conf" sh -c "
+	[ \"\$(sh '$LAB' run '$LAB_DIR' node2 readlink /etc/kubernetes/resolv.conf)\" = /etc/resolv.conf ] &&
+	[ \"\$(sh '$LAB' run '$LAB_DIR' master1 readlink /etc/kubernetes/resolv.conf)\" = /etc/resolv.conf ]"
 
 status_done() {
 	"$K8SW" status --cluster kubernetes --json >"$TMP/status.json" &&

@@ -165,6 +165,8 @@ for h in master1 master2 master3 node1; do
 	mkdir -p "$r/run/containerd" "$r/var/lib/kubelet" "$r/var/log/kubernetes" "$r/staged"
 	cp -a "$TMP/out/$h/etc" "$r/"
 	ln -s "$TMP/ctd/containerd.sock" "$r/run/containerd/containerd.sock"
+	# The kubelet's resolvConf, linked by its step (this machine's resolv.conf).
+	ln -s /etc/resolv.conf "$r/etc/kubernetes/resolv.conf"
 	sed -i "s/^KUBELET_ARGS=\"/&--hostname-override=$h --node-ip=$ip /" "$r/etc/kubernetes/kubelet"
 	if [ -d "$r/etc/kubernetes/staticPods" ]; then
 		mv "$r/etc/kubernetes/staticPods/"* "$r/staged/"

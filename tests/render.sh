@@ -78,6 +78,10 @@ check "files, certificates and keys are consistent" \
 	py "$top_srcdir/tests/render_checks.py" consistency "$TMP/out"
 check "working and closed by default (issue 9)" \
 	py "$top_srcdir/tests/render_checks.py" secure "$TMP/out"
+check "nodes are known by their plan addresses" \
+	py "$top_srcdir/tests/render_checks.py" addresses "$TMP/out"
+check "the default endpoint is external: nothing for it on the hosts" \
+	py "$top_srcdir/tests/render_checks.py" endpoint "$TMP/out" external
 
 # A second render reuses the PKI and writes the same files.
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"
@@ -121,6 +125,7 @@ check "IPv6: every file parses" py "$top_srcdir/tests/render_checks.py" syntax "
 check "IPv6: names" py "$top_srcdir/tests/render_checks.py" names "$TMP/v6" "$top_srcdir/tests/reference"
 check "IPv6: consistency" py "$top_srcdir/tests/render_checks.py" consistency "$TMP/v6"
 check "IPv6: working and closed" py "$top_srcdir/tests/render_checks.py" secure "$TMP/v6"
+check "IPv6: addresses" py "$top_srcdir/tests/render_checks.py" addresses "$TMP/v6"
 
 # Bad input: exit 2, the cause named, nothing written.
 bad() {
@@ -213,6 +218,16 @@ broken "a token that never expires" secure sed -i '/^  expiration:/d' _cluster/b
 broken "a bootstrap kubeconfig kept" secure sed -i '/kubelet-bootstrap.kubeconfig$/d' node2/steps
 broken "a bootstrap group without its binding" consistency sed -i 's/system:bootstrappers:kubelet-bootstrap$/system:bootstrappers:other/' _cluster/bootstrap-token.yaml
 broken "the guide's NodePort range" secure sed -i 's/--service-node-port-range=.*/--service-node-port-range=1-65535/' master3/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "a kubeletConfig resolvConf no step links" consistency \
+	sed -i '/ln -sfn .* \/etc\/kubernetes\/resolv.conf$/d' node2/steps
+broken "a worker without its --node-ip" addresses sed -i '/^--node-ip=/d' node1/etc/kubernetes/kubelet
+broken "calico autodetecting the first interface" addresses \
+	sed -i 's/value: kubernetes-internal-ip/value: first-found/' _cluster/calico.yaml
+broken "an apiserver dialling kubelets by host name first" addresses \
+	sed -i 's/address-types=InternalIP,ExternalIP,Hostname/address-types=Hostname,InternalIP/' \
+	master2/etc/kubernetes/staticPods/kube-apiserver.yaml
+broken "the CSR approver resolving node names" addresses sh -c \
+	"sed -i '/name: BYPASS_DNS_RESOLUTION/{n;s/\"true\"/\"false\"/}' _cluster/kubelet-csr-approver.yaml"
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

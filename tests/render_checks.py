@@ -7,6 +7,13 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
   names        every flag of the static pods and of the kubelet, every key of
                the KubeletConfiguration, KubeProxyConfiguration and containerd's
                CRI config is a 1.29 name (tests/reference), none deprecated
+  addresses    nodes are known by their plan addresses: the workers' --node-ip,
+               the apiserver's kubelet address types, Calico's autodetection,
+               the CSR approver's checks without DNS
+  endpoint     with REFERENCE_DIR replaced by external, local or keepalived
+               (network.apiserverEndpoint): haproxy and keepalived on the hosts
+               of that mode, listening and forwarding where it says, every
+               client's kubeconfig and the apiserver's bind address to match
   consistency  every file a static pod (through its hostPath volumes), the
                kubelet's environment file, unit, KubeletConfiguration or a
                kubeconfig names is in that host's render; every certificate
@@ -390,6 +397,12 @@ def check_kubelet(h):
     ca = conf.get("authentication", {}).get("x509", {}).get("clientCAFile")
     if ca:
         result(h.has(ca), f"{h.name} kubeletConfig clientCAFile {ca} is placed")
+    # resolvConf: placed, or linked by a step (to the host's own file).
+    rc = conf.get("resolvConf", "/etc/resolv.conf")
+    linked = [l for l in steps(h.render, h.name).splitlines()
+              if re.search(r"\bln -sfn \S+ " + re.escape(rc) + "$", l)]
+    result(rc == "/etc/resolv.conf" or h.has(rc) or linked,
+           f"{h.name} kubeletConfig resolvConf {rc} is placed or linked")
     return conf
 
 
@@ -667,17 +680,36 @@ def sysctl_settings(path):
     return out
 
 
+# The packages a host may be given, each with the file that configures it
+# there: the API endpoint's proxy and VIP (apiserverEndpoint local, keepalived).
+ENDPOINT_PACKAGES = {"haproxy": "/etc/haproxy/haproxy.cfg",
+                     "keepalived": "/etc/keepalived/keepalived.conf"}
+
+
+def install_ok(h, line):
+    """An install step that works offline and never on a stale index: only
+    the packages the host's own configuration needs, each only when missing,
+    after apt-get update."""
+    guarded = re.findall(r"\[ -x /usr/sbin/([a-z]+) \] \|\| pkgs=", line)
+    added = re.findall(r"pkgs=\"?(?:\$pkgs )?([a-z]+)\"?;", line)
+    return (bool(guarded) and guarded == added
+            and all(h.has(ENDPOINT_PACKAGES.get(p, "-")) for p in guarded)
+            and re.search(r"\[ -z \"\$pkgs\" \] \|\| \{ apt-get -q update && "
+                          r"[^;|]*apt-get [^;|]*install -y -q \$pkgs; \}$", line) is not None)
+
+
 def check_host_settings(render, h):
     """Issue 9, item 12: no kernel setting below the host's own, no package
-    installed (prepare works offline)."""
+    installed but the endpoint's, when missing (prepare works offline)."""
     for path in h.files:
         if path.startswith("/etc/sysctl.d/"):
             keys = sysctl_settings(h.local(path))
             result("kernel.threads-max" not in keys,
                    f"{h.name} {path}: kernel.threads-max is left to the kernel")
     installs = [l for l in steps(render, h.name).splitlines()
-                if re.search(r"\b(apt-get|apt|dnf|yum)\b.*\binstall\b", l)]
-    result(not installs, f"{h.name}: no step installs packages {installs or ''}")
+                if re.search(r"\b(apt-get|apt|dnf|yum)\b.*\binstall\b", l) and not install_ok(h, l)]
+    result(not installs, f"{h.name}: no step installs packages the host may lack a mirror for "
+           f"{installs or ''}")
 
 
 # The kubelet's own evictionHard defaults (1.29): a map that names only some
@@ -908,6 +940,155 @@ def check_secure(render):
             check_control_plane_pki(h, ssl)
     finally:
         shutil.rmtree(ssl.dir)
+# ---------------------------------------------------------------- addresses
+
+def env_of(render, manifest, kind, name, container):
+    for doc in load_yaml(f"{render}/_cluster/{manifest}"):
+        if doc.get("kind") == kind and doc["metadata"]["name"] == name:
+            for c in containers_of(doc):
+                if c["name"] == container:
+                    return {e["name"]: e.get("value") for e in c.get("env", [])}
+    return None
+
+
+def check_addresses(render):
+    """Nodes are known by their plan addresses: the kubelet registers it, the
+    apiserver dials it, Calico takes it, the CSR approver checks names and
+    addresses without a DNS that knows the hosts."""
+    all_hosts = [Host(render, n) for n in hosts(render)]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    workers = [h for h in all_hosts if h not in masters]
+    for h in all_hosts:
+        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    for m in masters:
+        _, a = container_args(load_yaml(m.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0])
+        types = a.get("--kubelet-preferred-address-types", "").split(",")
+        result(types[0] == "InternalIP",
+               f"{m.name}: the apiserver dials kubelets at their InternalIP first ({types})")
+    for w in workers:
+        ip = kubelet_args(w).get("node-ip")
+        result(ip == w.address, f"{w.name}: the kubelet's --node-ip {ip} is its plan address")
+    calico = env_of(render, "calico.yaml", "DaemonSet", "calico-node", "calico-node") \
+        if os.path.exists(f"{render}/_cluster/calico.yaml") else None
+    if calico is not None:
+        got = calico.get("IP_AUTODETECTION_METHOD")
+        result(got == "kubernetes-internal-ip",
+               f"calico-node takes the node's InternalIP (IP_AUTODETECTION_METHOD={got})")
+    approver = env_of(render, "kubelet-csr-approver.yaml", "Deployment", "kubelet-csr-approver",
+                      "kubelet-csr-approver") \
+        if os.path.exists(f"{render}/_cluster/kubelet-csr-approver.yaml") else None
+    if approver is not None:
+        result(approver.get("BYPASS_DNS_RESOLUTION") == "true",
+               "kubelet-csr-approver does not ask DNS for node names")
+        nets = [ipaddress.ip_network(n) for n in approver.get("PROVIDER_IP_PREFIXES", "").split(",") if n]
+        regex = re.compile(approver.get("PROVIDER_REGEX", "^$"))
+        for w in workers:
+            result(any(ipaddress.ip_address(w.address) in n for n in nets) and regex.search(w.name),
+                   f"kubelet-csr-approver still checks {w.name}'s name and address {w.address}")
+
+
+# ---------------------------------------------------------------- endpoint
+
+def kubeconfig_server(h, path):
+    return load_yaml(h.local(path))[0]["clusters"][0]["cluster"]["server"]
+
+
+def url(address, port):
+    return f"https://[{address}]:{port}" if ":" in address else f"https://{address}:{port}"
+
+
+def step_index(h, text):
+    """The line of the host's steps that is text (-1 when none)."""
+    lines = steps(h.render, h.name).splitlines()
+    return lines.index(text) if text in lines else -1
+
+
+def check_endpoint(render, mode):
+    """How the apiservers are reached, network.apiserverEndpoint MODE: who runs
+    haproxy and keepalived, where they listen and forward, what each client's
+    kubeconfig names, where the apiserver binds."""
+    all_hosts = [Host(render, n) for n in hosts(render)]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    workers = [h for h in all_hosts if h not in masters]
+    for h in all_hosts:
+        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    api = load_yaml(masters[0].local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+    _, a = container_args(api)
+    port = a["--secure-port"]
+    proxy_hosts = {"local": workers, "keepalived": masters}.get(mode, [])
+    for h in all_hosts:
+        want = h in proxy_hosts
+        result(h.has("/etc/haproxy/haproxy.cfg") == want,
+               f"{h.name}: haproxy.cfg {'placed' if want else 'not placed'} ({mode})")
+        want = mode == "keepalived" and h in masters
+        result(h.has("/etc/keepalived/keepalived.conf") == want,
+               f"{h.name}: keepalived.conf {'placed' if want else 'not placed'} ({mode})")
+    for h in proxy_hosts:
+        if not h.has("/etc/haproxy/haproxy.cfg"):
+            continue
+        with open(h.local("/etc/haproxy/haproxy.cfg")) as f:
+            cfg = f.read()
+        binds = re.findall(r"^\s*bind (\S+)$", cfg, re.M)
+        servers = re.findall(r"^\s*server \S+ (\S+)$", cfg, re.M)
+        want = [f"https://{s}" for s in servers]
+        result(want == [url(m.address, port) for m in masters],
+               f"{h.name}: haproxy forwards to every master's apiserver: {servers}")
+        if mode == "local":
+            result(binds == [f"127.0.0.1:{port}"], f"{h.name}: haproxy listens on 127.0.0.1:{port}")
+            # Started (and checked) before the kubelet, which bootstraps through it.
+            start = step_index(h, "systemctl reload-or-restart haproxy")
+            kubelet = step_index(h, "systemctl restart kubelet")
+            result(0 <= step_index(h, "haproxy -c -q -f /etc/haproxy/haproxy.cfg") < start < kubelet,
+                   f"{h.name}: haproxy checked and started before the kubelet")
+    for m in masters:
+        pod = load_yaml(m.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
+        _, args = container_args(pod)
+        want = m.address if mode == "keepalived" else ("::" if ":" in m.address else "0.0.0.0")
+        result(args["--bind-address"] == want,
+               f"{m.name}: the apiserver binds {args['--bind-address']} ({mode}: {want})")
+    if mode == "keepalived":
+        vip = re.match(r"https://\[?([^\]]+?)\]?:\d+$",
+                       kubeconfig_server(masters[0], "/etc/kubernetes/admin.kubeconfig")).group(1)
+        for m in masters:
+            if not m.has("/etc/keepalived/keepalived.conf") or not m.has("/etc/haproxy/haproxy.cfg"):
+                continue
+            with open(m.local("/etc/haproxy/haproxy.cfg")) as f:
+                binds = re.findall(r"^\s*bind (\S+)$", f.read(), re.M)
+            result(binds == [url(vip, port)[len("https://"):]],
+                   f"{m.name}: haproxy listens on the VIP {vip}:{port}")
+            with open(m.local("/etc/keepalived/keepalived.conf")) as f:
+                conf = f.read()
+            result(re.search(r"virtual_ipaddress \{\s*" + re.escape(vip) + r"\s*\}", conf) is not None,
+                   f"{m.name}: keepalived holds the VIP {vip}")
+            block = re.search(r"unicast_peer \{([^}]*)\}", conf)
+            peers = re.findall(r"^\s+(\S+)$", block.group(1), re.M) if block else []
+            others = [o.address for o in masters if o is not m]
+            result(peers == others, f"{m.name}: keepalived's peers are the other masters {others}")
+            with open(m.local("/etc/sysctl.d/99-k8s-wizard.conf")) as f:
+                key = "net.ipv6" if ":" in vip else "net.ipv4"
+                result(f"{key}.ip_nonlocal_bind=1" in f.read().split("\n"),
+                       f"{m.name}: {key}.ip_nonlocal_bind=1 (haproxy binds the VIP it may not hold)")
+            result(step_index(m, "keepalived --config-test -f /etc/keepalived/keepalived.conf") >= 0,
+                   f"{m.name}: keepalived's configuration is tested on the host")
+    # The clients: workers through their proxy, masters to their own apiserver.
+    for w in workers:
+        got = kubeconfig_server(w, "/etc/kubernetes/kubelet-bootstrap.kubeconfig")
+        want = f"https://127.0.0.1:{port}" if mode == "local" else None
+        result(got == want if want else "127.0.0.1" not in got,
+               f"{w.name}: the kubelet bootstraps through {got}")
+    for doc in load_yaml(f"{render}/_cluster/kube-proxy.yaml"):
+        if doc["kind"] == "ConfigMap":
+            got = yaml.safe_load(doc["data"]["kubeconfig.conf"])["clusters"][0]["cluster"]["server"]
+            want = kubeconfig_server(workers[0], "/etc/kubernetes/kubelet-bootstrap.kubeconfig")
+            result(got == want, f"kube-proxy reaches the API as the workers' kubelets do: {got}")
+    for m in masters:
+        for name in ("kube-controller-manager", "kube-scheduler"):
+            got = kubeconfig_server(m, f"/etc/kubernetes/{name}.kubeconfig")
+            result((got == f"https://127.0.0.1:{port}") == (mode == "local"),
+                   f"{m.name}: {name} reaches the API at {got}")
+    if mode == "local":
+        got = kubeconfig_server(masters[0], "/etc/kubernetes/admin.kubeconfig")
+        result(got == url(masters[0].address, port), f"the admin kubeconfig names the first master: {got}")
 
 
 def main():
@@ -920,6 +1101,10 @@ def main():
         check_consistency(render)
     elif check == "secure":
         check_secure(render)
+    elif check == "addresses":
+        check_addresses(render)
+    elif check == "endpoint":
+        check_endpoint(render, sys.argv[3])
     else:
         sys.exit(f"unknown check {check}")
     print(f"# {check}: {failures} failed")

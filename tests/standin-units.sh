@@ -154,6 +154,23 @@ if shutil.which("etcd"):
           ("exited", "Error"))
     check("a hostPath of type Directory must exist", argv({"hostNetwork": True, "containers": [etcd], "volumes": [
           vols[0], {"name": "ssl", "hostPath": {"path": "/nowhere", "type": "Directory"}}]}), ("waiting", "ContainerCreating"))
+
+# Every pod's sandbox reads the kubelet's resolvConf, as the real one does.
+def sandbox(path):
+    kd = m.Kubelet(m.Flags(), dict(m.KUBELET_CONFIG_DEFAULTS, resolvConf=path))
+    try:
+        kd.pod_dns()
+        return "created"
+    except m.ContainerFailure as f:
+        return (f.state, f.reason, f.message)
+os.makedirs(d + "/etc/kubernetes", exist_ok=True)
+with open(d + "/etc/kubernetes/resolv.conf", "w") as rc:
+    rc.write("nameserver 10.0.0.2\n")
+check("a readable resolvConf: the sandbox is made", sandbox("/etc/kubernetes/resolv.conf"), "created")
+check("an unreadable resolvConf: the sandbox is not made", sandbox("/nowhere/resolv.conf"),
+      ("waiting", "ContainerCreating", "Failed to create pod sandbox: open /nowhere/resolv.conf: "
+       "no such file or directory"))
+check("resolvConf \"\": no host DNS settings, nothing read", sandbox(""), "created")
 sys.exit(1 if failed else 0)
 EOF
 check "the stand-in's functions" python3 "$TMP/units.py" "$standin/k8sw-lab-standin"

@@ -443,6 +443,28 @@ static void test_apiserver_sans_follow_plan(void **state)
 	free_list(have, n);
 	X509_free(x);
 	certs_free(&c);
+
+	/* The local endpoint has no VIP: a VIP left in the plan is not named. */
+	p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	c = pki_fixture_ensure(p);
+	x = cert_of(c, CERT_APISERVER);
+	have = sans_of(x, &n);
+	vip = false;
+	for (size_t i = 0; i < n; i++)
+		vip |= strcmp(have[i], "IP:10.1.1.20") == 0;
+	assert_false(vip);
+	assert_int_equal(n, 11);
+	free_list(have, n);
+	X509_free(x);
+	certs_free(&c);
+	plan_set_string(&p->network.apiserver_vip, NULL);
+	c = pki_fixture_ensure(p);
+	x = cert_of(c, CERT_APISERVER);
+	have = sans_of(x, &n);
+	assert_int_equal(n, 11);
+	free_list(have, n);
+	X509_free(x);
+	certs_free(&c);
 	plan_free(&p);
 }
 

@@ -722,6 +722,15 @@ static enum check_status never_ready(struct check_env *env, char **expected, cha
 	return CHECK_WAIT;
 }
 
+static enum check_status not_in_this_plan(struct check_env *env, char **expected, char **saw)
+{
+	(void)env;
+	atomic_fetch_add(&attempts, 1);
+	*expected = xstrdup("a proxy on the worker");
+	*saw = xstrdup("none in this plan");
+	return CHECK_UNUSED;
+}
+
 static enum check_status connects(struct check_env *env, char **expected, char **saw)
 {
 	char *err = NULL;
@@ -753,6 +762,25 @@ static void check_waits_then_passes(void **state)
 	assert_int_equal(run_with(f, checks, 1, NULL, 0), ENGINE_DONE);
 	assert_int_equal(atomic_load(&attempts), 3);
 	assert_int_equal(f->stats.checks_passed, 1);
+}
+
+/* A check for a part the plan does not have is asked once, passes nothing
+ * and fails nothing: no event, no count, the run goes on. */
+static void check_unused_is_silent(void **state)
+{
+	struct fixture *f = *state;
+	const struct check checks[] = {
+		{ "local-endpoint", PHASE_ETCD, ROLE_ETCD, 5, 10, false, not_in_this_plan },
+	};
+
+	atomic_store(&attempts, 0);
+	assert_int_equal(run_with(f, checks, 1, NULL, 0), ENGINE_DONE);
+	assert_int_equal(atomic_load(&attempts), 1);
+	assert_int_equal(f->stats.checks_passed, 0);
+	assert_int_equal(f->stats.checks_failed, 0);
+	assert_int_equal(f->stats.checks_skipped, 0);
+	for (size_t i = 0; i < f->n_events; i++)
+		assert_int_not_equal(f->events[i].type, EVENT_CHECK);
 }
 
 /* A check that never passes fails at its deadline, and the next phase does
@@ -1074,6 +1102,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(abort_then_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(stopped_between_upload_and_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_waits_then_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_unused_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_deadline_fails_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_lists_every_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_addon_skipped, setup, teardown),

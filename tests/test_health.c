@@ -409,7 +409,11 @@ static const char good_facts[] =
 	"disk_kb=52428800\n"
 	"listen=22 sshd\n"
 	"listen=10250 kubelet\n"
-	"listen=53 \n";
+	"listen=53 \n"
+	"resolv=10.0.0.2 10.0.0.3\n"
+	"inet=lo 127.0.0.1/8\n"
+	"inet=eth0 10.1.1.4/24\n"
+	"inet=eth0 fe80::1/64\n";
 
 static void facts_parse_good(void **state)
 {
@@ -434,10 +438,15 @@ static void facts_parse_good(void **state)
 	assert_string_equal(hf.listen[0], "22 sshd");
 	assert_string_equal(hf.listen[1], "10250 kubelet");
 	assert_string_equal(hf.listen[2], "53 ");
+	assert_string_equal(hf.resolv, "10.0.0.2 10.0.0.3");
+	assert_null(hf.resolved);
+	assert_int_equal(hf.n_inet, 3);
+	assert_string_equal(hf.inet[1], "eth0 10.1.1.4/24");
 	health_facts_clear(&hf);
 	assert_null(hf.arch);
 	assert_null(hf.listen);
 	assert_int_equal(hf.n_listen, 0);
+	assert_null(hf.inet);
 	free(out);
 
 	/* Behind: negative. A value with '=' in it is kept whole. */
@@ -633,6 +642,35 @@ static void facts_command_here(void **state)
 		found = found || strcmp(hf.listen[i], want) == 0;
 	if (!found)
 		fail_msg("no listen=%s in:\n%s", want, out.s);
+
+	/* The name servers of this machine's resolv.conf, in order; the
+	 * loopback address in the listing of addresses. */
+	fp = fopen("/etc/resolv.conf", "r");
+	{
+		struct strbuf ns = { 0 };
+
+		while (fp != NULL && fgets(line, sizeof line, fp) != NULL) {
+			char word[64], addr[64];
+
+			if (sscanf(line, "%63s %63s", word, addr) == 2 &&
+			    strcmp(word, "nameserver") == 0)
+				strbuf_addf(&ns, "%s%s", ns.len > 0 ? " " : "", addr);
+		}
+		if (fp != NULL)
+			fclose(fp);
+		assert_string_equal(hf.resolv, ns.s != NULL ? ns.s : "");
+		strbuf_clear(&ns);
+	}
+	assert_true((hf.resolved != NULL) ==
+		    (access("/run/systemd/resolve/resolv.conf", F_OK) == 0));
+	if (access("/sbin/ip", X_OK) == 0 || access("/usr/sbin/ip", X_OK) == 0 ||
+	    access("/bin/ip", X_OK) == 0) {
+		found = false;
+		for (size_t i = 0; i < hf.n_inet; i++)
+			found = found || strcmp(hf.inet[i], "lo 127.0.0.1/8") == 0;
+		if (!found)
+			fail_msg("no inet=lo 127.0.0.1/8 in:\n%s", out.s);
+	}
 
 	health_facts_clear(&hf);
 	close(lfd);
@@ -1116,6 +1154,138 @@ static void pki_files(void **state)
 
 /* --- the table ------------------------------------------------------------ */
 
+/* Which resolv.conf pods get: the rule of the kubelet's step in render.c
+ * (tests/resolv-conf.sh runs that step on the same cases), said by
+ * preflight; a worker with only a loopback resolver fails. */
+static void resolv_conf(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *resolv, *resolved; /* resolved NULL: no such line (no file) */
+		size_t host;
+		enum check_status want;
+		const char *saw;
+	} cases[] = {
+		{ "127.0.0.53", "10.0.0.2 10.0.0.3", 3, CHECK_PASS,
+		  "/etc/resolv.conf names 127.0.0.53 (systemd-resolved's stub): pods get "
+		  "/run/systemd/resolve/resolv.conf (10.0.0.2 10.0.0.3)" },
+		{ "10.0.0.2", "10.0.0.9", 3, CHECK_PASS, "/etc/resolv.conf (10.0.0.2)" },
+		{ "", NULL, 3, CHECK_PASS,
+		  "/etc/resolv.conf (no name server: pods resolve cluster names only)" },
+		{ "::1", "fd00::53", 4, CHECK_PASS, NULL },
+		{ "127.0.0.53", NULL, 3, CHECK_FAIL,
+		  "/etc/resolv.conf names 127.0.0.53, on the host's loopback, and "
+		  "/run/systemd/resolve/resolv.conf has no other" },
+		{ "127.0.0.53", "", 4, CHECK_FAIL, NULL },
+		{ "127.0.0.53", "127.0.0.1 10.0.0.2", 4, CHECK_FAIL, NULL },
+		{ "10.0.0.2 127.0.0.1", "10.0.0.2", 4, CHECK_PASS,
+		  "/etc/resolv.conf names 10.0.0.2 127.0.0.1 (systemd-resolved's stub): pods get "
+		  "/run/systemd/resolve/resolv.conf (10.0.0.2)" },
+		/* Masters run host-network static pods only, which reach it. */
+		{ "127.0.0.53", NULL, 0, CHECK_PASS, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t h = cases[i].host;
+		char *base = facts_with("resolv", cases[i].resolv);
+		char *facts = cases[i].resolved != NULL
+				      ? xasprintf("%sresolved=%s\n", base, cases[i].resolved)
+				      : xstrdup(base);
+		char *saw = NULL;
+		enum check_status st;
+
+		forget(f, h);
+		f->hosts[h].facts = facts;
+		st = attempt(f, "resolv-conf", h, &saw);
+		if (st != cases[i].want || (cases[i].saw != NULL && strcmp(saw, cases[i].saw) != 0))
+			fail_msg("case %zu: %d \"%s\"", i, st, saw);
+		free(saw);
+		forget(f, h);
+		free(facts);
+		free(base);
+	}
+}
+
+/* keepalived moves the VIP within the network of each master's address,
+ * as the host has it; other modes do not use this check. */
+static void vip_subnet(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *inet, *vip;
+		enum check_status want;
+		const char *saw;
+	} cases[] = {
+		{ "inet=lo 127.0.0.1/8\ninet=bond0 10.1.1.1/24\n", "10.1.1.10", CHECK_PASS,
+		  "bond0's network is 10.1.1.0/24: the VIP is in it" },
+		{ "inet=bond0 10.1.1.1/28\n", "10.1.1.20", CHECK_FAIL,
+		  "bond0's network is 10.1.1.0/28: the VIP is outside it" },
+		{ "inet=eth0 10.2.0.5/16\ninet=eth1 10.1.1.1/24\n", "10.2.0.10", CHECK_FAIL,
+		  "eth1's network is 10.1.1.0/24: the VIP is outside it" },
+		{ "inet=eth0 10.2.0.5/16\n", "10.2.0.10", CHECK_FAIL,
+		  "no interface has the plan's address 10.1.1.1" },
+	};
+	char *saw = NULL;
+
+	f->hosts[0].facts = good_facts;
+	assert_int_equal(attempt(f, "vip-subnet", 0, &saw), CHECK_UNUSED);
+	free(saw);
+	forget(f, 0);
+	f->plan->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *base = facts_with("inet", NULL);
+		char *facts = xasprintf("%s%s", base, cases[i].inet);
+
+		plan_set_string(&f->plan->network.apiserver_vip, cases[i].vip);
+		f->hosts[0].facts = facts;
+		expect(f, "vip-subnet", 0, cases[i].want, cases[i].saw);
+		forget(f, 0);
+		free(facts);
+		free(base);
+	}
+}
+
+/* The port the endpoint's haproxy holds is not taken by a stranger. */
+static void ports_of_the_endpoint(void **state)
+{
+	struct fixture *f = *state;
+	char *base = facts_with("listen", NULL);
+	char *facts = xasprintf("%slisten=%u haproxy\nlisten=%u kube-apiserver\n", base,
+				f->plan->network.apiserver_port, f->plan->network.apiserver_port);
+	char *want = xasprintf("%u held by haproxy", f->plan->network.apiserver_port);
+
+	f->hosts[0].facts = facts;
+	expect(f, "ports", 0, CHECK_FAIL, want);
+	forget(f, 0);
+	f->plan->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	expect(f, "ports", 0, CHECK_PASS, "free");
+	forget(f, 0);
+	f->hosts[3].facts = facts;
+	expect(f, "ports", 3, CHECK_PASS, "free");
+	forget(f, 3);
+	/* A worker's haproxy with local; an apiserver there is a stranger. */
+	f->plan->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	free(want);
+	want = xasprintf("%u held by kube-apiserver", f->plan->network.apiserver_port);
+	expect(f, "ports", 3, CHECK_FAIL, want);
+	forget(f, 3);
+	free(facts);
+	facts = xasprintf("%slisten=%u haproxy\n", base, f->plan->network.apiserver_port);
+	f->hosts[3].facts = facts;
+	expect(f, "ports", 3, CHECK_PASS, "free");
+	forget(f, 3);
+	free(facts);
+	facts = xasprintf("%slisten=%u nginx\n", base, f->plan->network.apiserver_port);
+	f->hosts[3].facts = facts;
+	free(want);
+	want = xasprintf("%u held by nginx", f->plan->network.apiserver_port);
+	expect(f, "ports", 3, CHECK_FAIL, want);
+	forget(f, 3);
+	free(want);
+	free(facts);
+	free(base);
+}
+
 static void check_table(void **state)
 {
 	size_t n = 0;
@@ -1124,7 +1294,8 @@ static void check_table(void **state)
 
 	(void)state;
 	/* Only preflight's checks can be skipped, and not the connection. */
-	assert_string_equal(names, "arch, os, cgroup2, swap, time-skew, disk, ports, hostname");
+	assert_string_equal(names, "arch, os, cgroup2, swap, time-skew, disk, ports, hostname, "
+				   "resolv-conf, vip-subnet");
 	free(names);
 	for (size_t i = 0; i < n; i++) {
 		assert_true(!c[i].skippable || c[i].phase == PHASE_PREFLIGHT);
@@ -1181,7 +1352,7 @@ static void preflight_through_engine(void **state)
 	f->hosts[1].mode = FAKE_REFUSED;
 	bad = xasprintf("arch=x86_64\nkernel=6.1.0-18-amd64\nos=debian 12\npretty=Debian\n"
 			"systemd=systemd 252\ncgroupfs=tmpfs\nswaps=2\nhostname=node2\n"
-			"disk_kb=1024\n");
+			"disk_kb=1024\nresolv=127.0.0.53\n");
 	f->hosts[4].facts = bad;
 
 	assert_int_equal(journal_open(journal_path, &j, &err), 0);
@@ -1210,13 +1381,15 @@ static void preflight_through_engine(void **state)
 		static const struct {
 			const char *host, *names;
 		} want[] = {
-			{ "master1", "connect:P arch:P os:P cgroup2:P swap:S time-skew:P disk:P ports:P" },
+			{ "master1", "connect:P arch:P os:P cgroup2:P swap:S time-skew:P disk:P ports:P "
+				     "resolv-conf:P" },
 			{ "master2", "connect:F" },
-			{ "master3", "connect:P arch:P os:P cgroup2:P swap:S time-skew:P disk:P ports:P" },
+			{ "master3", "connect:P arch:P os:P cgroup2:P swap:S time-skew:P disk:P ports:P "
+				     "resolv-conf:P" },
 			{ "node1", "connect:P arch:P os:P cgroup2:P swap:S time-skew:P disk:P "
-				   "ports:P hostname:P" },
+				   "ports:P hostname:P resolv-conf:P" },
 			{ "node2", "connect:P arch:P os:P cgroup2:F swap:S time-skew:P disk:F "
-				   "ports:P hostname:P" },
+				   "ports:P hostname:P resolv-conf:F" },
 		};
 
 		for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
@@ -1263,6 +1436,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kernel_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(containerd_and_cri, setup, teardown),
 		cmocka_unit_test_setup_teardown(pki_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(resolv_conf, setup, teardown),
+		cmocka_unit_test_setup_teardown(vip_subnet, setup, teardown),
+		cmocka_unit_test_setup_teardown(ports_of_the_endpoint, setup, teardown),
 		cmocka_unit_test(check_table),
 		cmocka_unit_test_setup_teardown(preflight_through_engine, setup, teardown),
 	};

@@ -858,6 +858,48 @@ static void api_endpoint(void **state)
 	assert_string_equal(requests(f), "GET /healthz\nGET /readyz\n");
 }
 
+/* apiserverEndpoint local: no VIP to ask; each worker's proxy on its own
+ * 127.0.0.1, with the apiserver's certificate. The other modes have no such
+ * proxy; external's expectation says what the operator's load balancer must
+ * do, and the other choices. */
+static void api_endpoint_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *p = plan_dup(plan);
+	struct check_env env = { .plan = p, .ops = &fake_ops, .h = &f->hosts[0], .host = 0,
+				 .cluster = true, .certs = certs, .scratch = &f->scratch };
+	unsigned port = plan->network.apiserver_port;
+	char *want = NULL, *expected = NULL, *saw = NULL;
+
+	f->plan = p;
+	f->w.answer = answer_health;
+	f->w.json = "ok";
+	p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	expect(f, healthapi_vip, 0, true, CHECK_UNUSED, NULL);
+	assert_string_equal(opened(f), "");
+	listen_on(f, "127.0.0.1", port, &apiserver, &k8s_ca);
+	expect(f, healthapi_local_endpoint, 3, false, CHECK_PASS, "ok");
+	want = xasprintf("node1 -> 127.0.0.1:%u\nnode1 -> 127.0.0.1:%u\n", port, port);
+	assert_string_equal(opened(f), want);
+	free(want);
+	/* A proxy to something that is not the apiserver does not pass. */
+	f->w.n_eps = 0;
+	listen_on(f, "127.0.0.1", port, &apiserver_wrong_san, &k8s_ca);
+	expect_in(f, healthapi_local_endpoint, 4, false, CHECK_WAIT, "mismatch");
+
+	p->network.apiserver_endpoint = ENDPOINT_EXTERNAL;
+	expect(f, healthapi_local_endpoint, 3, false, CHECK_UNUSED, NULL);
+	assert_int_equal(healthapi_vip(&env, &expected, &saw), CHECK_WAIT);
+	assert_non_null(strstr(expected, "your load balancer forwards TCP to every master's port"));
+	assert_non_null(strstr(expected, "choose local or keepalived"));
+	free(expected);
+	free(saw);
+	p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	expect(f, healthapi_local_endpoint, 3, false, CHECK_UNUSED, NULL);
+	f->plan = plan;
+	plan_free(&p);
+}
+
 /* A certificate the cluster's CA did not sign, or that does not name the
  * address asked, is not the component: the check never passes and sends
  * nothing. */
@@ -1331,6 +1373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(etcd_members_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(apiserver_health, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(api_endpoint_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(untrusted_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(local_components, setup, teardown),
 		cmocka_unit_test_setup_teardown(nodes_registered, setup, teardown),

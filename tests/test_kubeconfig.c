@@ -253,6 +253,49 @@ static void test_server_from_plan(void **state)
 	plan_free(&p);
 }
 
+/* The endpoint modes: keepalived's VIP as external's; local has no VIP, the
+ * workers' and the masters' components use 127.0.0.1 (their proxy, their
+ * own apiserver), the admin the first master. */
+static void test_server_per_endpoint(void **state)
+{
+	static const struct {
+		enum kubeconfig_id id;
+		const char *local;
+	} servers[] = {
+		{ KUBECONFIG_ADMIN, "https://10.1.1.1:7443" },
+		{ KUBECONFIG_CONTROLLER_MANAGER, "https://127.0.0.1:7443" },
+		{ KUBECONFIG_SCHEDULER, "https://127.0.0.1:7443" },
+		{ KUBECONFIG_KUBELET_BOOTSTRAP, "https://127.0.0.1:7443" },
+	};
+	struct plan *p = plan_dup(plan);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+		char *server = NULL, *text = NULL, *line = NULL;
+
+		p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+		server = kubeconfig_server(p, servers[i].id);
+		assert_string_equal(server, "https://10.1.1.10:7443");
+		free(server);
+		p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+		server = kubeconfig_server(p, servers[i].id);
+		assert_string_equal(server, servers[i].local);
+		text = kubeconfig_render(p, certs, servers[i].id);
+		line = xasprintf("\n    server: %s\n", servers[i].local);
+		assert_non_null(strstr(text, line));
+		free(line);
+		free(text);
+		free(server);
+		/* Without a VIP, the same. */
+		plan_set_string(&p->network.apiserver_vip, NULL);
+		server = kubeconfig_server(p, servers[i].id);
+		assert_string_equal(server, servers[i].local);
+		free(server);
+		plan_set_string(&p->network.apiserver_vip, "10.1.1.10");
+	}
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_admin_credentials_work),
 		cmocka_unit_test(test_server_from_plan),
+		cmocka_unit_test(test_server_per_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

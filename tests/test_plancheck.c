@@ -106,6 +106,34 @@ MUT(vip_single_master_ok, { host_roles(p, 1, ROLE_WORKER); host_roles(p, 2, ROLE
 	set(&p->network.apiserver_vip, "10.1.1.1"); set(&p->hosts[1].name, "node3");
 	set(&p->hosts[2].name, "node4"); })
 MUT(vip_in_service, set(&p->network.apiserver_vip, "192.168.0.10"))
+MUT(external_no_vip, set(&p->network.apiserver_vip, NULL))
+MUT(keepalived_no_vip, { p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	set(&p->network.apiserver_vip, NULL); })
+MUT(keepalived_ok, p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED)
+MUT(keepalived_vip_single_master, { host_roles(p, 1, ROLE_WORKER);
+	host_roles(p, 2, ROLE_WORKER); set(&p->hosts[1].name, "node3");
+	set(&p->hosts[2].name, "node4"); p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	set(&p->network.apiserver_vip, "10.1.1.1"); })
+MUT(keepalived_vip_in_pod, { p->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	set(&p->network.apiserver_vip, "172.18.0.10"); })
+MUT(local_vip_unused, p->network.apiserver_endpoint = ENDPOINT_LOCAL)
+MUT(local_no_vip_ok, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, NULL); })
+MUT(local_vip_not_judged, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, "192.168.0.10"); })
+MUT(api_port_ssh, p->network.apiserver_port = 22)
+MUT(api_port_host_ssh, { p->hosts[1].port = 2222; p->network.apiserver_port = 2222; })
+MUT(worker_ssh_port_external_ok, { p->hosts[3].port = 7443; })
+MUT(worker_ssh_port_local, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, NULL); p->hosts[3].port = 7443; })
+MUT(local_port_metrics, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, NULL); p->network.apiserver_port = 10251; })
+MUT(external_port_metrics_ok, p->network.apiserver_port = 10251)
+MUT(local_port_bgp, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, NULL); p->network.apiserver_port = 179; })
+MUT(local_port_bgp_no_calico_ok, { p->network.apiserver_endpoint = ENDPOINT_LOCAL;
+	set(&p->network.apiserver_vip, NULL); p->network.apiserver_port = 179;
+	p->addons.calico.enabled = false; })
 MUT(vip_family, set(&p->network.apiserver_vip, "fd00::10"))
 MUT(pod_family, set(&p->network.pod_cidr, "fd00:20::/64"))
 MUT(ipip_v6, { set(&p->network.service_cidr, "fd00:10::/108");
@@ -235,6 +263,26 @@ static const struct rule rules[] = {
 	{ "VIP outside service CIDR", vip_in_service, PROBLEM_ERROR, "network.apiserverVIP",
 	  "inside serviceCIDR" },
 	{ "VIP family", vip_family, PROBLEM_ERROR, "network.apiserverVIP", "dual-stack" },
+	{ "external needs a VIP", external_no_vip, PROBLEM_ERROR, "network.apiserverVIP",
+	  "choose local (a proxy on each worker) or keepalived" },
+	{ "keepalived needs a VIP", keepalived_no_vip, PROBLEM_ERROR, "network.apiserverVIP",
+	  "keepalived needs a free address" },
+	{ "keepalived's VIP is no host's", keepalived_vip_single_master, PROBLEM_ERROR,
+	  "network.apiserverVIP", "10.1.1.1 is the address of host master1: keepalived" },
+	{ "keepalived's VIP outside the pod CIDR", keepalived_vip_in_pod, PROBLEM_ERROR,
+	  "network.apiserverVIP", "inside serviceCIDR or podCIDR" },
+	{ "local uses no VIP", local_vip_unused, PROBLEM_WARNING, "network.apiserverVIP",
+	  "10.1.1.10 is not used with apiserverEndpoint: local" },
+	{ "apiserver port vs SSH", api_port_ssh, PROBLEM_ERROR, "network.apiserverPort",
+	  "port 22 is the SSH port of master1" },
+	{ "apiserver port vs a master's SSH port", api_port_host_ssh, PROBLEM_ERROR,
+	  "network.apiserverPort", "port 2222 is the SSH port of master2" },
+	{ "local: apiserver port vs a worker's SSH port", worker_ssh_port_local, PROBLEM_ERROR,
+	  "network.apiserverPort", "port 7443 is the SSH port of node1" },
+	{ "local: apiserver port vs metrics-server", local_port_metrics, PROBLEM_ERROR,
+	  "network.apiserverPort", "port 10251 is taken by metrics-server on every worker" },
+	{ "local: apiserver port vs Calico's BGP", local_port_bgp, PROBLEM_ERROR,
+	  "network.apiserverPort", "calico-node (BGP)" },
 	{ "pod family", pod_family, PROBLEM_ERROR, "network.podCIDR", "dual-stack" },
 	{ "IPIP is IPv4", ipip_v6, PROBLEM_ERROR, "network.calicoIPIPMode", "Never" },
 	{ "domain grammar", bad_domain, PROBLEM_ERROR, "network.clusterDomain", "DNS name" },
@@ -321,7 +369,9 @@ static const struct rule rules[] = {
 /* Mutations that must leave the plan valid. */
 static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
-	masters_only, loopback_lab, nodeports_elsewhere_ok,
+	masters_only, loopback_lab, nodeports_elsewhere_ok, keepalived_ok, local_no_vip_ok,
+	worker_ssh_port_external_ok, external_port_metrics_ok, local_port_bgp_no_calico_ok,
+	local_vip_not_judged,
 };
 
 static void default_plan_is_valid(void **state)

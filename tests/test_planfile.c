@@ -248,6 +248,8 @@ static void load_errors(void **state)
 	expect_error(HEAD HOSTS "ssh:\n  sudo: yes\n", "ssh.sudo", 8, 9, "use true or false");
 	expect_error(HEAD HOSTS "network:\n  kubeProxyMode: IPVS\n", "network.kubeProxyMode", 8,
 		     18, "use ipvs or iptables");
+	expect_error(HEAD HOSTS "network:\n  apiserverEndpoint: haproxy\n",
+		     "network.apiserverEndpoint", 8, 22, "use external, local or keepalived");
 	expect_error(HEAD HOSTS "name: [a, b]\n", "name", 7, 7, "expected a string");
 	expect_error(HEAD HOSTS "network: 3\n", "network", 7, 10, "expected a mapping");
 	expect_error(HEAD HOSTS "name: a\nname: b\n", "name", 8, 1, "duplicate key 'name'");

@@ -319,6 +319,33 @@ sigint() {
 		tui_wait i "[exited 130]" &&
 		tui_wait i "[tty icanon echo ]"
 }
+# The Network page chooses how the apiservers are reached: local uses no VIP,
+# says so while one is set, and the VIP can be cleared.
+endpoint_choice() {
+	tui_start e 80 30 &&
+		tui_wait e "No saved plan yet" &&
+		tui_keys e NPage NPage &&
+		tui_wait e "Address ranges" &&
+		tui_keys e Tab Tab Tab Tab Tab Enter &&
+		tui_wait e "> external" &&
+		tui_keys e Down Enter &&
+		tui_wait_re e 'API endpoint +local' &&
+		tui_wait e "10.1.1.10 is not used with apiserverEndpoint: local" &&
+		tui_wait e "1 warning" &&
+		tui_keys e Tab Enter C-u Enter &&
+		tui_wait_re e 'API server VIP +\(none\)' &&
+		tui_wait e "no problems" &&
+		tui_keys e F10 &&
+		tui_wait e "The plan has changed" &&
+		tui_keys e Enter &&
+		tui_wait e "[exited 0]" &&
+		grep -q 'apiserverEndpoint: local' "$TUI_STATE/kubernetes/plan.yaml" &&
+		grep -q 'apiserverVIP: ""' "$TUI_STATE/kubernetes/plan.yaml"
+}
+fresh_state
+check "the Network page: apiserverEndpoint local, the VIP cleared" endpoint_choice
+tui_stop e
+
 fresh_state
 check "SIGTERM restores the terminal and keeps the plan" sigterm
 check "^C restores the terminal" sigint
