@@ -327,6 +327,10 @@ for p in moved["spec"]["ports"]:
 check("a Service whose ports miss the Corefile's: nothing",
       m.coredns_backends([available(deploy)], [kubernetes, moved], configmap)[0], {})
 check("its Corefile's ConfigMap missing: nothing", m.coredns_backends([available(deploy)], services, lambda ns, n: None)[0], {})
+other = copy.deepcopy(cms)
+other[("kube-system", "coredns")]["data"]["Corefile"] = corefile.replace("kubernetes " + domain, "kubernetes example.org")
+serve, _ = m.coredns_backends([available(deploy)], services, lambda ns, name: other.get((ns, name)))
+check("the domain is the Corefile's", {z for v in serve.values() for z in v[0]}, {("example", "org")})
 sys.exit(1 if failed else 0)
 EOF
 check "the cluster DNS stand-ins' functions" python3 "$TMP/dnsunits.py" "$standin/k8sw-lab-standin" \
