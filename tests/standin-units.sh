@@ -333,7 +333,7 @@ serve, _ = m.coredns_backends([available(deploy)], services, lambda ns, name: ot
 check("the domain is the Corefile's", {z for v in serve.values() for z in v[0]}, {("example", "org")})
 sys.exit(1 if failed else 0)
 EOF
-check "the cluster DNS stand-ins' functions" python3 "$TMP/dnsunits.py" "$standin/k8sw-lab-standin" \
+check "the cluster DNS stand-ins' functions" timeout 300 python3 "$TMP/dnsunits.py" "$standin/k8sw-lab-standin" \
 	"$TMP/render/_cluster" "$TMP/plan.yaml"
 
 # kubelet_fails NAME EXPECTED ARGS...: the kubelet stand-in exits 1, saying EXPECTED.
