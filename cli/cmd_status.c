@@ -139,14 +139,21 @@ static void print_table(const struct journal *j, const struct plan *p)
 	print_padded(_("phase"), width);
 	for (size_t h = 0; h < p->n_hosts; h++)
 		printf(" %-*.*s", (int)col, (int)col, p->hosts[h].name);
-	printf(" %s\n", _("cluster"));
+	printf(" ");
+	print_padded(_("cluster"), col);
+	printf(" %s\n", _("ended"));
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		const struct journal_phase *whole = journal_find_phase(j, (enum phase)ph, NULL);
+		char *when = format_time(whole != NULL ? whole->time_ms : 0);
+
 		printf("%-*s", (int)width, phase_name((enum phase)ph));
 		for (size_t h = 0; h < p->n_hosts; h++)
 			printf(" %-*s", (int)col,
 			       cell_name(cell_of(j, p, (enum phase)ph, p->hosts[h].name,
 						 p->hosts[h].roles)));
-		printf(" %s\n", cell_name(cell_of(j, p, (enum phase)ph, RENDER_CLUSTER, 0)));
+		printf(" %-*s %s\n", (int)col,
+		       cell_name(cell_of(j, p, (enum phase)ph, RENDER_CLUSTER, 0)), when);
+		free(when);
 	}
 }
 
@@ -203,8 +210,15 @@ static int print_json(const struct journal *j, const struct plan *p)
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {
 		json_object *row = json_object_new_object(), *hosts = json_object_new_object();
 
+		const struct journal_phase *whole = journal_find_phase(j, (enum phase)ph, NULL);
+
 		json_object_object_add(row, "phase",
 				       json_object_new_string(phase_name((enum phase)ph)));
+		if (whole != NULL) {
+			json_object_object_add(row, "state",
+					       json_object_new_string(journal_state_name(whole->state)));
+			json_object_object_add(row, "time_ms", json_object_new_int64(whole->time_ms));
+		}
 		for (size_t h = 0; h < p->n_hosts; h++)
 			json_object_object_add(hosts, p->hosts[h].name,
 					       json_object_new_string(cell_name(cell_of(

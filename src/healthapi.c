@@ -10,12 +10,14 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsquery.h"
 #include "net.h"
 #include "nls.h"
 #include "probe.h"
@@ -791,6 +793,107 @@ enum check_status healthapi_coredns(struct check_env *env, char **expected, char
 {
 	*expected = xstrdup(_("deployment coredns available"));
 	return deployment_available(env, "coredns", saw);
+}
+
+/* Read exactly len bytes of s within timeout_ms. */
+static int read_exact(struct transport_stream *s, uint8_t *buf, size_t len, int timeout_ms,
+		      char **saw)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		char *err = NULL;
+		ssize_t n = s->read(s->ctx, buf + got, len - got, timeout_ms, &err);
+
+		if (n <= 0) {
+			*saw = err != NULL ? err : xstrdup(_("the DNS server closed the connection"));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* From a worker, the name of the API's own Service through the cluster DNS
+ * Service IP: CoreDNS answers there only when it runs and kube-proxy routes
+ * the Service to it, so this is the cluster's DNS as pods see it. */
+enum check_status healthapi_cluster_dns(struct check_env *env, char **expected, char **saw)
+{
+	const struct plan *p = env->plan;
+	struct net_cidr svc;
+	struct net_addr want, got[8];
+	struct transport_stream s = { 0 };
+	char want_text[NET_ADDRSTRLEN], got_text[NET_ADDRSTRLEN];
+	char *name = xasprintf("kubernetes.default.svc.%s", p->network.cluster_domain);
+	uint8_t query[DNSQUERY_MAX], head[2], *answer = NULL;
+	uint16_t id = 0;
+	size_t qlen, alen;
+	const char *why = NULL;
+	char *err = NULL;
+	int rcode = 0, n = 0;
+	enum check_status st = CHECK_WAIT;
+
+	if (net_cidr_parse(p->network.service_cidr, &svc, &why) < 0 ||
+	    net_cidr_nth(&svc, 1, &want) < 0) {
+		*saw = xstrdup(_("the plan's service CIDR has no first address"));
+		free(name);
+		return CHECK_FAIL;
+	}
+	net_addr_format(&want, want_text, sizeof want_text);
+	/* L10N: a DNS name, an address, the cluster DNS address. */
+	*expected = xasprintf(_("%s resolves to %s through the cluster DNS %s"), name, want_text,
+			      p->network.cluster_dns);
+	if (RAND_bytes((unsigned char *)&id, sizeof id) != 1)
+		xalloc_die("RAND_bytes");
+	qlen = dnsquery_build(name, want.family, id, query, sizeof query);
+	if (qlen == 0) {
+		/* L10N: a DNS name. */
+		*saw = xasprintf(_("%s is not a DNS name"), name);
+		free(name);
+		return CHECK_FAIL;
+	}
+	if (env->ops->stream_open(env->h, p->network.cluster_dns, 53, &s, &err) < 0) {
+		/* L10N: the cluster DNS address, why. */
+		*saw = xasprintf(_("nothing answers on %s port 53: %s"), p->network.cluster_dns,
+				 err != NULL ? err : "?");
+		free(err);
+		free(name);
+		return CHECK_WAIT;
+	}
+	if (s.write(s.ctx, query, qlen, &err) < 0) {
+		*saw = err;
+		goto out;
+	}
+	if (read_exact(&s, head, 2, 5000, saw) < 0)
+		goto out;
+	alen = (size_t)head[0] << 8 | head[1];
+	answer = xmalloc(alen + 1);
+	if (read_exact(&s, answer, alen, 5000, saw) < 0)
+		goto out;
+	n = dnsquery_parse(answer, alen, id, want.family, &rcode, got, 8, &why);
+	if (n < 0) {
+		*saw = xstrdup(_(why));
+		goto out;
+	}
+	for (int i = 0; i < n && st != CHECK_PASS; i++) {
+		if (net_addr_equal(&got[i], &want))
+			st = CHECK_PASS;
+	}
+	if (st == CHECK_PASS)
+		*saw = xstrdup(want_text);
+	else if (n > 0) {
+		net_addr_format(&got[0], got_text, sizeof got_text);
+		/* L10N: the address the DNS answered. */
+		*saw = xasprintf(_("the answer %s"), got_text);
+	} else {
+		/* L10N: a DNS response code (3: no such name). */
+		*saw = xasprintf(_("no address (DNS response code %d)"), rcode);
+	}
+out:
+	env->ops->stream_close(&s);
+	free(answer);
+	free(name);
+	return st;
 }
 
 enum check_status healthapi_nodelocaldns(struct check_env *env, char **expected, char **saw)

@@ -26,6 +26,7 @@ enum check_status healthapi_serving_csrs(struct check_env *env, char **expected,
 enum check_status healthapi_nodes_ready(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_calico(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_coredns(struct check_env *env, char **expected, char **saw);
+enum check_status healthapi_cluster_dns(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_nodelocaldns(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_csr_approver(struct check_env *env, char **expected, char **saw);
 enum check_status healthapi_metrics(struct check_env *env, char **expected, char **saw);
