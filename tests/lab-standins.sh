@@ -503,6 +503,22 @@ assert 'FELIX_HEALTHENABLED' not in env and env['CALICO_IPV4POOL_IPIP'] == 'Alwa
 kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >/dev/null 2>&1
 check "the deployments are available (there is a Ready node)" wait_for 30 deploys_available
 check "node-local-dns is ready on the worker" wait_for 30 ds_ready node-local-dns
+# node-local-dns.yaml's Service for CoreDNS's pods (its upstream) is routed on
+# the worker as kube-dns is: found by its selector, not by its name.
+upstream=$(python3 -c 'import sys, yaml
+dep = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Deployment")
+labels = dep["spec"]["template"]["metadata"]["labels"]
+for d in yaml.safe_load_all(open(sys.argv[2])):
+    sel = d and d["kind"] == "Service" and d["spec"].get("selector")
+    if sel and all(labels.get(k) == v for k, v in sel.items()):
+        print(d["metadata"].get("namespace", "default"), d["metadata"]["name"])' \
+	"$TMP/out/_cluster/coredns.yaml" "$TMP/out/_cluster/node-local-dns.yaml")
+[ -n "$upstream" ] || fail "no Service of node-local-dns.yaml selects CoreDNS's pods"
+# shellcheck disable=SC2086
+set -- $upstream
+up_ip=$(jpath -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}')
+up_answers() { test "$(dnsq --udp "$up_ip" "$k8s_name" 2>&1)" = "$k8s_name NOERROR aa A $first_ip"; }
+check "node-local-dns's upstream Service $2 ($up_ip) answers too" wait_for 10 up_answers
 check "APIService v1beta1.metrics.k8s.io is Available" wait_for 30 apiservice_available
 
 # --- etcd stopped: the apiserver is not ready -------------------------------------------
