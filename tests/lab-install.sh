@@ -436,6 +436,29 @@ check "the calico pool has the new CIDR (API)" sh -c "
 	'$KUBECTL' --kubeconfig '$STATE/admin.kubeconfig' -n kube-system get daemonset calico-node -o yaml |
 		grep -q 172.30.0.0/16"
 
+# The cluster DNS Service IP from inside each worker, over TCP as the
+# engine's check asks it: the kubernetes Service's name is its cluster IP
+# (the lab's stand-ins for kube-proxy's and CoreDNS's part answer there,
+# tests/lab/standin/README). Addresses and domain from the plan.
+net() { python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["network"][sys.argv[2]])' "$PLAN" "$1"; }
+dns_ip=$(net clusterDNS)
+k8s_name=kubernetes.default.svc.$(net clusterDomain)
+first_ip=$(python3 -c 'import ipaddress, sys; print(next(ipaddress.ip_network(sys.argv[1]).hosts()))' \
+	"$(net serviceCIDR)")
+resolves_on() {
+	n=0
+	until [ "$(on "$1" python3 - --tcp "$dns_ip" "$k8s_name" <"$top_srcdir/tests/lab/dnsquery.py" 2>&1)" = \
+		"$k8s_name NOERROR aa A $first_ip" ]; do
+		n=$((n + 1))
+		[ "$n" -lt 20 ] || return 1
+		sleep 1
+	done
+}
+for h in $LAB_HOSTS; do
+	case $h in master*) continue ;; esac
+	check "on $h, $dns_ip answers: $k8s_name is $first_ip" resolves_on "$h"
+done
+
 # K8SW_TEST_KEEP=DIR keeps every run's events and errors for a look.
 if [ -n "${K8SW_TEST_KEEP:-}" ]; then
 	mkdir -p "$K8SW_TEST_KEEP"

@@ -209,6 +209,12 @@ drv noport 1 run true
 check "cause: a working host first (control)" out_has noport '^rc 0 status exited exit 0 cause none'
 timeout 60 "$DRIVER" 127.0.0.11 "$closed" "$LAB_KEY" "$KH" run true >"$TMP/unreach.out" 2>&1
 check "cause: no sshd listening -> UNREACHABLE" out_has unreach '^rc -1 status lost .*cause unreachable'
+# The connection dropped between two commands (its sshd process killed while
+# the client is idle): the next command finds it gone, LOST (to be retried
+# on a new connection), not REFUSED; the one after reconnects.
+drv dropped 2 dropped "setsid sh -c 'sleep 0.5; pkill -KILL -f \"^sshd: root@notty\"' >/dev/null 2>&1 &"
+check "cause: a connection dropped while idle -> LOST" out_has dropped '^rc -1 status lost .*cause lost'
+check "cause: the next command reconnects" out_has dropped '^line again$'
 ssh-keygen -q -t ed25519 -N '' -C wrong -f "$TMP/wrong_key"
 timeout 60 "$DRIVER" 127.0.0.11 "$LAB_PORT" "$TMP/wrong_key" "$KH" run true >"$TMP/wrongkey.out" 2>&1
 check "cause: a wrong client key -> REFUSED" out_has wrongkey '^rc -1 status failed .*cause refused'

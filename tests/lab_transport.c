@@ -17,6 +17,9 @@
  *                               "body B" or "error E"
  *   tcp ADDR PORT               remote_tcp_open only; "cause C"
  *   cancel-tcp ADDR PORT        a read of 20 s that another thread cancels
+ *   dropped COMMAND             run COMMAND (it drops the connection once it
+ *                               has returned), wait 2 s idle, run "true"
+ *                               (the run that finds it gone) and "echo again"
  *   cancel-connect              connect (to a host that does not answer) and
  *                               cancel 0.3 s later; "rc R cause C
  *                               cancelled_ms T"
@@ -365,6 +368,14 @@ int main(int argc, char **argv)
 		rc = probe(r, a);
 	} else if (strcmp(scenario, "tcp") == 0 && a[0] != NULL && a[1] != NULL) {
 		rc = tcp(r, a, false);
+	} else if (strcmp(scenario, "dropped") == 0 && a[0] != NULL) {
+		/* Nothing reads the socket while idle: the next command is the
+		 * first to meet the closed connection. */
+		run_one(r, a[0], NULL);
+		sleep(2);
+		run_one(r, "true", NULL);
+		run_one(r, "echo again", NULL);
+		rc = 0;
 	} else if (strcmp(scenario, "cancel-connect") == 0) {
 		struct canceller c = { 0 };
 		char *err = NULL;
