@@ -819,11 +819,12 @@ static bool run_check(struct ehost *eh, size_t ci)
 			break;
 		/* A check about to fail on a connection that dropped has said
 		 * nothing about its host: it tries again on a new connection, as
-		 * a step would. */
+		 * a step would. Preflight's unreachable host is its answer. */
 		cause = e->cfg.ops->cause(eh->h);
 		if ((st == CHECK_FAIL || mono_ms() >= deadline) &&
-		    (cause == TRANSPORT_LOST || cause == TRANSPORT_UNREACHABLE) && !stopping(e) &&
-		    ++lost < attempts) {
+		    (cause == TRANSPORT_LOST ||
+		     (cause == TRANSPORT_UNREACHABLE && c->phase != PHASE_PREFLIGHT)) &&
+		    !stopping(e) && ++lost < attempts) {
 			/* L10N: host, check name, what went wrong, attempt number,
 			 * attempts allowed. */
 			note(e, (int)c->phase, eh->rh->name, _("%s: check %s: %s; trying again (%u of %u)"),
