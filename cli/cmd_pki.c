@@ -19,6 +19,7 @@
 #include "nls.h"
 #include "plan.h"
 #include "statedir.h"
+#include "statelock.h"
 #include "xmalloc.h"
 
 enum { OPT_STATE_DIR = 0x100, OPT_TEMP, OPT_HELP };
@@ -174,6 +175,7 @@ static int cmd_pki_list(int argc, char **argv)
 	bool temp = false, warnings = false;
 	struct plan *plan = NULL;
 	struct certs *certs = NULL;
+	struct statelock *lock = NULL;
 	char *dir = NULL, *base = NULL, *err = NULL, *tmp_root = NULL;
 	int rc = EXIT_FAILED;
 	int ch;
@@ -220,11 +222,11 @@ static int cmd_pki_list(int argc, char **argv)
 			goto out;
 		}
 		dir = xasprintf("%s/pki", tmp_root);
-	} else if (state_dir != NULL) {
-		dir = xasprintf("%s/pki", state_dir);
 	} else {
-		base = statedir_path(plan->name, &err);
-		if (base == NULL) {
+		base = state_dir != NULL ? xstrdup(state_dir) : statedir_path(plan->name, &err);
+		/* Another run may be making or re-issuing the same files. */
+		if (base == NULL || statedir_create(base, &err) < 0 ||
+		    statelock_take(base, "pki list", &lock, &err) != 0) {
 			fprintf(stderr, "%s: %s\n", PACKAGE, err);
 			goto out;
 		}
@@ -257,6 +259,7 @@ out:
 				strerror(errno));
 	}
 	certs_free(&certs);
+	statelock_release(&lock);
 	plan_free(&plan);
 	free(tmp_root);
 	free(dir);

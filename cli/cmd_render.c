@@ -277,7 +277,7 @@ static int cmd_render(int argc, char **argv)
 		return EXIT_USAGE;
 
 	rc = EXIT_FAILED;
-	switch (stage_prepare(plan, file, &st, &err)) {
+	switch (stage_prepare(plan, file, "render", &st, &err)) {
 	case 0:
 		break;
 	case -2:

@@ -1060,25 +1060,34 @@ static int slot_pems(struct ensure *e, enum cert_id id)
 	return 0;
 }
 
-/* Write the slot's key (when new) then its certificate: a crash in between
- * leaves a pair that does not match, which the next run re-issues. */
+/* Write the slot's key (when new) and its certificate as one unit: both are
+ * written and synced beside their places before either is renamed into
+ * place, so a full disk leaves neither. Only a crash between the two renames
+ * can still leave a key alone, which load_ca() explains. */
 static int slot_store(struct ensure *e, enum cert_id id, bool new_key)
 {
 	const struct profile *pr = &profiles[id];
 	struct cert_slot *s = &e->c->slot[id];
 	char *cert_path = path_of(e, pr->name, ".pem");
 	char *key_path = path_of(e, pr->name, "-key.pem");
+	struct fileio_staged *key = NULL, *cert = NULL;
 	int rc = -1;
 
 	if (slot_pems(e, id) < 0)
 		goto out;
 	if (new_key &&
-	    fileio_write_atomic(key_path, s->key_pem, strlen(s->key_pem), 0600, &e->err) < 0)
+	    fileio_stage(key_path, s->key_pem, strlen(s->key_pem), 0600, &key, &e->err) < 0)
 		goto out;
-	if (fileio_write_atomic(cert_path, s->cert_pem, strlen(s->cert_pem), 0644, &e->err) < 0)
+	if (fileio_stage(cert_path, s->cert_pem, strlen(s->cert_pem), 0644, &cert, &e->err) < 0)
+		goto out;
+	if (key != NULL && fileio_commit(&key, &e->err) < 0)
+		goto out;
+	if (fileio_commit(&cert, &e->err) < 0)
 		goto out;
 	rc = 0;
 out:
+	fileio_discard(&key);
+	fileio_discard(&cert);
 	free(cert_path);
 	free(key_path);
 	return rc;
