@@ -69,6 +69,11 @@ struct journal *cmd_open_journal(const char *cluster, char **err);
 /* An option's number in base (10, or 8 for modes), at most max. */
 bool cmd_parse_uint(const char *s, unsigned base, unsigned long max, unsigned *out);
 
+/* Remove path and, when it is a directory, everything under it, following
+ * no symbolic link; an absent path is not an error. Returns 0, or -1 with
+ * errno set. */
+int cmd_remove_tree(const char *path);
+
 /* Columns s takes on a terminal (wide characters count two); its length in
  * bytes when it is not valid in the locale's encoding. */
 size_t cmd_text_width(const char *s);

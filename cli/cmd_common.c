@@ -7,11 +7,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "grammar.h"
@@ -200,4 +202,46 @@ char *cmd_last_run_plan(const char *cluster, char **err)
 		path = xasprintf("%s/plan.yaml", last->log_dir);
 	journal_close(&j);
 	return path;
+}
+
+/* Remove name under the directory at, and what it holds when it is a
+ * directory; symbolic links are removed, never followed. */
+static int remove_at(int at, const char *name)
+{
+	struct dirent *d = NULL;
+	DIR *dir = NULL;
+	int fd = -1, rc = 0, saved = 0;
+
+	if (unlinkat(at, name, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		if (remove_at(dirfd(dir), d->d_name) < 0 && rc == 0) {
+			saved = errno;
+			rc = -1;
+		}
+	}
+	closedir(dir);
+	if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -1;
+	errno = saved != 0 ? saved : errno;
+	return rc;
+}
+
+int cmd_remove_tree(const char *path)
+{
+	return remove_at(AT_FDCWD, path);
 }
