@@ -8,11 +8,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -244,4 +246,62 @@ static int remove_at(int at, const char *name)
 int cmd_remove_tree(const char *path)
 {
 	return remove_at(AT_FDCWD, path);
+}
+
+/* The child cmd_guard() waits for, for the signal handler. */
+static volatile pid_t guarded_child = -1;
+
+/* Pass a signal meant to end the command on to the child that runs it. */
+static void forward_signal(int sig)
+{
+	if (guarded_child > 0)
+		kill(guarded_child, sig);
+}
+
+int cmd_guard(int (*make)(void *arg), void *arg, int *status)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old[sizeof forwarded / sizeof forwarded[0]], old_pipe;
+	sigset_t block, saved;
+	pid_t pid;
+	int st = 0, rc = -1;
+
+	/* From before the thing to clean up exists until this process
+	 * forwards them, the signals wait. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	if (make(arg) < 0)
+		goto out;
+	/* Buffered output would be written twice, once by each process. */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid <= 0) {
+		rc = pid == 0 ? 0 : -1;
+		goto out;
+	}
+	guarded_child = pid;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		continue;
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &old[i], NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	guarded_child = -1;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+								   : EXIT_FAILED;
+	rc = 1;
+out:
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc;
 }

@@ -249,52 +249,81 @@ out:
 	return rc;
 }
 
-/* A new private directory beside out (0700: it will hold private keys),
- * or NULL with errno set. */
-static char *make_temp_beside(const char *out)
+/* A new private directory beside out (0700: it will hold private keys). */
+struct temp_beside {
+	const char *out;
+	char *path; /* the directory made, or NULL */
+};
+
+/* Make t's directory, for cmd_guard(): 0, or -1 with errno set. */
+static int make_temp_beside(void *arg)
 {
-	char *copy = xstrdup(out);
+	struct temp_beside *t = arg;
+	char *copy = xstrdup(t->out);
 	char *base = xstrdup(basename(copy));
-	char *tmp = NULL;
+	char *dir = NULL;
+	int rc = 0;
 
 	free(copy);
-	copy = xstrdup(out);
-	tmp = xasprintf("%s/.%s.k8sw-render.XXXXXX", dirname(copy), base);
-	if (mkdtemp(tmp) == NULL)
-		xfree(&tmp);
+	copy = xstrdup(t->out);
+	dir = xasprintf("%s/.%s.k8sw-render.XXXXXX", dirname(copy), base);
+	if (mkdtemp(dir) == NULL) {
+		rc = -1;
+		xfree(&dir);
+	}
+	t->path = dir;
 	free(copy);
 	free(base);
-	return tmp;
+	return rc;
 }
 
 /* Write the render into a new private directory beside out, then rename it
  * to out: no symbolic link is followed, another user never finds a file of
- * it at out before it is whole, and a failure leaves nothing. Returns 0, or
- * -1 after saying why on stderr. */
-static int write_render(const struct render *r, const char *out, struct counts *n)
+ * it at out before it is whole, and a failure leaves nothing, a signal
+ * included (cmd_guard()). Returns 0 when written; -1 after saying why on
+ * stderr; 1 in the process that waited for the one that wrote, with *status
+ * the writer's exit status. */
+static int write_render(const struct render *r, const char *out, struct counts *n,
+			int *status)
 {
-	char *tmp = make_temp_beside(out);
+	struct temp_beside tmp = { .out = out };
 	int fd = -1, rc = -1;
 
-	if (tmp == NULL) {
+	switch (cmd_guard(make_temp_beside, &tmp, status)) {
+	case 0:
+		break;
+	case 1:
+		/* Whatever ended the writer, its directory goes (after a
+		 * rename into place there is none). */
+		if (*status != 0 && cmd_remove_tree(tmp.path) < 0)
+			/* L10N: a path and the system's error message. */
+			fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp.path,
+				strerror(errno));
+		free(tmp.path);
+		return 1;
+	default:
 		/* L10N: a path and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot create a directory beside %s: %s\n"), out,
 			strerror(errno));
+		/* Made, but no process to write it. */
+		if (tmp.path != NULL)
+			cmd_remove_tree(tmp.path);
+		free(tmp.path);
 		return -1;
 	}
-	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(tmp.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot open %s: %s\n"), tmp, strerror(errno));
+		fprintf(stderr, _("k8s-wizard: cannot open %s: %s\n"), tmp.path, strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < r->n_hosts; i++) {
-		if (write_host(r, &r->hosts[i], fd, tmp, n) < 0)
+		if (write_host(r, &r->hosts[i], fd, tmp.path, n) < 0)
 			goto out;
 	}
 	/* rename() replaces an empty directory, and refuses a symbolic link,
 	 * a file or a directory that is not empty: what --out may be. */
-	if (rename(tmp, out) < 0) {
+	if (rename(tmp.path, out) < 0) {
 		/* L10N: the output directory and the system's error message. */
 		fprintf(stderr, _("k8s-wizard: cannot put the render in place at %s: %s (it must "
 				  "be absent or an empty directory, not a symbolic link)\n"),
@@ -305,10 +334,10 @@ static int write_render(const struct render *r, const char *out, struct counts *
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0 && cmd_remove_tree(tmp) < 0)
+	if (rc < 0 && cmd_remove_tree(tmp.path) < 0)
 		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp, strerror(errno));
-	free(tmp);
+		fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp.path, strerror(errno));
+	free(tmp.path);
 	return rc;
 }
 
@@ -380,8 +409,16 @@ static int cmd_render(int argc, char **argv)
 		goto fail;
 	}
 	r = st.render;
-	if (write_render(r, out, &n) < 0)
+	switch (write_render(r, out, &n, &rc)) {
+	case 0:
+		break;
+	case 1:
+		/* The writer said what it did, or why it failed. */
 		goto out;
+	default:
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	/* L10N: %zu files, %zu hosts (the cluster is not counted), %s the directory. */
 	printf(_("rendered %zu files for %zu hosts into %s; PKI in %s\n"), n.files, r->n_hosts - 1,
 	       out, st.pki_dir);
