@@ -3,16 +3,51 @@
 # certificate are written as one unit, so at whatever point the space runs
 # out no CA is left with a key and no certificate and no temporary file stays
 # behind; the next run, with space again, completes the PKI. Each size is a
-# fresh tmpfs in a private mount namespace (root and unshare(1) needed).
+# fresh tmpfs in a private mount namespace (root and unshare(1) needed). A CA
+# key found without its certificate (as a crash between the two renames, or
+# an older version on a full disk, leaves it) is explained: what happened,
+# whether anything was signed with it, and what to do.
 . "$top_srcdir/tests/lib.sh"
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: root is needed to mount a small tmpfs"; exit 77; }
-command -v unshare >/dev/null || { echo "SKIP: unshare(1) is needed"; exit 77; }
-unshare -m true 2>/dev/null || { echo "SKIP: no mount namespaces here"; exit 77; }
 
 "$K8SW" plan init -o "$TMP/plan.yaml" || fail "plan init"
 sed -i -e 's/algorithm: rsa/algorithm: ecdsa/' -e 's/caKeySize: 4096/caKeySize: 256/' \
 	-e 's/leafKeySize: 2048/leafKeySize: 256/' "$TMP/plan.yaml"
+
+# A CA key alone, nothing signed with it: remove it and run again.
+K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>&1 || fail "pki list"
+pki=$TMP/orphan/kubernetes/pki
+mkdir -p "$pki"
+cp "$TMP/whole/kubernetes/pki/etcd-ca-key.pem" "$pki/"
+K8SW_STATE_DIR=$TMP/orphan "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
+check "a key alone: exit 1" test $? = 1
+check "a key alone: says what happened" grep -q \
+	"the CA etcd-ca has a private key ($pki/etcd-ca-key.pem) but no certificate ($pki/etcd-ca.pem): a run stopped after writing the key and before writing the certificate" \
+	"$TMP/err"
+check "a key alone: nothing was signed with it" grep -q \
+	"None of the certificates in $pki was signed by this key: remove $pki/etcd-ca-key.pem and run again" \
+	"$TMP/err"
+rm "$pki/etcd-ca-key.pem"
+K8SW_STATE_DIR=$TMP/orphan "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>&1
+check "a key alone: as told, removing it recovers" test $? = 0
+
+# A CA certificate lost after it signed: the key must stay, the certificate
+# come back.
+pki=$TMP/whole/kubernetes/pki
+mv "$pki/k8s-ca.pem" "$TMP/k8s-ca.pem"
+K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
+check "a lost certificate: exit 1" test $? = 1
+check "a lost certificate: names what the key signed" grep -q \
+	"this key signed apiserver, controller-manager, kube-scheduler, admin: .*Restore $pki/k8s-ca.pem from a backup.*do not remove the key" \
+	"$TMP/err"
+mv "$TMP/k8s-ca.pem" "$pki/k8s-ca.pem"
+K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
+check "a lost certificate: restored, the PKI is whole again" test $? = 0
+
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+	echo "# skipped the full disk: root and mount namespaces are needed"
+	finish "a CA key without its certificate"
+	exit 0
+fi
 mkdir "$TMP/fs"
 
 # full SIZE: pki list on a tmpfs of SIZE kB; then what is on it, and the
