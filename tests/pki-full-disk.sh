@@ -13,35 +13,41 @@
 sed -i -e 's/algorithm: rsa/algorithm: ecdsa/' -e 's/caKeySize: 4096/caKeySize: 256/' \
 	-e 's/leafKeySize: 2048/leafKeySize: 256/' "$TMP/plan.yaml"
 
+# refused STATE WHAT WANT...: pki list on STATE exits 1 saying each WANT.
+refused() {
+	state=$1 what=$2
+	shift 2
+	K8SW_STATE_DIR=$state "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
+	check "$what: exit 1" test $? = 1
+	for want in "$@"; do
+		check "$what: says '$want'" grep -q "$want" "$TMP/err"
+	done
+}
+# works STATE WHAT: pki list on STATE exits 0.
+works() {
+	K8SW_STATE_DIR=$1 "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>&1
+	check "$2" test $? = 0
+}
+
 # A CA key alone, nothing signed with it: remove it and run again.
-K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>&1 || fail "pki list"
+works "$TMP/whole" "a whole PKI"
 pki=$TMP/orphan/kubernetes/pki
 mkdir -p "$pki"
 cp "$TMP/whole/kubernetes/pki/etcd-ca-key.pem" "$pki/"
-K8SW_STATE_DIR=$TMP/orphan "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
-check "a key alone: exit 1" test $? = 1
-check "a key alone: says what happened" grep -q \
+refused "$TMP/orphan" "a key alone" \
 	"the CA etcd-ca has a private key ($pki/etcd-ca-key.pem) but no certificate ($pki/etcd-ca.pem): a run stopped after writing the key and before writing the certificate" \
-	"$TMP/err"
-check "a key alone: nothing was signed with it" grep -q \
-	"None of the certificates in $pki was signed by this key: remove $pki/etcd-ca-key.pem and run again" \
-	"$TMP/err"
+	"None of the certificates in $pki was signed by this key: remove $pki/etcd-ca-key.pem and run again"
 rm "$pki/etcd-ca-key.pem"
-K8SW_STATE_DIR=$TMP/orphan "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>&1
-check "a key alone: as told, removing it recovers" test $? = 0
+works "$TMP/orphan" "a key alone: as told, removing it recovers"
 
 # A CA certificate lost after it signed: the key must stay, the certificate
 # come back.
 pki=$TMP/whole/kubernetes/pki
 mv "$pki/k8s-ca.pem" "$TMP/k8s-ca.pem"
-K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
-check "a lost certificate: exit 1" test $? = 1
-check "a lost certificate: names what the key signed" grep -q \
-	"this key signed apiserver, controller-manager, kube-scheduler, admin: .*Restore $pki/k8s-ca.pem from a backup.*do not remove the key" \
-	"$TMP/err"
+refused "$TMP/whole" "a lost certificate" \
+	"this key signed apiserver, controller-manager, kube-scheduler, admin: .*Restore $pki/k8s-ca.pem from a backup.*do not remove the key"
 mv "$TMP/k8s-ca.pem" "$pki/k8s-ca.pem"
-K8SW_STATE_DIR=$TMP/whole "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
-check "a lost certificate: restored, the PKI is whole again" test $? = 0
+works "$TMP/whole" "a lost certificate: restored, the PKI is whole again"
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 	echo "# skipped the full disk: root and mount namespaces are needed"
