@@ -207,39 +207,44 @@ char *cmd_last_run_plan(const char *cluster, char **err)
 }
 
 /* Remove name under the directory at, and what it holds when it is a
- * directory; symbolic links are removed, never followed. */
+ * directory; symbolic links are removed, never followed. Returns 0, or -1
+ * with errno set (the first error; the rest is still removed). */
 static int remove_at(int at, const char *name)
 {
 	struct dirent *d = NULL;
 	DIR *dir = NULL;
-	int fd = -1, rc = 0, saved = 0;
+	int fd = -1, rc = -1, first = 0;
 
-	if (unlinkat(at, name, 0) == 0)
-		return 0;
-	if (errno == ENOENT)
-		return 0;
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	/* unlink() of a directory: EISDIR on Linux, EPERM as POSIX allows. */
 	if (errno != EISDIR && errno != EPERM)
-		return -1;
+		goto out;
 	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		goto out;
 	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
+	if (dir == NULL)
+		goto out;
+	fd = -1;
 	while ((d = readdir(dir)) != NULL) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
-		if (remove_at(dirfd(dir), d->d_name) < 0 && rc == 0) {
-			saved = errno;
-			rc = -1;
-		}
+		if (remove_at(dirfd(dir), d->d_name) < 0 && first == 0)
+			first = errno;
 	}
-	closedir(dir);
-	if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return -1;
-	errno = saved != 0 ? saved : errno;
+	if (first == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		first = errno;
+	rc = first == 0 ? 0 : -1;
+out:
+	if (dir != NULL)
+		closedir(dir);
+	if (fd >= 0)
+		close(fd);
+	if (first != 0)
+		errno = first;
 	return rc;
 }
 
@@ -249,13 +254,13 @@ int cmd_remove_tree(const char *path)
 }
 
 /* The child cmd_guard() waits for, for the signal handler. */
-static volatile pid_t guarded_child = -1;
+static volatile sig_atomic_t guarded_child = -1;
 
 /* Pass a signal meant to end the command on to the child that runs it. */
 static void forward_signal(int sig)
 {
 	if (guarded_child > 0)
-		kill(guarded_child, sig);
+		kill((pid_t)guarded_child, sig);
 }
 
 int cmd_guard(int (*make)(void *arg), void *arg, int *status)
@@ -282,7 +287,7 @@ int cmd_guard(int (*make)(void *arg), void *arg, int *status)
 		rc = pid == 0 ? 0 : -1;
 		goto out;
 	}
-	guarded_child = pid;
+	guarded_child = (sig_atomic_t)pid;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = forward_signal;
 	sigemptyset(&sa.sa_mask);
