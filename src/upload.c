@@ -224,6 +224,7 @@ static int run_script(struct remote *r, const char *script, struct upload_feed *
 {
 	struct remote_exec x = {
 		.secret_line = sshauth_sudo_line(r),
+		.secret_prompt = sshauth_sudo_prompt(r),
 		.feed = feed != NULL ? feed_upload : NULL,
 		.feed_data = feed,
 		.on_line = collect_line,

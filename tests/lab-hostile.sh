@@ -1,0 +1,120 @@
+#!/bin/sh
+# Hostile hosts and hostile files around the SSH transport, against the lab's
+# real sshd hosts (tests/lab/lab.sh): a sudoers rule that runs our shell
+# without asking for the password (the password must not reach the command),
+# revoked and CA-marked keys in known_hosts, known_hosts created under umask
+# 000, copies to directories and through symlinks, a host flooding the output
+# of a copy. Host 2 carries the hostile settings; host 1 is a normal host.
+# Skips (77) only when the lab cannot run here (not root, no namespaces).
+. "$top_srcdir/tests/lib.sh"
+LAB="$top_srcdir/tests/lab/lab.sh"
+DRIVER="$top_builddir/tests/lab_transport"
+
+sh "$LAB" start 2 --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
+rc=$?
+if [ "$rc" = 77 ]; then
+	cat "$TMP/lab.err"
+	exit 77
+fi
+[ "$rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
+. "$TMP/lab.env"
+trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+unset SSH_AUTH_SOCK
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+KH="$TMP/known_hosts"
+cp "$LAB_KNOWN_HOSTS" "$KH"
+
+on() {
+	i=$1
+	shift
+	sh "$LAB" run "$LAB_DIR" "$i" "$@"
+}
+
+# drv NAME [options] I SCENARIO ARGS...: the transport driver against host I
+# (never longer than 2 minutes), output in $TMP/NAME.out.
+drv() {
+	name=$1
+	shift
+	opts=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-u) opts="$opts $1 $2"; shift 2 ;;
+		-[sP]) opts="$opts $1"; shift ;;
+		*) break ;;
+		esac
+	done
+	i=$1
+	shift
+	# shellcheck disable=SC2086
+	timeout 120 "$DRIVER" $opts "127.0.0.$((10 + i))" "$LAB_PORT" "$LAB_KEY" "$KH" "$@" \
+		>"$TMP/$name.out" 2>&1
+}
+
+out_has() {
+	grep -Eq -- "$2" "$TMP/$1.out" || { echo "$1: no /$2/ in:" >&2; cat "$TMP/$1.out" >&2; return 1; }
+}
+
+# kw NAME ARGS...: run k8s-wizard (at most 5 minutes) with stdout in
+# $TMP/NAME.out, stderr in $TMP/NAME.err, status in $TMP/NAME.rc.
+kw() {
+	name=$1
+	shift
+	timeout 300 "$K8SW" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	echo $? >"$TMP/$name.rc"
+}
+
+rc_is() {
+	[ "$(cat "$TMP/$1.rc")" = "$2" ] || {
+		echo "$1: exit $(cat "$TMP/$1.rc"), expected $2; stderr:" >&2
+		cat "$TMP/$1.err" >&2
+		return 1
+	}
+}
+
+has() { grep -q -- "$2" "$TMP/$1.err" || { echo "$1: no '$2' in:" >&2; cat "$TMP/$1.err" >&2; return 1; }; }
+
+# plan FILE HOSTS [ssh lines...]: a plan of lab hosts 1..HOSTS.
+plan() {
+	f=$1 n=$2
+	shift 2
+	{
+		printf 'apiVersion: k8s-wizard/v1\nkind: ClusterPlan\nname: lab\nhosts:\n'
+		printf -- '- name: master1\n  address: 127.0.0.11\n  roles: [master, etcd]\n'
+		[ "$n" -lt 2 ] || printf -- '- name: node1\n  address: 127.0.0.12\n  roles: [worker]\n'
+		printf 'ssh:\n  port: %s\n' "$LAB_PORT"
+		for l in "$@"; do
+			printf '  %s\n' "$l"
+		done
+		printf 'addons:\n  csrApprover:\n    providerIPPrefixes: [127.0.0.0/8]\n'
+	} >"$f"
+}
+P="$TMP/plan.yaml"
+plan "$P" 2 "identityFile: $LAB_KEY"
+
+# --- sudo's password goes to sudo only ------------------------------------
+# Host 2 lets the password user run the shell without a password: sudo -n
+# true still fails (so the password is used), but sudo runs our commands
+# without asking. The password must then stay on the jump host.
+on 2 sh -c 'echo "kwpw ALL=(ALL) NOPASSWD: /bin/sh" >/etc/sudoers.d/zz-sh &&
+	chmod 440 /etc/sudoers.d/zz-sh'
+export LAB_PASSWORD
+for i in 1 2; do
+	drv "sudocat$i" -u "$LAB_PW_USER" -P "$i" run 'id -u; cat; echo "stdin=$?"'
+	check "sudo host $i: the command runs as root" out_has "sudocat$i" '^line 0$'
+	check "sudo host $i: its stdin is empty" out_has "sudocat$i" '^line stdin=0$'
+	check "sudo host $i: the password never reaches the command" sh -c "
+		! grep -qF -- '$LAB_PASSWORD' '$TMP/sudocat$i.out'"
+	drv "sudoup$i" -u "$LAB_PW_USER" -P "$i" upload-mem /data/up 0600 300000
+	check "sudo host $i: an upload arrives whole (nothing before it on stdin)" sh -c "
+		grep -qx 'first sent' '$TMP/sudoup$i.out' && grep -qx 'second skipped' '$TMP/sudoup$i.out' &&
+		[ \"\$(sh '$LAB' run '$LAB_DIR' $i sha256sum /data/up | cut -c1-64)\" = \
+		  \"\$(sed -n 's/^sha256 //p' '$TMP/sudoup$i.out')\" ]"
+	check "sudo host $i: the uploaded file holds no password" sh -c "
+		! sh '$LAB' run '$LAB_DIR' $i grep -qF -- '$LAB_PASSWORD' /data/up"
+done
+LAB_PASSWORD=wrong-password drv sudowrong -u "$LAB_PW_USER" -P 1 run 'echo must-not-run'
+check "sudo: a wrong password is refused" out_has sudowrong 'sudo refused the password of user kwpw'
+check "sudo: and nothing runs" sh -c "! grep -q must-not-run '$TMP/sudowrong.out'"
+
+finish "hostile hosts and files around the SSH transport"
