@@ -117,4 +117,40 @@ LAB_PASSWORD=wrong-password drv sudowrong -u "$LAB_PW_USER" -P 1 run 'echo must-
 check "sudo: a wrong password is refused" out_has sudowrong 'sudo refused the password of user kwpw'
 check "sudo: and nothing runs" sh -c "! grep -q must-not-run '$TMP/sudowrong.out'"
 
+# --- host keys: @revoked and @cert-authority ------------------------------
+# Lines libssh skips: a revoked key is refused always, even when the file
+# also trusts it and with --accept-new-hostkeys; a CA line trusts nothing.
+k1=$(cut -d' ' -f1,2 "$LAB_DIR/h1/hostkey.pub")
+k2=$(cut -d' ' -f1,2 "$LAB_DIR/h2/hostkey.pub")
+n1="[127.0.0.11]:$LAB_PORT"
+n2="[127.0.0.12]:$LAB_PORT"
+# kh_case NAME EXPECTED-RC [--accept-new-hostkeys]: connect to host 1 with
+# the known_hosts file $TMP/kh_NAME.
+kh_case() {
+	cp "$TMP/kh_$1" "$TMP/kh_$1.orig"
+	kw "kh_$1" exec -f "$P" --hosts master1 --known-hosts "$TMP/kh_$1" ${3:-} -- true
+	check "hostkey $1: exit $2" rc_is "kh_$1" "$2"
+}
+printf '@revoked %s %s\n' "$n1" "$k1" >"$TMP/kh_revoked"
+kh_case revoked 1 --accept-new-hostkeys
+check "hostkey revoked: OpenSSH's words" has kh_revoked 'REVOKED HOST KEY DETECTED'
+check "hostkey revoked: the file and line" has kh_revoked "revoked in $TMP/kh_revoked, line 1"
+check "hostkey revoked: not recorded as trusted" cmp -s "$TMP/kh_revoked" "$TMP/kh_revoked.orig"
+printf '%s %s\n@revoked %s %s\n' "$n1" "$k1" "$n1" "$k1" >"$TMP/kh_revtrusted"
+kh_case revtrusted 1
+check "hostkey revoked and trusted: the revocation wins" has kh_revtrusted \
+	"revoked in $TMP/kh_revtrusted, line 2"
+printf '%s %s\n@revoked %s %s\n' "$n1" "$k1" "$n2" "$k1" >"$TMP/kh_revother"
+kh_case revother 1
+check "hostkey revoked under another name: refused too" has kh_revother 'REVOKED HOST KEY'
+printf '%s %s\n@revoked * %s\n' "$n1" "$k1" "$k2" >"$TMP/kh_revokedkey2"
+kh_case revokedkey2 0
+check "hostkey: another key's revocation does not refuse this one" sh -c "
+	! grep -q REVOKED '$TMP/kh_revokedkey2.err'"
+printf '@cert-authority %s %s\n' "$n1" "$k1" >"$TMP/kh_ca"
+kh_case ca 1
+check "hostkey @cert-authority: the key is unknown" has kh_ca 'the host key is not known'
+check "hostkey @cert-authority: the message says why" has kh_ca '@cert-authority lines are not used'
+check "hostkey @cert-authority: nothing recorded" cmp -s "$TMP/kh_ca" "$TMP/kh_ca.orig"
+
 finish "hostile hosts and files around the SSH transport"
