@@ -6,6 +6,8 @@
  * so a host whose key is only covered by one is an unknown host. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libssh/libssh.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "nls.h"
@@ -52,6 +56,53 @@ char *knownhosts_path(const struct remote_ctx *ctx)
 	path = xasprintf("%s/.ssh/known_hosts", home);
 	free(home);
 	return path;
+}
+
+/* mkdir -p of dir, each new directory 0700. Returns 0, or -1 with errno. */
+static int make_dirs(char *dir)
+{
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+		int rc;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		rc = mkdir(dir, 0700);
+		*p = c;
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* Make known_hosts (and its directory) before libssh first writes it, mode
+ * 0600 whatever the umask: libssh's append would create it with the
+ * process's umask (0666 under umask 000, where anyone could add a key). An
+ * existing file is left as it is. Returns 0, or -1 with errno. */
+static int known_create(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd = -1, rc = -1;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (make_dirs(dir) < 0)
+			goto out;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			rc = 0;
+		goto out;
+	}
+	rc = fchmod(fd, 0600);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
 }
 
 /* Decode base64 text; returns the length, or -1. */
@@ -255,17 +306,24 @@ int knownhosts_verify(struct remote *r, char **err)
 		if (a == REMOTE_HOSTKEY_ACCEPT_ONCE) {
 			rc = 0;
 		} else if (a == REMOTE_HOSTKEY_ACCEPT_SAVE) {
+			char ebuf[128];
+
 			pthread_mutex_lock(&r->ctx->known_lock);
-			rc = ssh_session_update_known_hosts(r->s) == SSH_OK ? 0 : -1;
-			pthread_mutex_unlock(&r->ctx->known_lock);
+			rc = known_create(kh);
 			if (rc < 0) {
 				cause = REMOTE_CAUSE_LOCAL;
 				remote_set_err(err, _("%s: cannot record the host key in %s: %s"),
+					       r->label, kh, remote_strerror(errno, ebuf, sizeof ebuf));
+			} else if (ssh_session_update_known_hosts(r->s) != SSH_OK) {
+				rc = -1;
+				cause = REMOTE_CAUSE_LOCAL;
+				remote_set_err(err, _("%s: cannot record the host key in %s: %s"),
 					       r->label, kh, ssh_get_error(r->s));
-			} else {
+			}
+			pthread_mutex_unlock(&r->ctx->known_lock);
+			if (rc == 0)
 				log_info(LOGS_SSH, "%s: recorded %s key %s in %s", r->label, type,
 					 fp, kh);
-			}
 		} else {
 			/* L10N: host, key type, fingerprint, key type without ssh-,
 			 * known_hosts file, and the note on @cert-authority or nothing. */

@@ -153,4 +153,23 @@ check "hostkey @cert-authority: the key is unknown" has kh_ca 'the host key is n
 check "hostkey @cert-authority: the message says why" has kh_ca '@cert-authority lines are not used'
 check "hostkey @cert-authority: nothing recorded" cmp -s "$TMP/kh_ca" "$TMP/kh_ca.orig"
 
+# --- known_hosts created private, whatever the umask ----------------------
+(
+	umask 000
+	kw khnew exec -f "$P" --hosts master1 --known-hosts "$TMP/khdir/sub/known_hosts" \
+		--accept-new-hostkeys -- true
+	kw khhome exec -f "$P" --hosts master1 --accept-new-hostkeys -- true
+)
+check "known_hosts: a new file under umask 000 works" rc_is khnew 0
+check "known_hosts: it is created 0600, its directories 0700" sh -c "
+	[ \"\$(stat -c %a '$TMP/khdir' '$TMP/khdir/sub' '$TMP/khdir/sub/known_hosts' | tr '\n' ' ')\" = '700 700 600 ' ]"
+check "known_hosts: and holds the key" grep -qF "$n1 $k1" "$TMP/khdir/sub/known_hosts"
+check "known_hosts: ~/.ssh/known_hosts too" sh -c "rc_ok=\$(cat '$TMP/khhome.rc'); [ \"\$rc_ok\" = 0 ] &&
+	[ \"\$(stat -c %a '$HOME/.ssh' '$HOME/.ssh/known_hosts' | tr '\n' ' ')\" = '700 600 ' ]"
+printf '%s %s\n' "$n2" "$k2" >"$TMP/kh_mode"
+chmod 644 "$TMP/kh_mode"
+kw khmode exec -f "$P" --hosts master1 --known-hosts "$TMP/kh_mode" --accept-new-hostkeys -- true
+check "known_hosts: an existing file keeps its mode" sh -c "
+	[ \$(stat -c %a '$TMP/kh_mode') = 644 ] && grep -qF '$n1 $k1' '$TMP/kh_mode'"
+
 finish "hostile hosts and files around the SSH transport"
