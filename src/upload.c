@@ -185,11 +185,14 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 
 	if (owner != NULL) {
 		o = shquote_arg(owner);
-		chown = xasprintf(" && chown -- %s \"$f\"", o);
+		chown = xasprintf(" && chown -h -- %s \"$f\"", o);
 	}
 	if (check_only) {
-		/* Same content: only make sure of mode and owner. */
-		s = xasprintf("%sf=%s; if [ -f \"$f\" ] && [ \"$(h < \"$f\")\" = %s ]; "
+		/* Same content: only make sure of mode and owner. A symbolic link
+		 * is never the same: chmod would change what it points to, so the
+		 * upload replaces the link itself. */
+		s = xasprintf("%sf=%s; if [ ! -L \"$f\" ] && [ -f \"$f\" ] && "
+			      "[ \"$(h < \"$f\")\" = %s ]; "
 			      "then chmod %04o \"$f\"%s && echo same; else echo differs; fi",
 			      hash, d, h, mode, chown != NULL ? chown : "");
 	} else {
@@ -199,13 +202,18 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 		 * the trap removes it whenever a cancel's TERM comes. The file is
 		 * hashed after it is written rather than through a tee as it
 		 * arrives: measured on the lab, the extra processes of the pipe cost
-		 * more than the second pass they save. */
+		 * more than the second pass they save. A destination that is a
+		 * directory (or a link to one) is refused, not filled; mv -T
+		 * renames over dest itself, so a symbolic link there is replaced,
+		 * never followed. */
 		s = xasprintf("%sd=%s; dir=$(dirname -- \"$d\"); f=; "
 			      "trap '[ -z \"$f\" ] || rm -f -- \"$f\"; exit 143' TERM INT HUP; "
+			      "if [ -d \"$d\" ]; then echo \"the destination is a directory\" >&2; "
+			      "exit 1; fi; "
 			      "mkdir -p -- \"$dir\" && t=$(mktemp -u \"$dir/.k8sw-upload.XXXXXX\") && "
 			      "f=$t && (umask 077; set -C; : > \"$f\") || { f=; exit 1; }; "
 			      "if cat > \"$f\" && [ \"$(h < \"$f\")\" = %s ] && "
-			      "chmod %04o \"$f\"%s && mv -f -- \"$f\" \"$d\"; then exit 0; fi; "
+			      "chmod %04o \"$f\"%s && mv -f -T -- \"$f\" \"$d\"; then exit 0; fi; "
 			      "rm -f -- \"$f\"; echo \"sha256 or placement check failed\" >&2; exit 1",
 			      hash, d, h, mode, chown != NULL ? chown : "");
 	}

@@ -172,4 +172,31 @@ kw khmode exec -f "$P" --hosts master1 --known-hosts "$TMP/kh_mode" --accept-new
 check "known_hosts: an existing file keeps its mode" sh -c "
 	[ \$(stat -c %a '$TMP/kh_mode') = 644 ] && grep -qF '$n1 $k1' '$TMP/kh_mode'"
 
+# --- copy: directories and symbolic links at the destination --------------
+on 1 sh -c 'mkdir -p /data/dir /data/other && echo secret >/data/other/victim &&
+	chmod 600 /data/other/victim && ln -s /data/dir /data/linkdir &&
+	ln -s /data/other/victim /data/linkfile && ln -s /data/other/victim /data/linksame'
+echo hi >"$TMP/small"
+echo secret >"$TMP/secret"
+for d in dir linkdir; do
+	kw "cp$d" copy -f "$P" --hosts master1 --known-hosts "$KH" "$TMP/small" "/data/$d"
+	check "copy to a $d: refused" rc_is "cp$d" 1
+	check "copy to a $d: saying why" has "cp$d" "upload to /data/$d failed: the destination is a directory"
+done
+check "copy to a directory: nothing left in it" sh -c "
+	[ -z \"\$(sh '$LAB' run '$LAB_DIR' 1 ls -A /data/dir)\" ]"
+check "copy to a link to a directory: the link stays" sh -c "
+	[ \"\$(sh '$LAB' run '$LAB_DIR' 1 readlink /data/linkdir)\" = /data/dir ]"
+kw cplinkfile copy -f "$P" --hosts master1 --known-hosts "$KH" "$TMP/small" /data/linkfile
+check "copy over a link to a file: done" rc_is cplinkfile 0
+check "copy over a link to a file: the link itself is replaced" sh -c "
+	sh '$LAB' run '$LAB_DIR' 1 sh -c '[ ! -L /data/linkfile ] && [ \"\$(cat /data/linkfile)\" = hi ]'"
+# The same content behind the link: the skip path must not chmod through it.
+kw cplinksame copy -f "$P" --hosts master1 --known-hosts "$KH" "$TMP/secret" /data/linksame --mode 0666
+check "copy over a link to the same content: done" rc_is cplinksame 0
+check "copy over a link to the same content: the link is replaced" sh -c "
+	sh '$LAB' run '$LAB_DIR' 1 sh -c '[ ! -L /data/linksame ] && [ \$(stat -c %a /data/linksame) = 666 ]'"
+check "copy over links: what they pointed to is untouched" sh -c "
+	[ \"\$(sh '$LAB' run '$LAB_DIR' 1 stat -c '%a %s' /data/other/victim)\" = '600 7' ]"
+
 finish "hostile hosts and files around the SSH transport"
