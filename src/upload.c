@@ -17,6 +17,7 @@
 #include "nls.h"
 #include "remote_int.h"
 #include "shquote.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 struct remote_file {
@@ -161,15 +162,54 @@ static ssize_t feed_upload(void *feed, const void **piece, char **err)
 	return n;
 }
 
-/* Collect a command's output lines into one string, for error messages. */
+/* A script's output, for its error message: the last lines that fit in
+ * UPLOAD_OUT_MAX bytes (where a failure is explained) and how many came
+ * before them. Each line costs time in proportion to its own length and
+ * the bound, never to all that came before: a host may print without end. */
+#define UPLOAD_OUT_MAX 4096
+
+struct collect {
+	struct strbuf b;
+	unsigned long dropped;
+};
+
 static void collect_line(const struct remote_line *line, void *data)
 {
-	char **all = data;
-	char *n = xasprintf("%s%s%.*s", *all != NULL ? *all : "", *all != NULL ? "\n" : "",
-			    (int)line->len, line->text);
+	struct collect *c = data;
+	size_t n = line->len < UPLOAD_OUT_MAX ? line->len : UPLOAD_OUT_MAX;
 
-	free(*all);
-	*all = n;
+	if (c->b.len > 0)
+		strbuf_addc(&c->b, '\n');
+	strbuf_add(&c->b, line->text, n);
+	while (c->b.len > UPLOAD_OUT_MAX) {
+		/* The first line goes: every line is shorter than the bound. */
+		const char *nl = memchr(c->b.s, '\n', c->b.len);
+		size_t cut = (size_t)(nl - c->b.s) + 1;
+
+		memmove(c->b.s, c->b.s + cut, c->b.len - cut + 1);
+		c->b.len -= cut;
+		c->dropped++;
+	}
+}
+
+/* The collected text (NULL when there was none); c is emptied. */
+static char *collect_text(struct collect *c)
+{
+	char *text = NULL;
+
+	if (c->b.len == 0 && c->dropped == 0)
+		return NULL;
+	if (c->dropped == 0) {
+		text = strbuf_detach(&c->b, NULL);
+	} else {
+		/* L10N: how many lines, then the host's last lines. */
+		text = xasprintf(P_("(%lu earlier line left out)\n%s",
+				    "(%lu earlier lines left out)\n%s", c->dropped),
+				 c->dropped, c->b.s != NULL ? c->b.s : "");
+		strbuf_clear(&c->b);
+	}
+	c->dropped = 0;
+	return text;
 }
 
 char *upload_script(const char *dest, const struct remote_file *file, unsigned mode,
@@ -224,19 +264,20 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 	return s;
 }
 
-/* Run one of the upload's scripts, its output collected into *out. Returns
+/* Run one of the upload's scripts, its last output lines into *out. Returns
  * 0 when it ran to an end (res says how), -1 with *err and r->cause set when
  * it could not run or was cancelled. */
 static int run_script(struct remote *r, const char *script, struct upload_feed *feed,
 		      struct remote_result *res, char **out, char **err)
 {
+	struct collect c = { { 0 }, 0 };
 	struct remote_exec x = {
 		.secret_line = sshauth_sudo_line(r),
 		.secret_prompt = sshauth_sudo_prompt(r),
 		.feed = feed != NULL ? feed_upload : NULL,
 		.feed_data = feed,
 		.on_line = collect_line,
-		.data = out,
+		.data = &c,
 		.killable = true,
 	};
 	char *wrapped = remote_wrap_command(script, sshauth_sudo_prefix(r), 0);
@@ -245,6 +286,7 @@ static int run_script(struct remote *r, const char *script, struct upload_feed *
 	x.command = wrapped;
 	rc = remote_exec(r, &x, res, err);
 	free(wrapped);
+	*out = collect_text(&c);
 	/* remote_exec() set the cause and the message of a cancel. */
 	return rc < 0 || res->status == REMOTE_CANCELLED ? -1 : 0;
 }

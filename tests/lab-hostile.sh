@@ -199,4 +199,27 @@ check "copy over a link to the same content: the link is replaced" sh -c "
 check "copy over links: what they pointed to is untouched" sh -c "
 	[ \"\$(sh '$LAB' run '$LAB_DIR' 1 stat -c '%a %s' /data/other/victim)\" = '600 7' ]"
 
+# --- copy: a host that floods its output -----------------------------------
+# Host 2's openssl (which the upload script hashes with) prints 100,000 lines
+# first. Collecting them must cost time in proportion to them (it took a
+# minute for 80,000 when each line copied all the ones before it), and the
+# error message keeps only the last of them.
+head -c 100000 /dev/urandom >"$TMP/rnd"
+on 2 sh -c 'printf "#!/bin/sh\nseq 100000 >&2\nexec /usr/bin/openssl \"\$@\"\n" \
+	>/usr/local/bin/openssl && chmod 755 /usr/local/bin/openssl'
+t0=$(date +%s)
+kw flood copy -f "$P" --hosts node1 --known-hosts "$KH" "$TMP/rnd" /data/flood
+t1=$(date +%s)
+check "flood: the copy succeeds" rc_is flood 0
+check "flood: within 30 s (took $((t1 - t0)) s)" test $((t1 - t0)) -lt 30
+on 2 sh -c 'printf "#!/bin/sh\nseq 100000 >&2\necho 0000\n" >/usr/local/bin/openssl'
+kw floodfail copy -f "$P" --hosts node1 --known-hosts "$KH" "$TMP/rnd" /data/floodfail
+check "flood: a failure is reported" rc_is floodfail 1
+check "flood: with the host's last lines" sh -c "
+	grep -q '^100000\$' '$TMP/floodfail.err' && grep -q 'sha256 or placement check failed' '$TMP/floodfail.err'"
+check "flood: saying how many were left out" has floodfail 'earlier lines left out'
+check "flood: the message is bounded ($(wc -c <"$TMP/floodfail.err") bytes)" \
+	test "$(wc -c <"$TMP/floodfail.err")" -lt 16384
+on 2 rm -f /usr/local/bin/openssl
+
 finish "hostile hosts and files around the SSH transport"
