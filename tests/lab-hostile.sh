@@ -7,90 +7,12 @@
 # of a copy. Host 2 carries the hostile settings; host 1 is a normal host.
 # Skips (77) only when the lab cannot run here (not root, no namespaces).
 . "$top_srcdir/tests/lib.sh"
-LAB="$top_srcdir/tests/lab/lab.sh"
-DRIVER="$top_builddir/tests/lab_transport"
+. "$top_srcdir/tests/lab/labtest.sh"
 
-sh "$LAB" start 2 --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
-rc=$?
-if [ "$rc" = 77 ]; then
-	cat "$TMP/lab.err"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
-. "$TMP/lab.env"
-trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home"
-mkdir -p "$HOME"
-KH="$TMP/known_hosts"
-cp "$LAB_KNOWN_HOSTS" "$KH"
+lab_start 2
 
-on() {
-	i=$1
-	shift
-	sh "$LAB" run "$LAB_DIR" "$i" "$@"
-}
-
-# drv NAME [options] I SCENARIO ARGS...: the transport driver against host I
-# (never longer than 2 minutes), output in $TMP/NAME.out.
-drv() {
-	name=$1
-	shift
-	opts=
-	while [ $# -gt 0 ]; do
-		case $1 in
-		-u) opts="$opts $1 $2"; shift 2 ;;
-		-[sP]) opts="$opts $1"; shift ;;
-		*) break ;;
-		esac
-	done
-	i=$1
-	shift
-	# shellcheck disable=SC2086
-	timeout 120 "$DRIVER" $opts "127.0.0.$((10 + i))" "$LAB_PORT" "$LAB_KEY" "$KH" "$@" \
-		>"$TMP/$name.out" 2>&1
-}
-
-out_has() {
-	grep -Eq -- "$2" "$TMP/$1.out" || { echo "$1: no /$2/ in:" >&2; cat "$TMP/$1.out" >&2; return 1; }
-}
-
-# kw NAME ARGS...: run k8s-wizard (at most 5 minutes) with stdout in
-# $TMP/NAME.out, stderr in $TMP/NAME.err, status in $TMP/NAME.rc.
-kw() {
-	name=$1
-	shift
-	timeout 300 "$K8SW" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-	echo $? >"$TMP/$name.rc"
-}
-
-rc_is() {
-	[ "$(cat "$TMP/$1.rc")" = "$2" ] || {
-		echo "$1: exit $(cat "$TMP/$1.rc"), expected $2; stderr:" >&2
-		cat "$TMP/$1.err" >&2
-		return 1
-	}
-}
-
-has() { grep -q -- "$2" "$TMP/$1.err" || { echo "$1: no '$2' in:" >&2; cat "$TMP/$1.err" >&2; return 1; }; }
-
-# plan FILE HOSTS [ssh lines...]: a plan of lab hosts 1..HOSTS.
-plan() {
-	f=$1 n=$2
-	shift 2
-	{
-		printf 'apiVersion: k8s-wizard/v1\nkind: ClusterPlan\nname: lab\nhosts:\n'
-		printf -- '- name: master1\n  address: 127.0.0.11\n  roles: [master, etcd]\n'
-		[ "$n" -lt 2 ] || printf -- '- name: node1\n  address: 127.0.0.12\n  roles: [worker]\n'
-		printf 'ssh:\n  port: %s\n' "$LAB_PORT"
-		for l in "$@"; do
-			printf '  %s\n' "$l"
-		done
-		printf 'addons:\n  csrApprover:\n    providerIPPrefixes: [127.0.0.0/8]\n'
-	} >"$f"
-}
 P="$TMP/plan.yaml"
-plan "$P" 2 "identityFile: $LAB_KEY"
+lab_plan 1 "$P" "identityFile: $LAB_KEY"
 
 # --- sudo's password goes to sudo only ------------------------------------
 # Host 2 lets the password user run the shell without a password: sudo -n
