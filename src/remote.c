@@ -811,10 +811,8 @@ static int await_start(struct remote *r, ssh_channel ch, const struct remote_exe
 		int64_t now = remote_now_ms();
 		int w;
 
-		if (run->prompts > 1) {
-			ssh_channel_send_eof(ch);
-			return 1;
-		}
+		if (run->prompts > 1)
+			return 1; /* the caller's EOF ends sudo's second question */
 		if (run->prompts == 1 && !sent) {
 			w = remote_write_all(r, ch, x->secret_line, strlen(x->secret_line),
 					     x->ignore_cancel);
