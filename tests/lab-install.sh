@@ -21,25 +21,7 @@
 # against the PKI, no upload leftovers.
 # Skips (77) only when the machines lab cannot run here.
 . "$top_srcdir/tests/lib.sh"
-LAB="$top_srcdir/tests/lab/machines.sh"
-export K8SW
-
-K8SW=$K8SW sh "$LAB" start --dir "$TMP/lab" master1 master2 master3 node1 node2 \
-	>"$TMP/lab.env" 2>"$TMP/lab.err"
-rc=$?
-if [ "$rc" = 77 ]; then
-	cat "$TMP/lab.err"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "the lab did not start: $(tail -20 "$TMP/lab.err")"
-. "$TMP/lab.env"
-trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
-mkdir -p "$HOME"
-STATE="$K8SW_STATE_DIR/kubernetes"
-KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.29
-[ -x "$KUBECTL" ] || KUBECTL=kubectl
+machines_lab master1 master2 master3 node1 node2
 
 # The lab's kernel has no IPVS: kube-proxy in iptables mode is the one change
 # to the lab's plan (the prepare phase's check would say so otherwise).

@@ -29,6 +29,31 @@ check() {
 	fi
 }
 
+# machines_lab HOST...: start the machines lab (tests/lab/machines.sh) with
+# these hosts, or skip (77) when it cannot run here. Sets LAB and what
+# lab.env says (LAB_DIR, LAB_ADDR_*...), HOME and K8SW_STATE_DIR in $TMP,
+# STATE (the cluster's state directory) and KUBECTL (the real 1.29 client);
+# the lab stops when the test exits.
+machines_lab() {
+	LAB="$top_srcdir/tests/lab/machines.sh"
+	export K8SW
+	K8SW=$K8SW sh "$LAB" start --dir "$TMP/lab" "$@" >"$TMP/lab.env" 2>"$TMP/lab.err"
+	_rc=$?
+	if [ "$_rc" = 77 ]; then
+		cat "$TMP/lab.err"
+		exit 77
+	fi
+	[ "$_rc" = 0 ] || fail "the lab did not start: $(tail -20 "$TMP/lab.err")"
+	. "$TMP/lab.env"
+	trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+	unset SSH_AUTH_SOCK
+	export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
+	mkdir -p "$HOME"
+	STATE="$K8SW_STATE_DIR/kubernetes"
+	KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.29
+	[ -x "$KUBECTL" ] || KUBECTL=kubectl
+}
+
 finish() {
 	[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
 	pass "${1:-all checks}"
