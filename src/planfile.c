@@ -260,6 +260,11 @@ static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *
 				     node_kind(key));
 			continue;
 		}
+		/* A "\0" escape would cut the key short: "name\0junk" would read as name. */
+		if (strlen(scalar(key)) != key->data.scalar.length) {
+			loader_error(l, path, key, _("a key contains a NUL character"));
+			continue;
+		}
 		for (yaml_node_pair_t *prev = start; prev < pair && !duplicate; prev++) {
 			yaml_node_t *pk = yaml_document_get_node(l->doc, prev->key);
 

@@ -272,6 +272,11 @@ static void load_errors(void **state)
 	expect_error(HEAD HOSTS "network:\n  podCIDR: [\n", "yaml", 9, 1, "syntax error");
 	expect_error("", "apiVersion", 1, 1, "the file is empty");
 	expect_error(HEAD HOSTS "name: \"a\\0b\"\n", "name", 7, 7, "NUL character");
+	/* A NUL in a key is refused, not cut short to a valid key. */
+	expect_error(HEAD HOSTS "\"name\\0junk\": a\n", "", 7, 1, "a key contains a NUL");
+	expect_error(HEAD HOSTS "ssh:\n  \"port\\0\": 22\n", "ssh", 8, 3, "a key contains a NUL");
+	expect_error(HEAD HOSTS "registries:\n  mirrors:\n    \"docker.io\\0x\": [https://m.x]\n",
+		     "registries.mirrors", 9, 5, "a key contains a NUL");
 	expect_error("- a\n", "apiVersion", 1, 1, "a plan is a mapping");
 	expect_error(HEAD HOSTS "? [a]\n: b\n", "", 7, 3, "a key must be a plain word");
 }
