@@ -137,6 +137,14 @@ static void load_uint(struct loader *l, const char *path, const yaml_node_t *nod
 		return;
 	}
 	v = strtoul(s, NULL, 10);
+	/* YAML 1.1 readers take 022 for octal 18: the number must mean the same
+	 * to every reader. */
+	if (s[0] == '0' && s[1] != '\0') {
+		/* L10N: '%1$s' is the number as written, %2$lu without its leading zeros. */
+		loader_error(l, path, node,
+			     _("'%s' starts with 0, which YAML 1.1 reads as octal: write %lu"), s, v);
+		return;
+	}
 	*out = (unsigned)v;
 }
 

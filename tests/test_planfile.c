@@ -245,6 +245,8 @@ static void load_errors(void **state)
 		     "valid keys here: serviceCIDR");
 	expect_error(HEAD HOSTS "ssh:\n  port: \"22\"\n", "ssh.port", 8, 9, "expected a number");
 	expect_error(HEAD HOSTS "ssh:\n  port: twenty\n", "ssh.port", 8, 9, "not a whole number");
+	expect_error(HEAD HOSTS "ssh:\n  port: 022\n", "ssh.port", 8, 9, "reads as octal: write 22");
+	expect_error(HEAD HOSTS "ssh:\n  port: 00\n", "ssh.port", 8, 9, "reads as octal: write 0");
 	expect_error(HEAD HOSTS "ssh:\n  sudo: yes\n", "ssh.sudo", 8, 9, "use true or false");
 	expect_error(HEAD HOSTS "network:\n  kubeProxyMode: IPVS\n", "network.kubeProxyMode", 8,
 		     18, "use ipvs or iptables");
@@ -346,6 +348,24 @@ static void defaults_fill_missing(void **state)
 	plan_free(&p);
 }
 
+/* A lone 0 is a number, not a leading zero; 10 and 2222 read as written. */
+static void zero_is_a_number(void **state)
+{
+	const char *text = HEAD "hosts:\n- name: m1\n  address: 10.1.1.1\n  roles: [master, etcd]\n"
+			   "  port: 0\n- name: w1\n  address: 10.1.1.4\n  roles: [worker]\n"
+			   "  port: 2222\nssh:\n  port: 10\n";
+	struct problems problems = { 0 };
+	struct plan *p = planfile_parse(text, strlen(text), &problems, NULL);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(p->hosts[0].port, 0);
+	assert_int_equal(p->hosts[1].port, 2222);
+	assert_int_equal(p->ssh.port, 10);
+	plan_free(&p);
+	problems_clear(&problems);
+}
+
 static void save_is_atomic_and_loads(void **state)
 {
 	char dir[] = "/tmp/k8sw-planfile-XXXXXX";
@@ -393,6 +413,7 @@ int main(void)
 		cmocka_unit_test(all_errors_reported),
 		cmocka_unit_test(marks_point_at_values),
 		cmocka_unit_test(defaults_fill_missing),
+		cmocka_unit_test(zero_is_a_number),
 		cmocka_unit_test(save_is_atomic_and_loads),
 	};
 
