@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "fileio.h"
@@ -712,7 +713,7 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 	struct plan *plan = NULL;
 	char *text = NULL, *err = NULL;
 	size_t len = 0;
-	int rc = fileio_read(filename, PLANFILE_MAX_SIZE, &text, &len, &err);
+	int rc = fileio_read_named(filename, PLANFILE_MAX_SIZE, &text, &len, &err);
 
 	if (partial != NULL)
 		*partial = NULL;
@@ -730,10 +731,27 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 
 int planfile_save(const struct plan *p, const char *filename, char **err)
 {
+	struct stat st;
 	size_t len = 0;
-	char *text = planfile_emit(p, &len);
-	int rc = fileio_write_atomic(filename, text, len, 0644, err);
+	char *text = NULL;
+	char *target = NULL;
+	int rc = -1;
 
+	*err = NULL;
+	/* The rename would replace a link with a file: an operator who keeps
+	 * plan.yaml as a link into a repository expects the file changed. */
+	if (lstat(filename, &st) == 0 && S_ISLNK(st.st_mode)) {
+		target = realpath(filename, NULL);
+		if (target == NULL) {
+			*err = xasprintf(_("cannot save through the link %s: %s"), filename,
+					 strerror(errno));
+			goto out;
+		}
+	}
+	text = planfile_emit(p, &len);
+	rc = fileio_write_atomic(target != NULL ? target : filename, text, len, 0644, err);
+out:
 	free(text);
+	free(target);
 	return rc;
 }

@@ -24,7 +24,8 @@
 struct plan *planfile_parse(const char *text, size_t len, struct problems *problems,
 			    struct plan **partial);
 
-/* Read and parse a file; an unreadable file is one problem with path "file". */
+/* Read and parse a file; an unreadable file is one problem with path "file".
+ * A symbolic link is followed; a FIFO or a device is refused, not waited on. */
 struct plan *planfile_load(const char *filename, struct problems *problems,
 			   struct plan **partial);
 
@@ -32,7 +33,9 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 char *planfile_emit(const struct plan *p, size_t *len);
 
 /* Write the plan to filename atomically (a temporary file in the same
- * directory, fsync, rename). Returns 0, or -1 with *err set (free it). */
+ * directory, fsync, rename). When filename is a symbolic link, the file it
+ * points to is replaced and the link is kept. Returns 0, or -1 with *err set
+ * (free it). */
 int planfile_save(const struct plan *p, const char *filename, char **err);
 
 #endif

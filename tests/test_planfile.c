@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -402,6 +403,70 @@ static void save_is_atomic_and_loads(void **state)
 	plan_free(&p);
 }
 
+/* A plan kept as a symbolic link loads, and saving through the link replaces
+ * the file it points to, not the link. A FIFO is refused at once: alarm()
+ * kills the test if the load waits for a writer. */
+static void links_and_fifos(void **state)
+{
+	char dir[] = "/tmp/k8sw-planfile-XXXXXX";
+	struct problems problems = { 0 };
+	struct plan *p = plan_new_default();
+	struct plan *q = NULL;
+	char *err = NULL, *target = NULL, *link = NULL, *fifo = NULL, *dangling = NULL;
+	char buf[256];
+	struct stat st;
+	ssize_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	target = xasprintf("%s/real.yaml", dir);
+	link = xasprintf("%s/plan.yaml", dir);
+	fifo = xasprintf("%s/fifo.yaml", dir);
+	dangling = xasprintf("%s/dangling.yaml", dir);
+	assert_int_equal(planfile_save(p, target, &err), 0);
+	assert_int_equal(symlink("real.yaml", link), 0);
+	q = planfile_load(link, &problems, NULL);
+	assert_non_null(q);
+	assert_int_equal(problems.n, 0);
+	plan_free(&q);
+
+	plan_set_string(&p->name, "renamed");
+	assert_int_equal(planfile_save(p, link, &err), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	n = readlink(link, buf, sizeof buf - 1);
+	assert_int_equal(n, strlen("real.yaml"));
+	q = planfile_load(target, &problems, NULL);
+	assert_non_null(q);
+	assert_string_equal(q->name, "renamed");
+	plan_free(&q);
+
+	assert_int_equal(symlink("nowhere.yaml", dangling), 0);
+	assert_int_equal(planfile_save(p, dangling, &err), -1);
+	assert_non_null(strstr(err, "cannot save through the link"));
+	xfree(&err);
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	q = planfile_load(fifo, &problems, NULL);
+	alarm(0);
+	assert_null(q);
+	assert_int_equal(problems.n, 1);
+	assert_non_null(strstr(problems.v[0].message, "not a regular file"));
+	problems_clear(&problems);
+
+	unlink(dangling);
+	unlink(fifo);
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
+	free(dangling);
+	free(fifo);
+	free(link);
+	free(target);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +479,7 @@ int main(void)
 		cmocka_unit_test(marks_point_at_values),
 		cmocka_unit_test(defaults_fill_missing),
 		cmocka_unit_test(zero_is_a_number),
+		cmocka_unit_test(links_and_fifos),
 		cmocka_unit_test(save_is_atomic_and_loads),
 	};
 
