@@ -276,7 +276,7 @@ static const struct rule rules[] = {
 	{ "metrics-server verifies kubelets", metrics_unverifiable, PROBLEM_WARNING,
 	  "addons.metricsServer.kubeletInsecureTLS", "csrApprover" },
 	{ "CSR regex compiles", csr_regex_bad, PROBLEM_ERROR, "addons.csrApprover.providerRegex",
-	  "regular expression" },
+	  "has no closing ]" },
 	{ "CSR regex matches workers", csr_regex_miss, PROBLEM_WARNING,
 	  "addons.csrApprover.providerRegex", "worker2" },
 	{ "CSR prefixes hold workers", csr_prefix_miss, PROBLEM_WARNING,
