@@ -15,6 +15,15 @@
 #include "plan.h"
 #include "problem.h"
 
+/* Limits on a plan's text, checked before a document tree is built: nesting
+ * of lists and mappings, and values (scalars, lists and mappings) in all. A
+ * plan nests 4 deep; a host takes about 10 values. The fuzzer builds with a
+ * lower PLANFILE_MAX_VALUES so that its small inputs reach that limit too. */
+#define PLANFILE_MAX_DEPTH 32
+#ifndef PLANFILE_MAX_VALUES
+#define PLANFILE_MAX_VALUES 250000
+#endif
+
 /* Parse YAML text. Returns the plan (with source marks) when the text had no
  * error, NULL otherwise; every problem found is appended to problems. On error,
  * when partial is not NULL, *partial receives what could be read (fields in

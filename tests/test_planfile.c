@@ -15,6 +15,7 @@
 
 #include "plan.h"
 #include "planfile.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* Give every field of a table a value different from its default. */
@@ -349,6 +350,69 @@ static void defaults_fill_missing(void **state)
 	plan_free(&p);
 }
 
+/* HEAD HOSTS and "extra: " followed by opens, a value and as many closes. */
+static char *nested(size_t levels, const char *open, const char *value, const char *close)
+{
+	struct strbuf b = { 0 };
+
+	strbuf_adds(&b, HEAD HOSTS "extra: ");
+	for (size_t i = 0; i < levels; i++)
+		strbuf_adds(&b, open);
+	strbuf_adds(&b, value);
+	for (size_t i = 0; i < levels; i++)
+		strbuf_adds(&b, close);
+	strbuf_adds(&b, "\n");
+	return strbuf_detach(&b, NULL);
+}
+
+/* Depth and size are refused before a tree is built, at the first value
+ * past the limit; up to the limit the loader runs as usual (here it finds
+ * the unknown key). */
+static void limits(void **state)
+{
+	char *text = NULL;
+
+	(void)state;
+	/* The root mapping is level 1, so 31 more brackets reach the limit. */
+	text = nested(PLANFILE_MAX_DEPTH - 1, "[", "a", "]");
+	expect_error(text, "extra", 7, 1, "unknown key 'extra'");
+	free(text);
+	text = nested(PLANFILE_MAX_DEPTH, "[", "a", "]");
+	expect_error(text, "yaml", 7, 8 + PLANFILE_MAX_DEPTH - 1, "nest deeper than 32 levels");
+	free(text);
+	text = nested(PLANFILE_MAX_DEPTH, "{a: ", "b", "}");
+	expect_error(text, "yaml", 7, 8 + 4 * (PLANFILE_MAX_DEPTH - 1),
+		     "nest deeper than 32 levels");
+	free(text);
+	/* 80,000 levels, which took libyaml 13 s to build, stop at level 33. */
+	text = nested(80000, "[", "", "]");
+	expect_error(text, "yaml", 7, 8 + PLANFILE_MAX_DEPTH - 1, "nest deeper");
+	free(text);
+
+	/* HEAD HOSTS has 16 values (the root mapping, 11 scalars, the host list,
+	 * a host, its roles list); "extra" and its list make 2 more. */
+	{
+		size_t fit = PLANFILE_MAX_VALUES - 18;
+		struct strbuf b = { 0 };
+
+		strbuf_adds(&b, HEAD HOSTS "extra: [");
+		for (size_t i = 0; i < fit; i++)
+			strbuf_adds(&b, i > 0 ? ",a" : "a");
+		strbuf_adds(&b, "]\n");
+		text = strbuf_detach(&b, NULL);
+		expect_error(text, "extra", 7, 1, "unknown key 'extra'");
+		free(text);
+		strbuf_adds(&b, HEAD HOSTS "extra: [");
+		for (size_t i = 0; i <= fit; i++)
+			strbuf_adds(&b, i > 0 ? ",a" : "a");
+		strbuf_adds(&b, "]\n");
+		text = strbuf_detach(&b, NULL);
+		/* The value past the limit is the last a, item fit, at column 9 + 2 * fit. */
+		expect_error(text, "yaml", 7, (unsigned)(9 + 2 * fit), "more than 250000 values");
+		free(text);
+	}
+}
+
 /* A lone 0 is a number, not a leading zero; 10 and 2222 read as written. */
 static void zero_is_a_number(void **state)
 {
@@ -480,6 +544,7 @@ int main(void)
 		cmocka_unit_test(defaults_fill_missing),
 		cmocka_unit_test(zero_is_a_number),
 		cmocka_unit_test(links_and_fifos),
+		cmocka_unit_test(limits),
 		cmocka_unit_test(save_is_atomic_and_loads),
 	};
 
