@@ -64,14 +64,6 @@ int64_t remote_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void remote_free_secret(char **s)
-{
-	if (*s != NULL) {
-		explicit_bzero(*s, strlen(*s));
-		xfree(s);
-	}
-}
-
 const char *remote_strerror(int e, char *buf, size_t len)
 {
 	return strerror_r(e, buf, len); /* the GNU form: returns the text */
@@ -193,7 +185,7 @@ void remote_free(struct remote **pr)
 	if (r == NULL)
 		return;
 	disconnect(r);
-	remote_free_secret(&r->sudo_secret);
+	xfree_secret(&r->sudo_secret);
 	close(r->cancel_pipe[0]);
 	close(r->cancel_pipe[1]);
 	if (r->connecting_fd >= 0)

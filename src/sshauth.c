@@ -371,7 +371,7 @@ int sshauth_check_sudo(struct remote *r, char **err)
 	line = NULL;
 	rc = 0;
 out:
-	remote_free_secret(&line);
+	xfree_secret(&line);
 	return rc;
 }
 
