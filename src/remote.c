@@ -198,11 +198,6 @@ void remote_free(struct remote **pr)
 	xfree(pr);
 }
 
-const char *remote_name(const struct remote *r)
-{
-	return r->name;
-}
-
 enum remote_cause remote_cause(const struct remote *r)
 {
 	return r->cause;
