@@ -1,7 +1,7 @@
 /* The operator's home directory, and paths written with ~/ in a plan.
  *
  * Safe from any thread: the password database is read with getpwuid_r(), not
- * getpwuid(), whose static result another thread may overwrite. */
+ * plain getpwuid, whose static result another thread may overwrite. */
 #ifndef K8SW_HOMEDIR_H
 #define K8SW_HOMEDIR_H
 

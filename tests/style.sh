@@ -8,6 +8,11 @@ banned='\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets|system|popen)[[:
 bad=$(grep -nE "$banned" $files | grep -v '!checksrc! allow')
 [ -z "$bad" ] || fail "banned calls (use xsnprintf, xasprintf, strtoul, posix_spawn...):
 $bad"
+# Hosts run in worker threads: libc calls with one static result are banned.
+banned='\b(getpwuid|getpwnam|getgrgid|getgrnam|localtime|gmtime|ctime|asctime)[[:space:]]*\('
+bad=$(grep -nE "$banned" $files | grep -v '!checksrc! allow')
+[ -z "$bad" ] || fail "not thread-safe (use homedir_get(), getpwuid_r(), localtime_r()...):
+$bad"
 raw='(^|[^x_a-z])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf)[[:space:]]*\('
 bad=$(grep -nE "$raw" $(echo "$files" | grep -v 'src/xmalloc\.[ch]') | grep -v '!checksrc! allow')
 [ -z "$bad" ] || fail "raw allocation outside src/xmalloc.c (use the x-helpers):
