@@ -194,6 +194,9 @@ MUT(pod_blocks_no_calico, { set(&p->network.pod_cidr, "172.18.0.0/26");
 	p->addons.calico.enabled = false; })
 MUT(service_tiny, { set(&p->network.service_cidr, "192.168.0.0/29");
 	set(&p->network.cluster_dns, "192.168.0.2"); })
+MUT(service_too_small, { set(&p->network.service_cidr, "192.168.0.0/30");
+	set(&p->network.cluster_dns, "192.168.0.2"); })
+MUT(host_family, set(&p->hosts[4].address, "fd00::5"))
 MUT(service_256, { set(&p->network.service_cidr, "192.168.0.0/24");
 	set(&p->network.cluster_dns, "192.168.0.2"); })
 
@@ -205,6 +208,10 @@ static const struct rule rules[] = {
 	  "holds 4 blocks of /26 and Calico gives 1003 workers one each: use a /16 or larger" },
 	{ "pod network: IPv6 blocks", pod_blocks_v6, PROBLEM_ERROR, "network.podCIDR",
 	  "holds 1 blocks of /122 and Calico gives 2 workers one each: use a /121" },
+	{ "service network: a handful", service_too_small, PROBLEM_ERROR, "network.serviceCIDR",
+	  "192.168.0.0/30 is too small" },
+	{ "host family", host_family, PROBLEM_ERROR, "hosts[4].address",
+	  "fd00::5 is IPv6 but serviceCIDR is IPv4: dual-stack" },
 	{ "service network: room", service_tiny, PROBLEM_WARNING, "network.serviceCIDR",
 	  "192.168.0.0/29 leaves room for 6 Services at most (each takes an address): use a /24" },
 	{ "cluster name grammar", bad_name, PROBLEM_ERROR, "name", "is not valid" },
