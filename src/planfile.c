@@ -141,8 +141,8 @@ static void load_uint(struct loader *l, const char *path, const yaml_node_t *nod
 	/* YAML 1.1 readers take 022 for octal 18: the number must mean the same
 	 * to every reader. */
 	if (s[0] == '0' && s[1] != '\0') {
-		/* L10N: '%1$s' is the number as written, %2$lu without its leading zeros. */
 		loader_error(l, path, node,
+			     /* L10N: '%1$s' is the number as written, %2$lu without its zeros. */
 			     _("'%s' starts with 0, which YAML 1.1 reads as octal: write %lu"), s, v);
 		return;
 	}
@@ -501,6 +501,21 @@ static void parser_problem(struct problems *problems, const yaml_parser_t *parse
 				(unsigned)mark->column + 1, _("syntax error: %s"), what);
 }
 
+/* A limit of check_shape() passed at mark: one error there. Returns false. */
+static bool shape_problem(struct problems *problems, const yaml_mark_t *mark, const char *fmt,
+			  int limit) __attribute__((format(printf, 3, 0)));
+
+static bool shape_problem(struct problems *problems, const yaml_mark_t *mark, const char *fmt,
+			  int limit)
+{
+	char *msg = xasprintf(fmt, limit);
+
+	problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)mark->line + 1,
+			(unsigned)mark->column + 1, "%s", msg);
+	free(msg);
+	return false;
+}
+
 /* Refuse text that nests deeper or holds more values than any plan, before
  * libyaml builds a document tree of it: the tree costs about 160 bytes a
  * value (an 11 MB flat list took 912 MB), and deep flow collections cost time
@@ -525,15 +540,12 @@ static bool check_shape(const char *text, size_t len, struct problems *problems)
 		case YAML_MAPPING_START_EVENT:
 			depth++;
 			values++;
-			if (depth > PLANFILE_MAX_DEPTH) {
-				/* L10N: %d is the number of levels allowed. */
-				problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)m->line + 1,
-						(unsigned)m->column + 1,
-						_("lists and mappings nest deeper than %d levels here "
-						  "(a plan needs 4)"),
-						PLANFILE_MAX_DEPTH);
-				ok = false;
-			}
+			if (depth > PLANFILE_MAX_DEPTH)
+				ok = shape_problem(problems, m,
+						   /* L10N: %d is the number of levels allowed. */
+						   _("lists and mappings nest deeper than %d "
+						     "levels here (a plan needs 4)"),
+						   PLANFILE_MAX_DEPTH);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -549,15 +561,12 @@ static bool check_shape(const char *text, size_t len, struct problems *problems)
 		default:
 			break;
 		}
-		if (ok && values > PLANFILE_MAX_VALUES) {
-			/* L10N: %d is the number of values allowed. */
-			problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)m->line + 1,
-					(unsigned)m->column + 1,
-					_("the file holds more than %d values by here: a plan of "
-					  "10,000 hosts needs fewer"),
-					PLANFILE_MAX_VALUES);
-			ok = false;
-		}
+		if (ok && values > PLANFILE_MAX_VALUES)
+			ok = shape_problem(problems, m,
+					   /* L10N: %d is the number of values allowed. */
+					   _("the file holds more than %d values by here: a plan "
+					     "of 10,000 hosts needs fewer"),
+					   PLANFILE_MAX_VALUES);
 		yaml_event_delete(&event);
 	}
 	yaml_parser_delete(&parser);
