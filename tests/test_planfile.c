@@ -260,6 +260,11 @@ static void load_errors(void **state)
 	expect_error("apiVersion: k8s-wizard/v1\nkind: Plan\n" HOSTS, "kind", 2, 7,
 		     "reads ClusterPlan");
 	expect_error("kind: ClusterPlan\n" HOSTS, "apiVersion", 1, 1, "apiVersion is missing");
+	expect_error("apiVersion: k8s-wizard/v1\n" HOSTS, "kind", 1, 1, "kind is missing");
+	expect_error(HEAD HOSTS "ssh:\n  sudo: \"true\"\n", "ssh.sudo", 8, 9,
+		     "expected true or false, found a quoted string");
+	expect_error(HEAD "hosts:\n- name: m1\n  roles: master\n", "hosts[0].roles", 5, 10,
+		     "expected a list of roles");
 	expect_error(HEAD, "hosts", 1, 1, "hosts is missing");
 	expect_error(HEAD "hosts:\n- name: m1\n  roles: [master, boss]\n", "hosts[0].roles", 5, 19,
 		     "unknown role 'boss'");
