@@ -92,6 +92,8 @@ static const struct rcase cases[] = {
 	{ "\\x{}", "hexadecimal" },
 	{ "\\p{Greekish}", "Unicode category" },
 	{ "\\p{L", "closing }" },
+	{ "a\\p", "needs a class name" },
+	{ "(?", "no closing )" },
 	{ "", "1 to 256" },
 	{ "node\n", "printable ASCII" },
 	{ "n\xc3\xb6" "de", "printable ASCII" },
