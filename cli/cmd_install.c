@@ -29,7 +29,6 @@
 #include "plan.h"
 #include "planfile.h"
 #include "stage.h"
-#include "statelock.h"
 #include "strbuf.h"
 #include "tty.h"
 #include "transport_ssh.h"
@@ -433,7 +432,6 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	struct install_args a;
 	struct plan *plan = NULL;
 	struct stage st = { 0 };
-	struct statelock *lock = NULL;
 	struct journal *journal = NULL;
 	struct event_queue *q = NULL;
 	struct frontend *fe = NULL;
@@ -459,7 +457,7 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	if (plan == NULL)
 		goto out;
 	rc = EXIT_FAILED;
-	switch (stage_prepare(plan, plan_file, &st, &err)) {
+	switch (stage_prepare(plan, plan_file, command, &st, &err)) {
 	case 0:
 		break;
 	case -2:
@@ -471,12 +469,6 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	if (!bundle_complete(st.render)) {
 		rc = EXIT_USAGE;
 		goto out;
-	}
-	switch (statelock_take(st.state_dir, command, &lock, &err)) {
-	case 0:
-		break;
-	default:
-		goto fail;
 	}
 	journal_path = xasprintf("%s/journal", st.state_dir);
 	if (journal_open(journal_path, &journal, &err) < 0)
@@ -538,7 +530,6 @@ out:
 	event_queue_free(&q);
 	tty_clear(&term);
 	journal_close(&journal);
-	statelock_release(&lock);
 	stage_clear(&st);
 	plan_free(&plan);
 	args_clear(&a);
