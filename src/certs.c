@@ -159,14 +159,6 @@ bool certs_is_ca(enum cert_id id)
 	return id < CERT_COUNT && (profiles[id].use & USE_CA) != 0;
 }
 
-/* Free a string that held key material, wiping it first. */
-static void free_secret(char **s)
-{
-	if (*s != NULL)
-		OPENSSL_cleanse(*s, strlen(*s));
-	xfree(s);
-}
-
 /* The reasons OpenSSL queued for the last failure, as one line; empties the
  * queue. The caller frees it. */
 static char *ossl_reason(void)
@@ -434,7 +426,7 @@ static enum load_state load_pem(const char *path, bool want_key, X509 **cert, EV
 out:
 	BIO_free(bio);
 	if (text != NULL)
-		OPENSSL_cleanse(text, len);
+		explicit_bzero(text, len);
 	free(text);
 	return state;
 }
@@ -1063,7 +1055,7 @@ static int slot_pems(struct ensure *e, enum cert_id id)
 	struct cert_slot *s = &e->c->slot[id];
 
 	free(s->cert_pem);
-	free_secret(&s->key_pem);
+	xfree_secret(&s->key_pem);
 	s->cert_pem = pem_cert(s->cert);
 	s->key_pem = pem_key(s->key);
 	if (s->cert_pem == NULL || s->key_pem == NULL) {
@@ -1501,7 +1493,7 @@ static int ensure_token(struct ensure *e, bool create)
 		if (e->c->token_expiry - e->now < life / 4) {
 			log_info(LOGS_PKI, "%s: expires in less than a quarter of its lifetime: "
 					   "replaced", TOKEN_FILE);
-			OPENSSL_cleanse(e->c->token, sizeof e->c->token);
+			explicit_bzero(e->c->token, sizeof e->c->token);
 		}
 		rc = 0;
 		goto out;
@@ -1524,7 +1516,7 @@ static int ensure_token(struct ensure *e, bool create)
 		}
 	}
 	e->c->token[TOKEN_LEN] = '\0';
-	OPENSSL_cleanse(raw, sizeof raw);
+	explicit_bzero(raw, sizeof raw);
 	e->c->token_expiry = e->now + life;
 	line = xasprintf("%s\n%lld\n", e->c->token, (long long)e->now);
 	if (fileio_write_atomic(path, line, strlen(line), 0600, &e->err) < 0)
@@ -1533,9 +1525,9 @@ static int ensure_token(struct ensure *e, bool create)
 	rc = 0;
 out:
 	if (text != NULL)
-		OPENSSL_cleanse(text, len);
+		explicit_bzero(text, len);
 	free(text);
-	free_secret(&line);
+	xfree_secret(&line);
 	free(path);
 	free(why);
 	return rc;
@@ -1642,13 +1634,13 @@ void certs_free(struct certs **cp)
 		X509_free(s->cert);
 		EVP_PKEY_free(s->key);
 		free(s->cert_pem);
-		free_secret(&s->key_pem);
+		xfree_secret(&s->key_pem);
 		free(s->why);
 	}
 	EVP_PKEY_free(c->sa_key);
-	free_secret(&c->sa_key_pem);
+	xfree_secret(&c->sa_key_pem);
 	free(c->sa_pub_pem);
-	OPENSSL_cleanse(c->token, sizeof c->token);
+	explicit_bzero(c->token, sizeof c->token);
 	free(c);
 	*cp = NULL;
 }

@@ -15,7 +15,11 @@
 #include "nls.h"
 #include "xmalloc.h"
 
-int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
+/* fileio_read() with extra open(2) flags. O_NONBLOCK lets the open of a FIFO
+ * return at once (it would wait for a writer) so that fstat can refuse it; it
+ * changes nothing for a regular file. */
+static int read_with(const char *path, int flags, size_t max, char **out, size_t *len,
+		     char **err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -24,16 +28,20 @@ int fileio_read(const char *path, size_t max, char **out, size_t *len, char **er
 	int rc = -1;
 
 	*err = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		*err = xasprintf(_("cannot read %s: not a regular file of at most %zu bytes"), path,
-				 max);
+	if (!S_ISREG(st.st_mode)) {
+		*err = xasprintf(_("cannot read %s: not a regular file"), path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		/* L10N: %1$s is a file name, %2$zu its limit in bytes. */
+		*err = xasprintf(_("cannot read %s: larger than %zu bytes"), path, max);
 		goto out;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
@@ -60,6 +68,16 @@ out:
 		close(fd);
 	free(buf);
 	return rc;
+}
+
+int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	return read_with(path, O_NOFOLLOW, max, out, len, err);
+}
+
+int fileio_read_named(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	return read_with(path, 0, max, out, len, err);
 }
 
 /* Make a rename durable: fsync the directory that holds path. */
