@@ -70,11 +70,13 @@ static void test_invalid_utf8(void **state)
 {
 	(void)state;
 	/* A raw C1 byte, a lone continuation, a truncated sequence, an
-	 * overlong '/', a surrogate, a code point above U+10FFFF. */
+	 * overlong '/' (2, 3 and 4 bytes), a surrogate, a code point above U+10FFFF. */
 	check("\x9b" "2J", TERMSAFE_ALL, "\\x9b2J");
 	check("\x80", TERMSAFE_ALL, "\\x80");
 	check("\xe9\x9b", TERMSAFE_ALL, "\\xe9\\x9b");
 	check("\xc0\xaf", TERMSAFE_ALL, "\\xc0\\xaf");
+	check("\xe0\x80\xaf", TERMSAFE_ALL, "\\xe0\\x80\\xaf");
+	check("\xf0\x80\x80\xaf", TERMSAFE_ALL, "\\xf0\\x80\\x80\\xaf");
 	check("\xed\xa0\x80", TERMSAFE_ALL, "\\xed\\xa0\\x80");
 	check("\xf4\x90\x80\x80", TERMSAFE_ALL, "\\xf4\\x90\\x80\\x80");
 	/* An invalid byte does not swallow the valid text after it. */
