@@ -47,13 +47,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Whether code point cp is shown as \uNNNN: C1 controls and the
- * formatting characters that reorder text (a line that reads differently
- * from what it says). */
-static int invisible(uint32_t cp)
+bool termsafe_is_control(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x61c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 void termsafe_add(struct strbuf *b, const char *s, size_t len, unsigned flags)
@@ -74,7 +71,7 @@ void termsafe_add(struct strbuf *b, const char *s, size_t len, unsigned flags)
 			/* C0, DEL, or a byte that is not valid UTF-8. */
 			strbuf_addf(b, "\\x%02x", c);
 			i++;
-		} else if (invisible(cp)) {
+		} else if (termsafe_is_control(cp)) {
 			strbuf_addf(b, "\\u%04x", (unsigned)cp);
 			i += n;
 		} else {

@@ -11,7 +11,9 @@
 #ifndef K8SW_TERMSAFE_H
 #define K8SW_TERMSAFE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "strbuf.h"
 
@@ -19,6 +21,11 @@ enum termsafe_flags {
 	TERMSAFE_ALL = 0,	  /* escape every control character */
 	TERMSAFE_KEEP_LINES = 1u, /* keep '\n' and '\t' (multi-line layout, host output) */
 };
+
+/* Whether code point cp is escaped: C0, DEL, C1 and the bidirectional
+ * formatting characters (for a caller that draws characters itself, as
+ * the wizard's screens do). */
+bool termsafe_is_control(uint32_t cp);
 
 /* Append len bytes of s to b, escaped (s may hold NUL bytes). */
 void termsafe_add(struct strbuf *b, const char *s, size_t len, unsigned flags);
