@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct problems;
+
 struct plan;
 struct journal;
 
@@ -45,10 +47,20 @@ int cmd_option_error(const struct cmd_entry *e, bool missing_value, const char *
 int cmd_bad_usage(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Print "k8s-wizard[ WHO]: ERR" on stderr with err's control characters
+ * escaped (termsafe.h); its newlines are kept, as the message's layout
+ * (errors quote hosts and plans: no raw escape reaches the terminal). */
+void cmd_error(const char *who, const char *err);
+
+/* Print list (sorted first) on stderr as FILE:LINE:COLUMN: FIELD: message,
+ * each problem on one line with every part escaped (termsafe.h). */
+void cmd_print_problems(const char *file, struct problems *list);
+
 /* Load and validate a plan file (cmd_common.c). Loader errors come first;
  * validation problems of fields the loader already rejected are left out (they
  * would describe the default that stood in). Every problem is printed on
- * stderr as FILE:LINE:COLUMN: FIELD: message. Returns the plan, or NULL when
+ * stderr as FILE:LINE:COLUMN: FIELD: message, every part escaped on one
+line (termsafe.h), so a plan cannot print a line of its own. Returns the plan, or NULL when
  * it has errors; *had_warnings says whether warnings were printed. */
 struct plan *cmd_load_plan(const char *file, bool *had_warnings);
 

@@ -27,22 +27,43 @@
 #include "problem.h"
 #include "statedir.h"
 #include "strbuf.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
-/* Print problems in the compiler style editors understand. */
-static void print_problems(const char *file, struct problems *list)
+void cmd_error(const char *who, const char *err)
 {
+	char *safe = termsafe_dup(err, TERMSAFE_KEEP_LINES);
+
+	if (who != NULL)
+		fprintf(stderr, "%s %s: %s\n", PACKAGE, who, safe);
+	else
+		fprintf(stderr, "%s: %s\n", PACKAGE, safe);
+	free(safe);
+}
+
+/* Print problems in the compiler style editors understand. The file name,
+ * the field's path (keys of the plan) and the message (which quotes values)
+ * are all escaped: a problem is one line, whatever the plan holds. */
+void cmd_print_problems(const char *file, struct problems *list)
+{
+	char *name = termsafe_dup(file, TERMSAFE_ALL);
+
 	problems_sort(list);
 	for (size_t i = 0; i < list->n; i++) {
 		const struct problem *p = &list->v[i];
 		const char *sev = p->severity == PROBLEM_WARNING ? _("warning: ") : "";
+		char *path = termsafe_dup(p->path, TERMSAFE_ALL);
+		char *message = termsafe_dup(p->message, TERMSAFE_ALL);
 
 		if (p->line > 0)
-			fprintf(stderr, "%s:%u:%u: %s: %s%s\n", file, p->line, p->column, p->path,
-				sev, p->message);
+			fprintf(stderr, "%s:%u:%u: %s: %s%s\n", name, p->line, p->column, path, sev,
+				message);
 		else
-			fprintf(stderr, "%s: %s: %s%s\n", file, p->path, sev, p->message);
+			fprintf(stderr, "%s: %s: %s%s\n", name, path, sev, message);
+		free(path);
+		free(message);
 	}
+	free(name);
 }
 
 struct plan *cmd_load_plan(const char *file, bool *had_warnings)
@@ -68,7 +89,7 @@ struct plan *cmd_load_plan(const char *file, bool *had_warnings)
 		}
 		problems_clear(&v);
 	}
-	print_problems(file, &all);
+	cmd_print_problems(file, &all);
 	*had_warnings = problems_count(&all, PROBLEM_WARNING) > 0;
 	if (problems_count(&all, PROBLEM_ERROR) > 0)
 		plan_free(&plan);

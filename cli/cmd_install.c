@@ -418,7 +418,7 @@ static struct plan *find_plan(const struct cmd_entry *e, const struct install_ar
 	}
 	*plan_file = cmd_last_run_plan(cluster, &err);
 	if (*plan_file == NULL) {
-		fprintf(stderr, "k8s-wizard: %s\n", err);
+		cmd_error(NULL, err);
 		free(err);
 	} else {
 		plan = cmd_load_plan(*plan_file, &warnings);
@@ -522,7 +522,7 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 									  : EXIT_FAILED;
 	goto out;
 fail:
-	fprintf(stderr, "k8s-wizard: %s\n", err);
+	cmd_error(NULL, err);
 out:
 	engine_free(&engine);
 	transport_ssh_free(&transport);

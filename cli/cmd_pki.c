@@ -225,14 +225,14 @@ static int cmd_pki_list(int argc, char **argv)
 		/* Another run may be making or re-issuing the same files. */
 		if (base == NULL || statedir_create(base, &err) < 0 ||
 		    statelock_take(base, "pki list", &lock, &err) != 0) {
-			fprintf(stderr, "%s: %s\n", PACKAGE, err);
+			cmd_error(NULL, err);
 			goto out;
 		}
 		dir = xasprintf("%s/pki", base);
 	}
 
 	if (certs_ensure(plan, dir, &certs, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", PACKAGE, err);
+		cmd_error(NULL, err);
 		goto out;
 	}
 	if (temp)

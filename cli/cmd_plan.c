@@ -42,7 +42,7 @@ static int write_plan(const struct plan *plan, const char *out, bool force)
 		return EXIT_USAGE;
 	}
 	if (planfile_save(plan, out, &err) < 0) {
-		fprintf(stderr, "k8s-wizard: %s\n", err);
+		cmd_error(NULL, err);
 		free(err);
 		return EXIT_FAILED;
 	}

@@ -23,6 +23,8 @@
 #include "nls.h"
 #include "plan.h"
 #include "remote.h"
+#include "strbuf.h"
+#include "termsafe.h"
 #include "tty.h"
 #include "xmalloc.h"
 
@@ -228,6 +230,7 @@ struct job {
 	bool progress;
 	int64_t last_draw_ms;
 	size_t width; /* of the longest host name */
+	bool escape_out, escape_err; /* exec: that stream is a terminal */
 	struct hostpool *pool;
 };
 
@@ -239,15 +242,24 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Print a line of a host's output, whole, under the pool's lock. */
+/* Print a line of a host's output, whole, under the pool's lock: escaped
+ * on a terminal (a host cannot drive it), byte for byte elsewhere. */
 static void print_line(const struct remote_line *line, void *data)
 {
 	struct job *j = data;
-	FILE *f = line->stream == REMOTE_STDERR ? stderr : stdout;
+	bool err = line->stream == REMOTE_STDERR;
+	FILE *f = err ? stderr : stdout;
+	struct strbuf safe = { 0 };
 
+	if (err ? j->escape_err : j->escape_out)
+		termsafe_add(&safe, line->text, line->len, TERMSAFE_KEEP_LINES);
 	hostpool_lock(j->pool);
-	fprintf(f, "%s: %.*s\n", line->host, (int)line->len, line->text);
+	if (safe.s != NULL)
+		fprintf(f, "%s: %s\n", line->host, safe.s);
+	else
+		fprintf(f, "%s: %.*s\n", line->host, (int)line->len, line->text);
 	hostpool_unlock(j->pool);
+	strbuf_clear(&safe);
 }
 
 static void exec_job(struct hostpool *pool, size_t i, void *data)
@@ -337,11 +349,15 @@ static void copy_job(struct hostpool *pool, size_t i, void *data)
 static void print_outcome(const struct job *j, const struct outcome *o, bool copy)
 {
 	const char *name = j->plan->hosts[o->host].name;
+	char *safe = NULL;
 
 	if (o->err != NULL) {
+		/* The error may quote the host (sudo, the server's disconnect). */
+		safe = termsafe_dup(o->err, TERMSAFE_KEEP_LINES);
 		fprintf(stderr, "%-*s %s%s\n", (int)j->width + 1, name,
 			o->res.status == REMOTE_LOST ? _("connection error: ") : _("error: "),
-			o->err);
+			safe);
+		free(safe);
 		return;
 	}
 	if (copy) {
@@ -356,8 +372,9 @@ static void print_outcome(const struct job *j, const struct outcome *o, bool cop
 		fprintf(stderr, _("%-*s exit %d\n"), (int)j->width + 1, name, o->res.exit_code);
 		break;
 	case REMOTE_SIGNALLED:
-		fprintf(stderr, _("%-*s killed by signal %s\n"), (int)j->width + 1, name,
-			o->res.signal);
+		safe = termsafe_dup(o->res.signal, TERMSAFE_ALL);
+		fprintf(stderr, _("%-*s killed by signal %s\n"), (int)j->width + 1, name, safe);
+		free(safe);
 		break;
 	case REMOTE_TIMEOUT:
 		fprintf(stderr, _("%-*s timed out after %u s (ended on the host)\n"),
@@ -460,6 +477,8 @@ static int cmd_exec(int argc, char **argv)
 		command = c;
 	}
 	j.command = command;
+	j.escape_out = isatty(STDOUT_FILENO);
+	j.escape_err = isatty(STDERR_FILENO);
 	j.timeout = a.timeout;
 	rc = run_remote(&cmd_exec_entry, &a, &j, exec_job, false);
 	free(command);
@@ -486,7 +505,7 @@ static int cmd_copy(int argc, char **argv)
 				       "/usr/local/bin/etcd"));
 	file = remote_file_open(argv[a.first_arg], &err);
 	if (file == NULL) {
-		fprintf(stderr, "%s %s: %s\n", PACKAGE, cmd_copy_entry.name, err);
+		cmd_error(cmd_copy_entry.name, err);
 		free(err);
 		return EXIT_USAGE;
 	}
@@ -517,8 +536,11 @@ const struct cmd_entry cmd_exec_entry = {
 		   "\n"
 		   "The words of COMMAND form one command line, run by each host's shell\n"
 		   "(as with ssh); through sudo -n when the plan's user is not root and\n"
-		   "ssh.sudo is set. Each output line is printed as 'HOST LINE', standard\n"
-		   "error on standard error. A summary of every host's exit status follows.\n"
+		   "ssh.sudo is set. Each output line is printed as 'HOST: LINE', standard\n"
+		   "error on standard error. On a terminal, control characters in the\n"
+		   "output (escape sequences, carriage returns) are shown as \\xNN, and C1\n"
+		   "or bidirectional controls as \\uNNNN; into a pipe or a file, the lines\n"
+		   "are passed byte for byte. A summary of every host's exit status follows.\n"
 		   "Exit status: 0 when the command exited 0 on every host, 1 otherwise,\n"
 		   "2 for bad usage or a bad plan (then no host is contacted).\n"),
 	.exec = cmd_exec,

@@ -429,7 +429,7 @@ static int cmd_render(int argc, char **argv)
 	rc = EXIT_OK;
 	goto out;
 fail:
-	fprintf(stderr, "k8s-wizard: %s\n", err);
+	cmd_error(NULL, err);
 out:
 	for (size_t i = 0; i < n.n_missing; i++)
 		free(n.missing[i]);

@@ -320,7 +320,7 @@ static int cmd_status(int argc, char **argv)
 	rc = json ? print_json(j, plan) : print_text(j, plan);
 	goto out;
 fail:
-	fprintf(stderr, "k8s-wizard: %s\n", err);
+	cmd_error(NULL, err);
 out:
 	journal_close(&j);
 	plan_free(&plan);

@@ -19,6 +19,7 @@
 #include "nls.h"
 #include "phase.h"
 #include "strbuf.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 #define REDRAW_MS 100
@@ -56,21 +57,6 @@ static int64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-char *frontend_safe(const char *s)
-{
-	struct strbuf b = { 0 };
-
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			strbuf_addf(&b, "\\x%02x", c);
-		else
-			strbuf_addc(&b, (char)c);
-	}
-	return strbuf_detach(&b, NULL);
 }
 
 struct frontend *frontend_new(enum frontend_mode mode, bool verbose, struct tty_answers *term,
@@ -120,7 +106,7 @@ static struct fhost *host_of(struct frontend *f, const char *name)
 static void set_doing(struct fhost *h, const char *text)
 {
 	free(h->doing);
-	h->doing = frontend_safe(text);
+	h->doing = termsafe_dup(text, TERMSAFE_ALL);
 	h->active = true;
 }
 
@@ -342,7 +328,7 @@ static void print_line(struct frontend *f, const struct event *ev)
 	time_t t = (time_t)(ev->time_ms / 1000);
 	struct tm tm;
 	char stamp[32];
-	char *detail = event_detail(ev), *safe = frontend_safe(detail);
+	char *detail = event_detail(ev), *safe = termsafe_dup(detail, TERMSAFE_ALL);
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -438,8 +424,8 @@ static void live_event(struct frontend *f, const struct event *ev)
 		break;
 	case EVENT_STEP_END:
 		if (ev->status == JOURNAL_FAILED) {
-			safe = frontend_safe(ev->detail != NULL ? ev->detail : "");
-			detail = frontend_safe(ev->text);
+			safe = termsafe_dup(ev->detail != NULL ? ev->detail : "", TERMSAFE_ALL);
+			detail = termsafe_dup(ev->text, TERMSAFE_ALL);
 			/* L10N: host, what the step does, why it failed. */
 			frontend_say(f, _("  FAILED %s: %s: %s"), ev->host, detail, safe);
 			set_doing(h, _("failed"));
@@ -449,13 +435,13 @@ static void live_event(struct frontend *f, const struct event *ev)
 		break;
 	case EVENT_OUTPUT:
 		if (f->verbose) {
-			safe = frontend_safe(ev->text);
+			safe = termsafe_dup(ev->text, TERMSAFE_ALL);
 			frontend_say(f, "  %s%s %s", ev->host, ev->stream == REMOTE_STDERR ? "!" : ":",
 				     safe);
 		}
 		break;
 	case EVENT_CHECK:
-		safe = frontend_safe(ev->detail != NULL ? ev->detail : "");
+		safe = termsafe_dup(ev->detail != NULL ? ev->detail : "", TERMSAFE_ALL);
 		if (ev->status == EVENT_CHECK_PASSED)
 			/* L10N: host, check name, what was expected and seen. */
 			frontend_say(f, _("  ok   %s %s: %s"), ev->host, ev->text, safe);
@@ -480,11 +466,11 @@ static void live_event(struct frontend *f, const struct event *ev)
 		}
 		break;
 	case EVENT_NOTE:
-		safe = frontend_safe(ev->text);
+		safe = termsafe_dup(ev->text, TERMSAFE_ALL);
 		frontend_say(f, "  %s", safe);
 		break;
 	case EVENT_DIAG:
-		safe = frontend_safe(ev->detail != NULL ? ev->detail : "");
+		safe = termsafe_dup(ev->detail != NULL ? ev->detail : "", TERMSAFE_ALL);
 		/* L10N: host, path of the diagnostics file, where to look first. */
 		frontend_say(f, _("  %s: diagnostics in %s; %s"), ev->host, ev->text, safe);
 		break;

@@ -39,7 +39,4 @@ void frontend_say(struct frontend *f, const char *fmt, ...) __attribute__((forma
 /* Take the live block off the screen (before the summary). */
 void frontend_finish(struct frontend *f);
 
-/* s with control characters shown as \xNN (a new string). */
-char *frontend_safe(const char *s);
-
 #endif

@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "planfile.h"
 #include "problem.h"
+#include "termsafe.h"
 #include "../ui/ui.h"
 
 static const struct cmd_entry *const commands[] = {
@@ -102,10 +103,7 @@ static int run_wizard(const char *plan_file)
 	if (plan_file != NULL) {
 		plan = planfile_load(plan_file, &problems, NULL);
 		if (plan == NULL) {
-			for (size_t i = 0; i < problems.n; i++)
-				fprintf(stderr, "%s:%u:%u: %s: %s\n", plan_file, problems.v[i].line,
-					problems.v[i].column, problems.v[i].path,
-					problems.v[i].message);
+			cmd_print_problems(plan_file, &problems);
 			problems_clear(&problems);
 			return EXIT_USAGE;
 		}
@@ -161,10 +159,14 @@ static void stderr_sink(enum log_level level, enum log_subsystem sub, const char
 			void *data)
 {
 	const bool *verbose = data;
+	char *safe = NULL;
 
-	if (level <= LOG_WARN || *verbose)
-		fprintf(stderr, "%s: %s: %s: %s\n", PACKAGE, log_subsystem_name(sub),
-			log_level_name(level), msg);
+	if (level > LOG_WARN && !*verbose)
+		return;
+	safe = termsafe_dup(msg, TERMSAFE_KEEP_LINES);
+	fprintf(stderr, "%s: %s: %s: %s\n", PACKAGE, log_subsystem_name(sub), log_level_name(level),
+		safe);
+	free(safe);
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "nls.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 enum remote_hostkey_answer tty_hostkey(const char *host, const char *type, const char *fingerprint,
@@ -78,7 +79,7 @@ int tty_secret(const struct remote_secret_request *req, char *buf, size_t len, v
 {
 	struct tty_answers *t = data;
 	char **cache = NULL;
-	char *prompt = NULL;
+	char *prompt = NULL, *what = NULL;
 	int rc;
 
 	if (req->kind == REMOTE_SECRET_PASSWORD && !req->echo)
@@ -89,9 +90,11 @@ int tty_secret(const struct remote_secret_request *req, char *buf, size_t len, v
 		xsnprintf(buf, len, "%s", *cache);
 		return 0;
 	}
+	/* A key file's name from the plan, or the server's own prompt. */
+	what = termsafe_dup(req->what, TERMSAFE_ALL);
 	switch (req->kind) {
 	case REMOTE_SECRET_PASSPHRASE:
-		prompt = xasprintf(_("Passphrase of %s: "), req->what);
+		prompt = xasprintf(_("Passphrase of %s: "), what);
 		break;
 	case REMOTE_SECRET_SUDO:
 		prompt = xasprintf(_("sudo password of %s (all hosts): "), req->user);
@@ -99,11 +102,12 @@ int tty_secret(const struct remote_secret_request *req, char *buf, size_t len, v
 	case REMOTE_SECRET_PASSWORD:
 	default:
 		/* L10N: user, host, the server's own prompt ("Password: "). */
-		prompt = xasprintf(_("%s@%s %s"), req->user, req->host, req->what);
+		prompt = xasprintf(_("%s@%s %s"), req->user, req->host, what);
 		break;
 	}
 	rc = tty_read(prompt, req->echo, buf, len);
 	free(prompt);
+	free(what);
 	if (rc == 0 && cache != NULL)
 		*cache = xstrdup(buf);
 	return rc;

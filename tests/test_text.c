@@ -1,7 +1,9 @@
-/* ui/text: display widths and wrapping of English and Chinese text. */
+/* ui/text: display widths and wrapping of English and Chinese text, and
+ * what text_draw() puts on the screen for control characters. */
 #include "config.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,6 +83,46 @@ static void wrap_chinese_by_columns(void **state)
 	text_lines_free(&lines, n);
 }
 
+/* The character text_draw() left in column x of win. */
+static wchar_t drawn_at(WINDOW *win, int x)
+{
+	cchar_t c;
+	wchar_t wc[CCHARW_MAX + 1] = { 0 };
+	attr_t attr = 0;
+	short pair = 0;
+
+	assert_int_equal(mvwin_wch(win, 0, x, &c), OK);
+	assert_int_equal(getcchar(&c, wc, &attr, &pair, NULL), OK);
+	return wc[0];
+}
+
+static void draw_controls_as_question_marks(void **state)
+{
+	FILE *out = fopen("/dev/null", "w");
+	SCREEN *screen = NULL;
+	WINDOW *win = NULL;
+
+	(void)state;
+	assert_non_null(out);
+	screen = newterm("xterm", out, stdin);
+	assert_non_null(screen);
+	win = newwin(1, 20, 0, 0);
+	/* ESC, a C1 CSI (U+009B), a right-to-left override, then Chinese. */
+	text_draw(win, 0, 0, "a\x1b" "b\xc2\x9b" "c\xe2\x80\xae" "d集", 20, A_NORMAL, false);
+	assert_int_equal(drawn_at(win, 0), L'a');
+	assert_int_equal(drawn_at(win, 1), L'?');
+	assert_int_equal(drawn_at(win, 2), L'b');
+	assert_int_equal(drawn_at(win, 3), L'?');
+	assert_int_equal(drawn_at(win, 4), L'c');
+	assert_int_equal(drawn_at(win, 5), L'?');
+	assert_int_equal(drawn_at(win, 6), L'd');
+	assert_int_equal(drawn_at(win, 7), L'集');
+	delwin(win);
+	endwin();
+	delscreen(screen);
+	fclose(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +130,7 @@ int main(void)
 		cmocka_unit_test(wrap_english_at_blanks),
 		cmocka_unit_test(wrap_long_word_and_newlines),
 		cmocka_unit_test(wrap_chinese_by_columns),
+		cmocka_unit_test(draw_controls_as_question_marks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -5,10 +5,12 @@
 #include "text.h"
 
 #include <langinfo.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "../src/termsafe.h"
 #include "../src/xmalloc.h"
 
 static bool utf8;
@@ -92,7 +94,9 @@ int text_draw(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, 
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (w[i] < 32 || w[i] == 127)
+		/* Control characters (escape sequences, C1, bidi overrides)
+		 * from a plan or a host: shown, never sent to the terminal. */
+		if (termsafe_is_control((uint32_t)w[i]))
 			w[i] = '?';
 		total += char_width(w[i]);
 	}
