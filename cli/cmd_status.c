@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "render.h"
 #include "strbuf.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 enum { OPT_CLUSTER = 0x100, OPT_JSON, OPT_HELP };
@@ -183,9 +184,13 @@ static int print_text(const struct journal *j, const struct plan *p)
 		       run->log_dir, fs->host);
 		free(when);
 	} else if (fc != NULL) {
+		/* What a check saw comes from the host. */
+		char *detail = termsafe_dup(fc->detail, TERMSAFE_ALL);
+
 		/* L10N: phase, host, check name, what it expected and saw. */
 		printf(_("\nfailed: phase %s on %s, check %s: %s\n"), phase_name(fc->phase), fc->host,
-		       fc->name, fc->detail);
+		       fc->name, detail);
+		free(detail);
 		/* L10N: the host's log. */
 		printf(_("  log: %s/%s.log\n"), run->log_dir, fc->host);
 	}

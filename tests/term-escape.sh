@@ -53,4 +53,27 @@ for cmd in "plan check" "apply"; do
 	check "$cmd: C1 escaped" grep -qF "size\\u009b2J\\x0d\\x0ak8s-wizard" "$TMP/err"
 	check "$cmd: no host contacted" [ ! -d "$K8SW_STATE_DIR/prod/runs" ]
 done
+# status: what a failed check saw comes from a host (a journal as the
+# engine writes it: fields, then the first 16 hex digits of their SHA-256).
+"$K8SW" plan init -o "$TMP/plan.yaml" >/dev/null 2>&1 || fail "plan init"
+run="$TMP/state/kubernetes/runs/r1"
+mkdir -p "$run" && cp "$TMP/plan.yaml" "$run/plan.yaml"
+python3 - "$TMP/state/kubernetes/journal" "$run" <<'PY'
+import hashlib, sys
+def line(*fields):
+    body = "\t".join(fields)
+    return body + "\t" + hashlib.sha256(body.encode()).hexdigest()[:16] + "\n"
+with open(sys.argv[1], "w") as f:
+    f.write("k8s-wizard journal 1\n")
+    f.write(line("R", "r1", "apply", "1764500000000", sys.argv[2]))
+    f.write(line("C", "r1", "etcd", "master1", "etcd-health", "0", "1764500001000",
+                 "saw \x1b]52;c;cm0gLXJmIH4=\x07\rk8s-wizard: healthy\x1b[2A"))
+    f.write(line("E", "r1", "failed", "1764500002000"))
+PY
+"$K8SW" status -f "$TMP/plan.yaml" >"$TMP/status" 2>&1
+check "status: the failed check is shown" grep -q "check etcd-health" "$TMP/status"
+check "status: no raw ESC" sh -c '! grep -q "$(printf "\033")" "$1"' - "$TMP/status"
+check "status: no raw CR" sh -c '! grep -q "$(printf "\r")" "$1"' - "$TMP/status"
+check "status: what the host said, escaped" grep -qF \
+	"saw \x1b]52;c;cm0gLXJmIH4=\x07\x0dk8s-wizard: healthy\x1b[2A" "$TMP/status"
 finish "control characters of a plan"
