@@ -117,8 +117,12 @@ static int run_sh(const char *script, const void *input, size_t len, char *out)
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(o[1]);
-	if (len > 0)
-		assert_int_equal(write(in[1], input, len), (ssize_t)len);
+	/* A script that refuses its destination exits without reading: EPIPE. */
+	if (len > 0) {
+		ssize_t w = write(in[1], input, len);
+
+		assert_true(w == (ssize_t)len || (w < 0 && errno == EPIPE));
+	}
 	close(in[1]);
 	while ((r = read(o[0], out + n, 4095 - n)) > 0)
 		n += (size_t)r;
@@ -605,5 +609,6 @@ int main(void)
 		cmocka_unit_test(identity_file_tilde),
 	};
 
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
