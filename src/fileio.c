@@ -62,6 +62,57 @@ out:
 	return rc;
 }
 
+int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	off_t from = 0;
+	int fd = -1;
+	int rc = -1;
+
+	*err = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = xasprintf(_("cannot read %s: not a regular file"), path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max)
+		from = st.st_size - (off_t)max;
+	buf = xmalloc(max + 1);
+	/* What is written after the fstat() is not read: at most max bytes. */
+	while (got < max) {
+		ssize_t n = pread(fd, buf + got, max - got, from + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (len != NULL)
+		*len = got;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
 /* Make a rename durable: fsync the directory that holds path. */
 static int sync_parent(const char *path)
 {

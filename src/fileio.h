@@ -14,6 +14,11 @@
  * file does not exist (nothing set); -1 with *err set (free it). */
 int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err);
 
+/* The last max bytes (or fewer) of a file that may still grow (a log), into
+ * a NUL-terminated buffer as fileio_read(). Returns 0; 1 when the file does
+ * not exist; -1 with *err set. */
+int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err);
+
 /* Replace path with len bytes of data, created with mode. Returns 0, or -1
  * with *err set (free it); on failure path is left as it was. */
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
