@@ -6,6 +6,7 @@
  * reads in monochrome and with NO_COLOR. It reads the model only. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,14 @@ char *rundraw_duration(int64_t ms)
 		return xasprintf("%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
 	return xasprintf("%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
 			 (long long)(s % 60));
+}
+
+/* 12 KiB, 3.4 MiB. */
+static char *size_text(uint64_t bytes)
+{
+	if (bytes < 1048576)
+		return xasprintf("%.0f KiB", (double)bytes / 1024.0);
+	return xasprintf("%.1f MiB", (double)bytes / 1048576.0);
 }
 
 /* A phase's time in the table: tenths below a minute. */
@@ -249,20 +258,30 @@ static void draw_progress(struct runpage *p, WINDOW *win, int64_t now)
 	}
 	x += BAR_W + 1;
 	elapsed = rundraw_duration((m->end_ms != 0 ? m->end_ms : now) - m->start_ms);
-	left = eta >= 0 ? rundraw_duration(eta) : xstrdup("?");
-	if (m->bytes_total > 0)
-		/* L10N: percent, steps done, steps to run, MiB sent, MiB to send, time
-		 * since the start, time left. Keep it short: 80 columns hold it with a
-		 * bar of 21. */
-		line = xasprintf(_("%3u%%  %llu/%llu steps  %.1f/%.1f MiB  %s, ~%s left"), pm / 10,
+	/* L10N: the time left, after the time the run has taken: "~1:05 left". */
+	if (m->state != RM_ENDED && eta >= 0) {
+		char *d = rundraw_duration(eta);
+
+		left = xasprintf(_(", ~%s left"), d);
+		free(d);
+	} else {
+		left = xstrdup("");
+	}
+	if (m->bytes_total > 0) {
+		char *done = size_text(m->bytes_done), *total = size_text(m->bytes_total);
+
+		/* L10N: percent, steps done, steps to run, bytes sent, bytes to send
+		 * ("1.5 MiB"), the time the run has taken, then ", ~TIME left" or
+		 * nothing. Keep it short: 80 columns hold it beside a bar of 21. */
+		line = xasprintf(_("%3u%%  %llu/%llu steps  %s/%s  %s%s"), pm / 10,
 				 (unsigned long long)m->steps_ended,
-				 (unsigned long long)m->steps_total,
-				 (double)m->bytes_done / 1048576.0,
-				 (double)m->bytes_total / 1048576.0, elapsed, left);
-	else
-		/* L10N: percent, steps done, steps to run, time since the start, time
-		 * left. */
-		line = xasprintf(_("%3u%%  %llu/%llu steps  %s, ~%s left"), pm / 10,
+				 (unsigned long long)m->steps_total, done, total, elapsed, left);
+		free(done);
+		free(total);
+	} else
+		/* L10N: percent, steps done, steps to run, the time the run has
+		 * taken, then ", ~TIME left" or nothing. */
+		line = xasprintf(_("%3u%%  %llu/%llu steps  %s%s"), pm / 10,
 				 (unsigned long long)m->steps_ended,
 				 (unsigned long long)m->steps_total, elapsed, left);
 	if (m->state == RM_ENDED) {
@@ -341,9 +360,14 @@ static char *host_doing(const struct runmodel_host *h)
 {
 	if (h->doing == NULL)
 		return xstrdup("");
-	if (h->up_total > 0)
-		return xasprintf("%s %.1f/%.1f MiB", h->doing, (double)h->up_done / 1048576.0,
-				 (double)h->up_total / 1048576.0);
+	if (h->up_total > 0) {
+		char *done = size_text(h->up_done), *total = size_text(h->up_total);
+		char *s = xasprintf("%s %s/%s", h->doing, done, total);
+
+		free(done);
+		free(total);
+		return s;
+	}
 	if (h->attempt > 1)
 		/* L10N: what a host does, and which attempt it is. */
 		return xasprintf(_("%s (attempt %u)"), h->doing, h->attempt);
@@ -494,7 +518,8 @@ static void draw_failure(struct runpage *p, struct runmodel *m, WINDOW *win, int
 	bool ended = runctl_state(p->ctl) == RUNCTL_ENDED;
 
 	/* L10N: host and phase of the failure. */
-	line = xasprintf(_("%s %s failed in phase %s"), text_symbol(SYM_ERROR), f->host,
+	line = xasprintf(_("%s %s failed in phase %s"), text_symbol(SYM_ERROR),
+			 strcmp(f->host, "_cluster") == 0 ? _("cluster") : f->host,
 			 f->phase >= 0 ? phase_name((enum phase)f->phase) : "?");
 	text_draw(win, y++, x, line, width, theme_attr(ROLE_ERROR), false);
 	free(line);
@@ -502,7 +527,7 @@ static void draw_failure(struct runpage *p, struct runmodel *m, WINDOW *win, int
 	line = xasprintf(_("Step: %s"), f->what);
 	y = para(win, y, x, width, last, line, ROLE_NORMAL);
 	free(line);
-	if (f->exit_code >= 0) {
+	if (f->exit_code >= 0 && strstr(f->why, "exit status") == NULL) {
 		/* L10N: a command's exit status, and what the engine says of it. */
 		line = xasprintf(_("Exit status %d: %s"), f->exit_code, f->why);
 	} else {
@@ -633,7 +658,7 @@ static void draw_summary(struct runpage *p, WINDOW *win)
 		if (st.phase_ms[ph] < 0)
 			continue;
 		t = phase_time(st.phase_ms[ph]);
-		line = xasprintf("%-18s %7s", phase_name((enum phase)ph), t);
+		line = xasprintf("%-18s%7s", phase_name((enum phase)ph), t);
 		if (y <= last)
 			text_draw(win, y, 3 + col * 26, line, 25, theme_attr(ROLE_NORMAL), false);
 		free(line);

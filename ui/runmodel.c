@@ -9,6 +9,7 @@
 
 #include "../src/engine.h"
 #include "../src/journal.h"
+#include "../src/nls.h"
 #include "../src/render.h"
 #include "../src/xmalloc.h"
 
@@ -372,7 +373,8 @@ static void check(struct runmodel *m, struct runmodel_host *h, const struct even
 		m->checks_failed++;
 		add_feed(m, RM_LINE_FAILED, ev->host, line);
 		if (h != NULL) {
-			char *what = xasprintf("check %s", ev->text != NULL ? ev->text : "");
+			/* L10N: a health check's name, where a step's command goes. */
+			char *what = xasprintf(_("check %s"), ev->text != NULL ? ev->text : "");
 
 			add_line(h, RM_LINE_FAILED, line);
 			set_failure(m, h, ev, what, ev->detail);
@@ -451,7 +453,8 @@ bool runmodel_event(struct runmodel *m, const struct event *ev, int64_t now)
 			m->bytes_done += ev->total;
 			h->up_counted = true;
 		}
-		h->up_done = ev->done;
+		/* What is under way; a finished upload is in bytes_done. */
+		h->up_done = ev->done >= ev->total ? 0 : ev->done;
 		h->up_total = ev->done >= ev->total ? 0 : ev->total;
 		break;
 	case EVENT_NOTE:

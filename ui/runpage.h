@@ -22,6 +22,7 @@ enum runpage_view {
 
 struct runpage {
 	struct runctl *ctl;
+	const char *stats_file; /* the benchmark's, or NULL */
 	int focus;           /* the focused host (index in the model) */
 	bool follow;         /* the focus goes to the host printing */
 	int64_t followed_ms; /* when it last moved by itself */

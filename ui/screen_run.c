@@ -44,7 +44,25 @@ static void *run_init(struct wizard *w)
 
 	p->ctl = runctl_new(&o);
 	p->follow = true;
+	p->stats_file = w->opt->stats_file;
 	return p;
+}
+
+/* The model's figures after the loop's (ui.c wrote those), for benchmarks. */
+static void write_stats(struct runpage *p)
+{
+	struct runmodel *m = runctl_model(p->ctl);
+	uint64_t lines = 0;
+	FILE *f = NULL;
+
+	if (p->stats_file == NULL || m == NULL || (f = fopen(p->stats_file, "a")) == NULL)
+		return;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		lines += m->hosts[i].lines.seen;
+	fprintf(f, "events %llu\nlines_shown %llu\nlines_dropped %llu\nline_bytes_held %zu\n",
+		(unsigned long long)m->events, (unsigned long long)lines,
+		(unsigned long long)m->dropped, runmodel_line_bytes(m));
+	fclose(f);
 }
 
 static void run_free(void **state)
@@ -53,6 +71,7 @@ static void run_free(void **state)
 
 	if (p == NULL)
 		return;
+	write_stats(p);
 	runctl_free(&p->ctl);
 	free(p);
 	*state = NULL;
@@ -269,7 +288,7 @@ static void show_log(struct runpage *p, struct wizard *w)
 {
 	struct runmodel *m = runctl_model(p->ctl);
 	const char *host = NULL;
-	char *path = NULL, *data = NULL, *err = NULL, *title = NULL;
+	char *path = NULL, *data = NULL, *err = NULL, *title = NULL, *text = NULL;
 	const char *start = NULL;
 	size_t len = 0;
 
@@ -295,11 +314,13 @@ static void show_log(struct runpage *p, struct wizard *w)
 	/* From a line's start, when the file was cut. */
 	if (len == LOG_TAIL_BYTES && strchr(data, '\n') != NULL)
 		start = strchr(data, '\n') + 1;
-	/* L10N: the log file's path. */
-	title = xasprintf(_("Log: %s"), path);
-	wizard_message(w, title, *start != '\0' ? start : _("(empty)"));
+	/* L10N: a host's name. */
+	title = xasprintf(_("Log of %s"), host);
+	text = xasprintf("%s\n\n%s", path, *start != '\0' ? start : _("(empty)"));
+	wizard_message(w, title, text);
 	wizard_dialog_scroll_end(w);
 	free(title);
+	free(text);
 	free(data);
 	free(path);
 }

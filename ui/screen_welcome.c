@@ -134,7 +134,7 @@ static const char *choice_desc(enum choice c)
 		[CHOICE_EDIT] = N_("open the saved plan on the server plan page"),
 		[CHOICE_OVER] = N_("begin again from the default plan"),
 		[CHOICE_CONTINUE] = N_("finish it on the Run page: done steps are skipped"),
-		[CHOICE_CHECK] = N_("run its health checks again on the Run page"),
+		[CHOICE_CHECK] = N_("run it again on the Run page: what changed runs, then every check"),
 	};
 
 	return _(descs[c]);
@@ -374,6 +374,14 @@ static int choose(struct welcome *s, struct wizard *w)
 	return 0;
 }
 
+/* The menu of the last draw is the one the next draw takes the choice from. */
+static void select_choice(struct welcome *s, int i)
+{
+	s->selected = i;
+	if (s->menu != NULL)
+		set_current_item(s->menu, s->items[i]);
+}
+
 static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
 {
 	struct welcome *s = state;
@@ -383,7 +391,7 @@ static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
 
 		if (row < 0 || row >= s->menu_rows)
 			return 0;
-		s->selected = row;
+		select_choice(s, row);
 		return choose(s, w) | UI_HANDLED;
 	}
 	if (ev->type != EV_KEY)
@@ -391,11 +399,11 @@ static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
 	switch (ev->key) {
 	case KEY_UP:
 	case KEY_BTAB:
-		s->selected = (s->selected + (int)s->n - 1) % (int)s->n;
+		select_choice(s, (s->selected + (int)s->n - 1) % (int)s->n);
 		return UI_HANDLED | UI_REDRAW;
 	case KEY_DOWN:
 	case UI_KEY_TAB:
-		s->selected = (s->selected + 1) % (int)s->n;
+		select_choice(s, (s->selected + 1) % (int)s->n);
 		return UI_HANDLED | UI_REDRAW;
 	case UI_KEY_ENTER:
 	case KEY_ENTER:
