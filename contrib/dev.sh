@@ -44,6 +44,17 @@ install_deps() {
 	apt-get install -y -q --no-install-recommends $missing
 }
 
+# show_failures DIR: the logs of the tests that failed in build tree
+# DIR, each whole up to its last 400 lines (a CI log shows nothing else).
+show_failures() {
+	for trs in "$1"/tests/*.trs; do
+		grep -qE '^:test-result: (FAIL|ERROR|XPASS)' "$trs" 2>/dev/null || continue
+		log=${trs%.trs}.log
+		printf '\n==> %s failed; its log:\n' "${log#"$1"/}"
+		tail -n 400 "$log"
+	done
+}
+
 # configure_build DIR FLAGS...: a build tree of its own for each flavour.
 configure_build() {
 	dir=$1
@@ -103,24 +114,29 @@ check)
 	step "build with -Werror and make check"
 	configure_build "$top/build-check" --enable-werror
 	make -C "$top/build-check" -j"$jobs" check || {
-		cat "$top"/build-check/tests/*.log 2>/dev/null | tail -200
+		show_failures "$top/build-check"
 		exit 1
 	}
 	step "the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	configure_build "$top/build-asan" --enable-werror --enable-asan --enable-debug
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C "$top/build-asan" -j"$jobs" check || {
-		cat "$top"/build-asan/tests/*.log 2>/dev/null | tail -200
+		show_failures "$top/build-asan"
 		exit 1
 	}
 	step "the core library's unit tests under valgrind (leaks are errors)"
 	K8SW_VALGRIND=1 make -C "$top/build-check" -j"$jobs" check \
 		TESTS="$(make -s -C "$top/build-check" print-unit-tests)" || {
-		cat "$top"/build-check/tests/test_*.log | tail -200
+		show_failures "$top/build-check"
 		exit 1
 	}
 	step "make distcheck"
-	make -C "$top/build-check" -j"$jobs" distcheck
+	make -C "$top/build-check" -j"$jobs" distcheck || {
+		for d in "$top"/build-check/k8s-wizard-*/_build/sub; do
+			show_failures "$d"
+		done
+		exit 1
+	}
 	step "all checks passed"
 	;;
 *)

@@ -7,7 +7,7 @@
 # redoing a step that was done:
 #   - an invalid plan contacts no host; unreachable hosts are all named at once
 #   - k8s-wizard killed (SIGKILL) during an upload, then during a health check
-#   - sshd killed on hosts during several phases (the run reconnects)
+#   - sshd killed on a host as each phase starts (the run reconnects)
 #   - Ctrl-C (SIGINT): a clean stop, exit 130
 #   - a step that fails (a unit that cannot start) and a frozen host, then fixed
 #   - a second run refused while one holds the cluster
@@ -182,25 +182,35 @@ check "killed in an upload: containerd absent or whole on every host" whole
 check "the skipped check is said so" sh -c "
 	grep '\"check-skipped\"' '$TMP/run1.json' | grep -q '\"check\":\"disk\"'"
 
-# 2. Killed during a health check (etcd's, which polls until the members
-# find each other).
+# kill_sshd_at NAME PHASE:HOST...: as each phase starts, kill the host's
+# sshd (its connections drop) and bring it back a second later.
+kill_sshd_at() {
+	name=$1
+	shift
+	for spec in "$@"; do
+		wait_event "$name" "\"event\":\"phase-start\",\"phase\":\"${spec%%:*}\"" || return 0
+		sh "$LAB" kill-sshd "$LAB_DIR" "${spec#*:}"
+		sleep 1
+		sh "$LAB" start-sshd "$LAB_DIR" "${spec#*:}"
+	done
+}
+
+# 2. sshd killed as pki and kubelet start, then k8s-wizard killed during a
+# health check (etcd's, which polls until the members find each other).
 bg run2 resume --cluster kubernetes
+kill_sshd_at run2 pki:node2 kubelet:master3
 wait_event run2 '"event":"check-[a-z]*","phase":"etcd"' ||
 	fail "run 2 never reached etcd's checks: $(tail -5 "$TMP/run2.err")"
 kill -KILL "$(cat "$TMP/run2.pid")"
 wait_rc run2
 check "killed in a health check: SIGKILL" rc_is run2 137
 
-# 3. sshd killed on a host as phases start; the run reconnects and goes on.
+# 3. sshd killed on a host as each later phase starts (master1 runs the
+# cluster's steps and checks); the run reconnects and goes on.
 bg run3 resume --cluster kubernetes
-for spec in apiserver:master2 controller-manager:master3 workers:node1 calico:master1; do
-	phase=${spec%%:*}
-	host=${spec#*:}
-	wait_event run3 "\"event\":\"phase-start\",\"phase\":\"$phase\"" || break
-	sh "$LAB" kill-sshd "$LAB_DIR" "$host"
-	sleep 1
-	sh "$LAB" start-sshd "$LAB_DIR" "$host"
-done
+kill_sshd_at run3 etcd:master1 apiserver:master2 controller-manager:master3 \
+	scheduler:master1 workers:node1 calico:master1 coredns:master1 nodelocaldns:node2 \
+	csr-approver:master1 metrics-server:master1
 wait_rc run3
 check "sshd killed during phases: the run completes" rc_is run3 0
 check "sshd killed during phases: steps were retried on a new connection" sh -c "
