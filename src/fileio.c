@@ -4,6 +4,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -15,11 +16,16 @@
 #include "nls.h"
 #include "xmalloc.h"
 
-int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
+/* The whole file (tail false: at most max bytes, else an error), or its
+ * last max bytes (tail true: what is written after the fstat() is not
+ * read), NUL-terminated. Returns 0, 1 when it does not exist, -1 with *err. */
+static int read_file(const char *path, size_t max, bool tail, char **out, size_t *len,
+		     char **err)
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, want = 0;
+	off_t from = 0;
 	int fd = -1;
 	int rc = -1;
 
@@ -31,17 +37,29 @@ int fileio_read(const char *path, size_t max, char **out, size_t *len, char **er
 		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+	if (tail && !S_ISREG(st.st_mode)) {
+		*err = xasprintf(_("cannot read %s: not a regular file"), path);
+		goto out;
+	}
+	if (!tail && (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)) {
 		*err = xasprintf(_("cannot read %s: not a regular file of at most %zu bytes"), path,
 				 max);
 		goto out;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	want = (size_t)st.st_size;
+	if (want > max) {
+		from = st.st_size - (off_t)max;
+		want = max;
+	}
+	buf = xmalloc(want + 1);
+	while (got < want) {
+		ssize_t n = pread(fd, buf + got, want - got, from + (off_t)got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A log may be cut (rotated) while read: what was read stays. */
+		if (n == 0 && tail)
+			break;
 		if (n <= 0) {
 			*err = xasprintf(_("cannot read %s: %s"), path,
 					 n < 0 ? strerror(errno) : _("file shrank while reading"));
@@ -62,55 +80,14 @@ out:
 	return rc;
 }
 
+int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	return read_file(path, max, false, out, len, err);
+}
+
 int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	off_t from = 0;
-	int fd = -1;
-	int rc = -1;
-
-	*err = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT)
-		return 1;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*err = xasprintf(_("cannot read %s: not a regular file"), path);
-		goto out;
-	}
-	if ((size_t)st.st_size > max)
-		from = st.st_size - (off_t)max;
-	buf = xmalloc(max + 1);
-	/* What is written after the fstat() is not read: at most max bytes. */
-	while (got < max) {
-		ssize_t n = pread(fd, buf + got, max - got, from + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	buf = NULL;
-	if (len != NULL)
-		*len = got;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return rc;
+	return read_file(path, max, true, out, len, err);
 }
 
 /* Make a rename durable: fsync the directory that holds path. */
