@@ -252,11 +252,17 @@ static char *run_text(const struct welcome *s, struct wizard *w, enum theme_role
 		first = xasprintf(_("The install of cluster %s has not finished: none of its %d "
 				    "phases is done yet."),
 				  w->plan->name, PHASE_COUNT);
-	if (rs->state == JOURNAL_FAILED && rs->has_failure && !rs->failure_is_check)
+	if (rs->state == JOURNAL_FAILED && rs->has_failure && !rs->failure_is_check &&
+	    rs->failed_exit >= 0)
 		/* L10N: phase, host, the step's command, its exit status. */
 		second = xasprintf(_("The last run failed in phase %s on %s: %s (exit status %d)."),
 				   phase_name(rs->failed_phase), rs->failed_host, rs->failed_what,
 				   rs->failed_exit);
+	else if (rs->state == JOURNAL_FAILED && rs->has_failure && !rs->failure_is_check)
+		/* L10N: phase, host, the step's command (it ended without an exit
+		 * status: timed out, or the connection was lost). */
+		second = xasprintf(_("The last run failed in phase %s on %s: %s."),
+				   phase_name(rs->failed_phase), rs->failed_host, rs->failed_what);
 	else if (rs->state == JOURNAL_FAILED && rs->has_failure)
 		/* L10N: phase, host, check name, what it expected and saw. */
 		second = xasprintf(_("The last run failed in phase %s on %s: check %s: %s."),
