@@ -69,6 +69,23 @@ struct journal *cmd_open_journal(const char *cluster, char **err);
 /* An option's number in base (10, or 8 for modes), at most max. */
 bool cmd_parse_uint(const char *s, unsigned base, unsigned long max, unsigned *out);
 
+/* Remove path and, when it is a directory, everything under it, following
+ * no symbolic link; an absent path is not an error. Returns 0, or -1 with
+ * errno set. */
+int cmd_remove_tree(const char *path);
+
+/* Make what the command will leave behind (a throw-away directory: make(arg)
+ * returns 0, or -1 with errno set), then go on with the command in a child
+ * process and wait for it here: what it leaves is then removed however the
+ * child ends, be it an error, SIGPIPE from a closed pipe, Ctrl-C or kill
+ * (not SIGKILL of this process). INT, TERM, HUP and QUIT wait from before
+ * make() until they can be passed on to the child. Returns 0 in the child,
+ * which goes on; 1 in this process once the child has ended, with *status its
+ * exit status (128 + the signal's number when a signal ended it); -1 with
+ * errno set when make() failed or no child could be made. Call it while no
+ * other thread runs. */
+int cmd_guard(int (*make)(void *arg), void *arg, int *status);
+
 /* Columns s takes on a terminal (wide characters count two); its length in
  * bytes when it is not valid in the locale's encoding. */
 size_t cmd_text_width(const char *s);

@@ -7,11 +7,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "grammar.h"
@@ -200,4 +204,109 @@ char *cmd_last_run_plan(const char *cluster, char **err)
 		path = xasprintf("%s/plan.yaml", last->log_dir);
 	journal_close(&j);
 	return path;
+}
+
+/* Remove name under the directory at, and what it holds when it is a
+ * directory; symbolic links are removed, never followed. Returns 0, or -1
+ * with errno set (the first error; the rest is still removed). */
+static int remove_at(int at, const char *name)
+{
+	struct dirent *d = NULL;
+	DIR *dir = NULL;
+	int fd = -1, rc = -1, first = 0;
+
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	/* unlink() of a directory: EISDIR on Linux, EPERM as POSIX allows. */
+	if (errno != EISDIR && errno != EPERM)
+		goto out;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	dir = fdopendir(fd);
+	if (dir == NULL)
+		goto out;
+	fd = -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		if (remove_at(dirfd(dir), d->d_name) < 0 && first == 0)
+			first = errno;
+	}
+	if (first == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		first = errno;
+	rc = first == 0 ? 0 : -1;
+out:
+	if (dir != NULL)
+		closedir(dir);
+	if (fd >= 0)
+		close(fd);
+	if (first != 0)
+		errno = first;
+	return rc;
+}
+
+int cmd_remove_tree(const char *path)
+{
+	return remove_at(AT_FDCWD, path);
+}
+
+/* The child cmd_guard() waits for, for the signal handler. */
+static volatile sig_atomic_t guarded_child = -1;
+
+/* Pass a signal meant to end the command on to the child that runs it. */
+static void forward_signal(int sig)
+{
+	if (guarded_child > 0)
+		kill((pid_t)guarded_child, sig);
+}
+
+int cmd_guard(int (*make)(void *arg), void *arg, int *status)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old[sizeof forwarded / sizeof forwarded[0]], old_pipe;
+	sigset_t block, saved;
+	pid_t pid;
+	int st = 0, rc = -1;
+
+	/* From before the thing to clean up exists until this process
+	 * forwards them, the signals wait. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	if (make(arg) < 0)
+		goto out;
+	/* Buffered output would be written twice, once by each process. */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid <= 0) {
+		rc = pid == 0 ? 0 : -1;
+		goto out;
+	}
+	guarded_child = (sig_atomic_t)pid;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		continue;
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &old[i], NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	guarded_child = -1;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+								   : EXIT_FAILED;
+	rc = 1;
+out:
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc;
 }

@@ -4,7 +4,6 @@
  * subject and SANs, one line each, like kubeadm certs check-expiration. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,6 +18,7 @@
 #include "nls.h"
 #include "plan.h"
 #include "statedir.h"
+#include "statelock.h"
 #include "xmalloc.h"
 
 enum { OPT_STATE_DIR = 0x100, OPT_TEMP, OPT_HELP };
@@ -31,28 +31,16 @@ static const struct option pki_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Remove the throw-away PKI directory and the files in it (it has no
- * subdirectories). */
-static void remove_temp_dir(const char *dir)
+/* mkdtemp() for cmd_guard(): *arg, a template, becomes the name made; it is
+ * freed and NULL when none was made. */
+static int make_temp_dir(void *arg)
 {
-	DIR *d = opendir(dir);
-	struct dirent *ent = NULL;
+	char **path = arg;
 
-	while (d != NULL && (ent = readdir(d)) != NULL) {
-		char *path = NULL;
-
-		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-			continue;
-		path = xasprintf("%s/%s", dir, ent->d_name);
-		if (unlink(path) < 0)
-			fprintf(stderr, _("%s: cannot remove %s: %s\n"), PACKAGE, path,
-				strerror(errno));
-		free(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	if (rmdir(dir) < 0)
-		fprintf(stderr, _("%s: cannot remove %s: %s\n"), PACKAGE, dir, strerror(errno));
+	if (mkdtemp(*path) != NULL)
+		return 0;
+	xfree(path);
+	return -1;
 }
 
 /* Time left until t, the way kubeadm prints it: "9y", "364d", "expired". */
@@ -174,6 +162,7 @@ static int cmd_pki_list(int argc, char **argv)
 	bool temp = false, warnings = false;
 	struct plan *plan = NULL;
 	struct certs *certs = NULL;
+	struct statelock *lock = NULL;
 	char *dir = NULL, *base = NULL, *err = NULL, *tmp_root = NULL;
 	int rc = EXIT_FAILED;
 	int ch;
@@ -214,17 +203,28 @@ static int cmd_pki_list(int argc, char **argv)
 		const char *t = getenv("TMPDIR");
 
 		tmp_root = xasprintf("%s/k8s-wizard-pki.XXXXXX", t != NULL && *t == '/' ? t : "/tmp");
-		if (mkdtemp(tmp_root) == NULL) {
-			fprintf(stderr, _("%s: cannot create a temporary directory: %s\n"), PACKAGE,
-				strerror(errno));
+		/* Whatever ends the work (| head, Ctrl-C), this process is left
+		 * to remove the CA keys. */
+		switch (cmd_guard(make_temp_dir, &tmp_root, &rc)) {
+		case 0:
+			break;
+		case 1:
+			goto out;
+		default:
+			if (tmp_root == NULL)
+				fprintf(stderr, _("%s: cannot create a temporary directory: %s\n"),
+					PACKAGE, strerror(errno));
+			else
+				/* L10N: the system's error message. */
+				fprintf(stderr, _("%s: cannot start: %s\n"), PACKAGE, strerror(errno));
 			goto out;
 		}
 		dir = xasprintf("%s/pki", tmp_root);
-	} else if (state_dir != NULL) {
-		dir = xasprintf("%s/pki", state_dir);
 	} else {
-		base = statedir_path(plan->name, &err);
-		if (base == NULL) {
+		base = state_dir != NULL ? xstrdup(state_dir) : statedir_path(plan->name, &err);
+		/* Another run may be making or re-issuing the same files. */
+		if (base == NULL || statedir_create(base, &err) < 0 ||
+		    statelock_take(base, "pki list", &lock, &err) != 0) {
 			fprintf(stderr, "%s: %s\n", PACKAGE, err);
 			goto out;
 		}
@@ -249,14 +249,10 @@ static int cmd_pki_list(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
-	if (tmp_root != NULL) {
-		if (dir != NULL && access(dir, F_OK) == 0)
-			remove_temp_dir(dir);
-		if (rmdir(tmp_root) < 0)
-			fprintf(stderr, _("%s: cannot remove %s: %s\n"), PACKAGE, tmp_root,
-				strerror(errno));
-	}
+	if (tmp_root != NULL && cmd_remove_tree(tmp_root) < 0)
+		fprintf(stderr, _("%s: cannot remove %s: %s\n"), PACKAGE, tmp_root, strerror(errno));
 	certs_free(&certs);
+	statelock_release(&lock);
 	plan_free(&plan);
 	free(tmp_root);
 	free(dir);

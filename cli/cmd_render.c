@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,66 +66,106 @@ static bool sha256_file(const char *path, char out[65])
 	return ok;
 }
 
-/* mkdir -p with mode for the directories created. */
-static int make_dirs(const char *path, mode_t mode)
+/* Open the directory rel (slash-separated, relative) under at, creating
+ * each missing component with mode; no component may be a symbolic link or
+ * "..". Returns a directory descriptor, or -1 with errno set. */
+static int open_dirs(int at, const char *rel, mode_t mode)
 {
-	char *copy = xstrdup(path);
-	int rc = 0;
+	char *copy = xstrdup(rel);
+	char *save = NULL;
+	int fd = dup(at);
 
-	for (char *p = copy + 1; rc == 0; p++) {
-		char saved = *p;
+	for (char *c = strtok_r(copy, "/", &save); c != NULL && fd >= 0;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next = -1;
 
-		if (saved != '/' && saved != '\0')
+		if (strcmp(c, ".") == 0)
 			continue;
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			rc = -1;
-		*p = saved;
-		if (saved == '\0')
+		if (strcmp(c, "..") == 0) {
+			close(fd);
+			fd = -1;
+			errno = EINVAL;
 			break;
+		}
+		if (mkdirat(fd, c, mode) < 0 && errno != EEXIST) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
 	}
 	free(copy);
-	return rc;
+	return fd;
 }
 
-/* Write len bytes to path, created with mode (keys 0600). */
-static int write_file(const char *path, const char *data, size_t len, mode_t mode)
+/* Write len bytes to rel under the directory at (its directories created
+ * 0755, nothing followed), a new file with mode (keys 0600). */
+static int write_file(int at, const char *rel, const char *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	char *dir = xstrdup(rel);
+	char *slash = strrchr(dir, '/');
+	const char *name = slash != NULL ? slash + 1 : dir;
 	size_t done = 0;
+	int dfd = -1, fd = -1, rc = -1;
 
+	if (slash != NULL)
+		*slash = '\0';
+	dfd = slash != NULL ? open_dirs(at, dir, 0755) : dup(at);
+	if (dfd < 0)
+		goto out;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return -1;
+		goto out;
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
 		done += (size_t)n;
 	}
 	/* The umask may have narrowed it; the mode recorded is the one wanted. */
-	if (fchmod(fd, mode) < 0 || close(fd) < 0)
-		return -1;
-	return 0;
+	if (fchmod(fd, mode) < 0)
+		goto out;
+	rc = close(fd);
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return rc;
 }
 
-/* An output directory that does not exist yet or is empty. */
-static bool usable_out_dir(const char *dir)
+/* --out as given: absent, or an empty directory that is not a symbolic link.
+ * Returns NULL, or why not (a translated sentence). Checked again, without a
+ * window, by the final rename. */
+static const char *out_dir_problem(const char *dir)
 {
-	DIR *d = opendir(dir);
+	struct stat st;
+	DIR *d = NULL;
 	struct dirent *e = NULL;
-	bool empty = true;
+	const char *why = NULL;
 
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? NULL : _("it cannot be examined");
+	if (S_ISLNK(st.st_mode))
+		return _("it is a symbolic link");
+	if (!S_ISDIR(st.st_mode))
+		return _("it is not a directory");
+	d = opendir(dir);
 	if (d == NULL)
-		return errno == ENOENT;
-	while ((e = readdir(d)) != NULL) {
+		return _("it cannot be read");
+	while ((e = readdir(d)) != NULL && why == NULL) {
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			empty = false;
+			why = _("it is not empty");
 	}
 	closedir(d);
-	return empty;
+	return why;
 }
 
 struct counts {
@@ -146,42 +187,27 @@ static void missing(struct counts *n, const char *path, int error)
 	n->missing[n->n_missing++] = xstrdup(path);
 }
 
-/* Write one host's files, MANIFEST and steps under dir/host. */
-static int write_host(const struct render *r, const struct render_host *h, const char *dir,
-		      struct counts *n)
+/* Write one host's files, MANIFEST and steps under host/ of the directory at
+ * (shown to the operator as dir). */
+static int write_host(const struct render *r, const struct render_host *h, int at,
+		      const char *dir, struct counts *n)
 {
 	struct strbuf manifest = { 0 };
-	char *hostdir = xasprintf("%s/%s", dir, h->name);
 	char *path = NULL, *steps = NULL;
 	int rc = -1;
 
-	if (make_dirs(hostdir, 0755) < 0) {
-		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), hostdir, strerror(errno));
-		goto out;
-	}
 	strbuf_adds(&manifest, "# path\tmode\towner\tsha256\tsource\n");
 	for (size_t i = 0; i < h->n_files; i++) {
 		const struct render_file *f = &h->files[i];
 		char sum[65] = "-";
 		const char *source = "rendered";
-		char *slash = NULL;
 
 		if (f->source_type == RENDER_TEXT) {
 			sha256_hex(f->content, f->len, sum);
-			path = xasprintf("%s%s%s", hostdir, f->path[0] == '/' ? "" : "/", f->path);
-			slash = strrchr(path, '/');
-			*slash = '\0';
-			if (make_dirs(path, 0755) < 0) {
-				/* L10N: a path and the system's error message. */
-				fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), path,
-					strerror(errno));
-				goto out;
-			}
-			*slash = '/';
-			if (write_file(path, f->content, f->len, f->mode) < 0) {
-				/* L10N: a path and the system's error message. */
-				fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path,
+			path = xasprintf("%s%s%s", h->name, f->path[0] == '/' ? "" : "/", f->path);
+			if (write_file(at, path, f->content, f->len, f->mode) < 0) {
+				/* L10N: a directory, a path in it and the system's error message. */
+				fprintf(stderr, _("k8s-wizard: cannot write %s/%s: %s\n"), dir, path,
 					strerror(errno));
 				goto out;
 			}
@@ -199,26 +225,119 @@ static int write_host(const struct render *r, const struct render_host *h, const
 									  ? "bundle:" : "mirror:",
 			    source);
 	}
-	path = xasprintf("%s/MANIFEST", hostdir);
-	if (write_file(path, manifest.s, manifest.len, 0644) < 0) {
-		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
+	path = xasprintf("%s/MANIFEST", h->name);
+	if (write_file(at, path, manifest.s, manifest.len, 0644) < 0) {
+		/* L10N: a directory, a path in it and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot write %s/%s: %s\n"), dir, path,
+			strerror(errno));
 		goto out;
 	}
 	xfree(&path);
 	steps = render_steps_text(r, h);
-	path = xasprintf("%s/steps", hostdir);
-	if (write_file(path, steps, strlen(steps), 0644) < 0) {
-		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot write %s: %s\n"), path, strerror(errno));
+	path = xasprintf("%s/steps", h->name);
+	if (write_file(at, path, steps, strlen(steps), 0644) < 0) {
+		/* L10N: a directory, a path in it and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot write %s/%s: %s\n"), dir, path,
+			strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
 	free(path);
 	free(steps);
-	free(hostdir);
 	strbuf_clear(&manifest);
+	return rc;
+}
+
+/* A new private directory beside out (0700: it will hold private keys). */
+struct temp_beside {
+	const char *out;
+	char *path; /* the directory made, or NULL */
+};
+
+/* Make t's directory, for cmd_guard(): 0, or -1 with errno set. */
+static int make_temp_beside(void *arg)
+{
+	struct temp_beside *t = arg;
+	char *copy = xstrdup(t->out);
+	char *base = xstrdup(basename(copy));
+	char *dir = NULL;
+	int rc = 0;
+
+	free(copy);
+	copy = xstrdup(t->out);
+	dir = xasprintf("%s/.%s.k8sw-render.XXXXXX", dirname(copy), base);
+	if (mkdtemp(dir) == NULL) {
+		rc = -1;
+		xfree(&dir);
+	}
+	t->path = dir;
+	free(copy);
+	free(base);
+	return rc;
+}
+
+/* Write the render into a new private directory beside out, then rename it
+ * to out: no symbolic link is followed, another user never finds a file of
+ * it at out before it is whole, and a failure leaves nothing, a signal
+ * included (cmd_guard()). Returns 0 when written; -1 after saying why on
+ * stderr; 1 in the process that waited for the one that wrote, with *status
+ * the writer's exit status. */
+static int write_render(const struct render *r, const char *out, struct counts *n,
+			int *status)
+{
+	struct temp_beside tmp = { .out = out };
+	int fd = -1, rc = -1;
+
+	switch (cmd_guard(make_temp_beside, &tmp, status)) {
+	case 0:
+		break;
+	case 1:
+		/* Whatever ended the writer, its directory goes (after a
+		 * rename into place there is none). */
+		if (*status != 0 && cmd_remove_tree(tmp.path) < 0)
+			/* L10N: a path and the system's error message. */
+			fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp.path,
+				strerror(errno));
+		free(tmp.path);
+		return 1;
+	default:
+		/* L10N: a path and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot create a directory beside %s: %s\n"), out,
+			strerror(errno));
+		/* Made, but no process to write it. */
+		if (tmp.path != NULL)
+			cmd_remove_tree(tmp.path);
+		free(tmp.path);
+		return -1;
+	}
+	fd = open(tmp.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		/* L10N: a path and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot open %s: %s\n"), tmp.path, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (write_host(r, &r->hosts[i], fd, tmp.path, n) < 0)
+			goto out;
+	}
+	/* rename() replaces an empty directory, and refuses a symbolic link,
+	 * a file or a directory that is not empty: what --out may be. */
+	if (rename(tmp.path, out) < 0) {
+		/* L10N: the output directory and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot put the render in place at %s: %s (it must "
+				  "be absent or an empty directory, not a symbolic link)\n"),
+			out, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && cmd_remove_tree(tmp.path) < 0)
+		/* L10N: a path and the system's error message. */
+		fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp.path, strerror(errno));
+	free(tmp.path);
 	return rc;
 }
 
@@ -239,6 +358,7 @@ static int cmd_render(int argc, char **argv)
 	struct render *r = NULL;
 	struct counts n = { 0 };
 	char *err = NULL;
+	const char *why = NULL;
 	bool warnings = false;
 	int c, rc;
 
@@ -267,9 +387,11 @@ static int cmd_render(int argc, char **argv)
 	if (out == NULL)
 		return cmd_bad_usage(&cmd_render_entry,
 				     _("where to? give a directory with --out DIR"));
-	if (!usable_out_dir(out)) {
-		fprintf(stderr, _("k8s-wizard: %s exists and is not empty: give a new or empty "
-				  "directory\n"), out);
+	why = out_dir_problem(out);
+	if (why != NULL) {
+		/* L10N: the output directory, then why it cannot be used ("it is not empty"). */
+		fprintf(stderr, _("k8s-wizard: %s cannot take the render: %s; give a new or empty "
+				  "directory\n"), out, why);
 		return EXIT_USAGE;
 	}
 	plan = cmd_load_plan(file, &warnings);
@@ -277,7 +399,7 @@ static int cmd_render(int argc, char **argv)
 		return EXIT_USAGE;
 
 	rc = EXIT_FAILED;
-	switch (stage_prepare(plan, file, &st, &err)) {
+	switch (stage_prepare(plan, file, "render", &st, &err)) {
 	case 0:
 		break;
 	case -2:
@@ -287,15 +409,15 @@ static int cmd_render(int argc, char **argv)
 		goto fail;
 	}
 	r = st.render;
-	/* The render holds private keys: only its owner may read it. */
-	if (make_dirs(out, 0700) < 0 || chmod(out, 0700) < 0) {
-		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot create %s: %s\n"), out, strerror(errno));
+	switch (write_render(r, out, &n, &rc)) {
+	case 0:
+		break;
+	case 1:
+		/* The writer said what it did, or why it failed. */
 		goto out;
-	}
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		if (write_host(r, &r->hosts[i], out, &n) < 0)
-			goto out;
+	default:
+		rc = EXIT_FAILED;
+		goto out;
 	}
 	/* L10N: %zu files, %zu hosts (the cluster is not counted), %s the directory. */
 	printf(_("rendered %zu files for %zu hosts into %s; PKI in %s\n"), n.files, r->n_hosts - 1,
@@ -332,7 +454,9 @@ const struct cmd_entry cmd_render_entry = {
 		   "MANIFEST with their bundle or mirror source, not copied. The PKI is\n"
 		   "created, or reused, in the cluster's state directory ($K8SW_STATE_DIR\n"
 		   "or $XDG_STATE_HOME/k8s-wizard/NAME); DIR holds private keys and is\n"
-		   "made readable by its owner only.\n"
+		   "made readable by its owner only: the render is written into a new private\n"
+		   "directory beside DIR and renamed to DIR at the end, so a render that\n"
+		   "fails leaves nothing, and DIR must not be a symbolic link.\n"
 		   "Exit status: 0 done, 1 failed while writing, 2 bad plan or bundle.\n"),
 	.exec = cmd_render,
 };

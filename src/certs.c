@@ -29,6 +29,7 @@
 #include "net.h"
 #include "nls.h"
 #include "statedir.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* What a certificate is for: its extensions follow from these. */
@@ -1060,31 +1061,95 @@ static int slot_pems(struct ensure *e, enum cert_id id)
 	return 0;
 }
 
-/* Write the slot's key (when new) then its certificate: a crash in between
- * leaves a pair that does not match, which the next run re-issues. */
+/* Write the slot's key (when new) and its certificate as one unit: both are
+ * written and synced beside their places before either is renamed into
+ * place, so a full disk leaves neither. Only a crash between the two renames
+ * can still leave a key alone, which load_ca() explains. */
 static int slot_store(struct ensure *e, enum cert_id id, bool new_key)
 {
 	const struct profile *pr = &profiles[id];
 	struct cert_slot *s = &e->c->slot[id];
 	char *cert_path = path_of(e, pr->name, ".pem");
 	char *key_path = path_of(e, pr->name, "-key.pem");
+	struct fileio_staged *key = NULL, *cert = NULL;
 	int rc = -1;
 
 	if (slot_pems(e, id) < 0)
 		goto out;
 	if (new_key &&
-	    fileio_write_atomic(key_path, s->key_pem, strlen(s->key_pem), 0600, &e->err) < 0)
+	    fileio_stage(key_path, s->key_pem, strlen(s->key_pem), 0600, &key, &e->err) < 0)
 		goto out;
-	if (fileio_write_atomic(cert_path, s->cert_pem, strlen(s->cert_pem), 0644, &e->err) < 0)
+	if (fileio_stage(cert_path, s->cert_pem, strlen(s->cert_pem), 0644, &cert, &e->err) < 0)
+		goto out;
+	if (key != NULL && fileio_commit(&key, &e->err) < 0)
+		goto out;
+	if (fileio_commit(&cert, &e->err) < 0)
 		goto out;
 	rc = 0;
 out:
+	fileio_discard(&key);
+	fileio_discard(&cert);
 	free(cert_path);
 	free(key_path);
 	return rc;
 }
 
 /* ---- The CAs ---------------------------------------------------------- */
+
+/* The certificates in the PKI directory that key signed: their names, ", "
+ * separated, or NULL when none. */
+static char *signed_by(const struct ensure *e, enum cert_id ca, EVP_PKEY *key)
+{
+	struct strbuf names = { 0 };
+
+	for (enum cert_id id = 0; id < CERT_COUNT; id++) {
+		char *path = NULL, *why = NULL;
+		X509 *cert = NULL;
+
+		if (id == ca || profiles[id].issuer != ca)
+			continue;
+		path = path_of(e, profiles[id].name, ".pem");
+		if (load_pem(path, false, &cert, NULL, &why) == LOAD_OK &&
+		    X509_verify(cert, key) == 1)
+			strbuf_addf(&names, "%s%s", names.len > 0 ? ", " : "", profiles[id].name);
+		ERR_clear_error();
+		X509_free(cert);
+		free(why);
+		free(path);
+	}
+	return names.s;
+}
+
+/* What a CA key found without its certificate means, and what to do: a run
+ * stopped between writing the two (the key is renamed into place first), or
+ * the certificate was lost later, which the certificates it signed tell. */
+static char *orphan_key_problem(const struct ensure *e, enum cert_id id, const char *cert_path,
+				const char *key_path, EVP_PKEY *key)
+{
+	char *names = signed_by(e, id, key);
+	char *why = NULL;
+
+	if (names == NULL)
+		/* L10N: the CA's name, its key's path, its certificate's path, the PKI
+		 * directory, the key's path again. */
+		why = xasprintf(_("the CA %s has a private key (%s) but no certificate (%s): a "
+				  "run stopped after writing the key and before writing the "
+				  "certificate (a crash or a full disk). None of the certificates "
+				  "in %s was signed by this key: remove %s and run again to make "
+				  "the CA anew (unless hosts were installed with this CA: then "
+				  "restore its certificate from a backup or from one of them)"),
+				profiles[id].name, key_path, cert_path, e->dir, key_path);
+	else
+		/* L10N: the CA's name, its key's path, its certificate's path, the
+		 * certificates it signed, the certificate's path again. */
+		why = xasprintf(_("the CA %s has a private key (%s) but its certificate %s is "
+				  "gone, and this key signed %s: those certificates, and every host "
+				  "that trusts this CA, need that very certificate. Restore %s from "
+				  "a backup or from a host that received it; do not remove the key"),
+				profiles[id].name, key_path, cert_path, names, cert_path);
+	free(names);
+	return why;
+}
 
 /* Load the CA id if it is there and check that it serves the plan. An absent
  * pair is left for create_ca(). Returns 0, or -1 with e->err set. */
@@ -1101,6 +1166,10 @@ static int load_ca(struct ensure *e, enum cert_id id)
 
 	if (cs == LOAD_ABSENT && ks == LOAD_ABSENT) {
 		rc = 0;
+		goto out;
+	}
+	if (cs == LOAD_ABSENT && ks == LOAD_OK) {
+		e->err = orphan_key_problem(e, id, cert_path, key_path, s->key);
 		goto out;
 	}
 	if (cs == LOAD_BAD)

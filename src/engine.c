@@ -782,6 +782,8 @@ static bool run_check(struct ehost *eh, size_t ci)
 				    .name = c->name };
 	int64_t deadline = mono_ms() + (int64_t)c->deadline_s * 1000;
 	int64_t last_waiting = 0;
+	unsigned attempts = e->cfg.attempts != 0 ? e->cfg.attempts : DEFAULT_ATTEMPTS;
+	unsigned delay = e->cfg.retry_delay_ms != 0 ? e->cfg.retry_delay_ms : DEFAULT_RETRY_DELAY_MS;
 	enum check_status st = CHECK_FAIL;
 	char *detail = NULL, *err = NULL;
 	bool stopped = false;
@@ -797,14 +799,32 @@ static bool run_check(struct ehost *eh, size_t ci)
 		free(detail);
 		return true;
 	}
-	for (;;) {
+	for (unsigned lost = 0;;) {
 		char *expected = NULL, *saw = NULL;
+		enum transport_cause cause;
 
 		st = c->run(&env, &expected, &saw);
 		free(detail);
 		detail = check_detail(expected, saw);
 		free(expected);
 		free(saw);
+		if (st == CHECK_PASS)
+			break;
+		/* A check about to fail on a connection that dropped has said
+		 * nothing about its host: it tries again on a new connection, as
+		 * a step would. Preflight's unreachable host is its answer. */
+		cause = e->cfg.ops->cause(eh->h);
+		if ((st == CHECK_FAIL || mono_ms() >= deadline) &&
+		    (cause == TRANSPORT_LOST ||
+		     (cause == TRANSPORT_UNREACHABLE && c->phase != PHASE_PREFLIGHT)) &&
+		    !stopping(e) && ++lost < attempts) {
+			/* L10N: host, check name, what went wrong, attempt number,
+			 * attempts allowed. */
+			note(e, (int)c->phase, eh->rh->name, _("%s: check %s: %s; trying again (%u of %u)"),
+			     eh->rh->name, c->name, detail, lost + 1, attempts);
+			engine_sleep(e, (int64_t)delay * lost);
+			continue;
+		}
 		if (st != CHECK_WAIT)
 			break;
 		if (mono_ms() >= deadline) {

@@ -105,8 +105,13 @@ static int sync_parent(const char *path)
 	return rc;
 }
 
-int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			char **err)
+struct fileio_staged {
+	char *path; /* where it goes */
+	char *tmp;  /* where it is */
+};
+
+int fileio_stage(const char *path, const void *data, size_t len, mode_t mode,
+		 struct fileio_staged **out, char **err)
 {
 	const char *p = data;
 	char *tmp = NULL;
@@ -115,6 +120,7 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 	int rc = -1;
 
 	*err = NULL;
+	*out = NULL;
 	tmp = xasprintf("%s.tmp.XXXXXX", path);
 	/* mkostemp creates the file 0600; fchmod only ever widens it to mode
 	 * (a certificate's 0644) after nothing secret could be in it yet. */
@@ -149,15 +155,10 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		*err = xasprintf(_("cannot replace %s: %s"), path, strerror(errno));
-		goto out;
-	}
-	xfree(&tmp);
-	if (sync_parent(path) < 0) {
-		*err = xasprintf(_("cannot sync the directory of %s: %s"), path, strerror(errno));
-		goto out;
-	}
+	*out = xcalloc(1, sizeof **out);
+	(*out)->path = xstrdup(path);
+	(*out)->tmp = tmp;
+	tmp = NULL;
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -166,4 +167,50 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+void fileio_discard(struct fileio_staged **ps)
+{
+	struct fileio_staged *s = *ps;
+
+	if (s == NULL)
+		return;
+	if (s->tmp != NULL)
+		unlink(s->tmp);
+	free(s->tmp);
+	free(s->path);
+	free(s);
+	*ps = NULL;
+}
+
+int fileio_commit(struct fileio_staged **ps, char **err)
+{
+	struct fileio_staged *s = *ps;
+	int rc = -1;
+
+	*err = NULL;
+	if (rename(s->tmp, s->path) < 0) {
+		*err = xasprintf(_("cannot replace %s: %s"), s->path, strerror(errno));
+		goto out;
+	}
+	xfree(&s->tmp);
+	if (sync_parent(s->path) < 0) {
+		*err = xasprintf(_("cannot sync the directory of %s: %s"), s->path,
+				 strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	fileio_discard(ps);
+	return rc;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			char **err)
+{
+	struct fileio_staged *s = NULL;
+
+	if (fileio_stage(path, data, len, mode, &s, err) < 0)
+		return -1;
+	return fileio_commit(&s, err);
 }

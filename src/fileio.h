@@ -24,4 +24,17 @@ int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			char **err);
 
+/* fileio_write_atomic() in two halves, so that several files are all written
+ * before any is put in place (a CA's key and certificate: both or neither when
+ * the disk fills up). fileio_stage() writes and syncs the data in a temporary
+ * file beside path: 0 with *out set, or -1 with *err set and nothing left on
+ * disk. Then either fileio_commit() renames it into place (0, or -1 with *err
+ * set and the temporary file removed) or fileio_discard() removes it; both
+ * free *s and set it to NULL, and accept NULL. */
+struct fileio_staged;
+int fileio_stage(const char *path, const void *data, size_t len, mode_t mode,
+		 struct fileio_staged **out, char **err);
+int fileio_commit(struct fileio_staged **s, char **err);
+void fileio_discard(struct fileio_staged **s);
+
 #endif

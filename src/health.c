@@ -732,6 +732,7 @@ static const struct check checks[] = {
 	{ "calico-node", PHASE_CALICO, 0, 600, 2000, false, healthapi_calico },
 	{ "nodes-ready", PHASE_CALICO, 0, 300, 2000, false, healthapi_nodes_ready },
 	{ "coredns", PHASE_COREDNS, 0, 300, 2000, false, healthapi_coredns },
+	{ "cluster-dns", PHASE_COREDNS, ROLE_WORKER, 300, 2000, false, healthapi_cluster_dns },
 	{ "node-local-dns", PHASE_NODELOCALDNS, 0, 300, 2000, false, healthapi_nodelocaldns },
 	{ "csr-approver", PHASE_CSR_APPROVER, 0, 300, 2000, false, healthapi_csr_approver },
 	{ "metrics-server", PHASE_METRICS_SERVER, 0, 300, 2000, false, healthapi_metrics },

@@ -153,20 +153,31 @@ static char *bundle_missing(const struct render *r)
 	return strbuf_detach(&b, NULL);
 }
 
-/* The state directory alone, for a render given by the caller. */
+/* The state directory alone and its lock, for a render given by the
+ * caller. */
 static int prepare_state_dir(struct install *in, char **err)
 {
 	in->state_dir = statedir_path(in->plan->name, err);
-	if (in->state_dir == NULL)
+	if (in->state_dir == NULL || statedir_create(in->state_dir, err) < 0)
 		return INSTALL_ERROR;
-	return statedir_create(in->state_dir, err) < 0 ? INSTALL_ERROR : INSTALL_OK;
+	switch (statelock_take(in->state_dir, in->opt.command, &in->lock, err)) {
+	case 0:
+		return INSTALL_OK;
+	case 1:
+		return INSTALL_LOCKED;
+	default:
+		return INSTALL_ERROR;
+	}
 }
 
+/* The stage (stage.h: the lock, then PKI and render), and the bundle. */
 static int prepare_stage(struct install *in, const char *plan_file, char **err)
 {
-	switch (stage_prepare(in->plan, plan_file, &in->stage, err)) {
+	switch (stage_prepare(in->plan, plan_file, in->opt.command, &in->stage, err)) {
 	case 0:
 		break;
+	case 1:
+		return INSTALL_LOCKED;
 	case -2:
 		return INSTALL_INPUT;
 	default:
@@ -204,11 +215,6 @@ int install_prepare(const struct plan *plan, const char *plan_file,
 	}
 	if (rc != INSTALL_OK)
 		goto out;
-	rc = statelock_take(in->state_dir, in->opt.command, &in->lock, err);
-	if (rc != 0) {
-		rc = rc > 0 ? INSTALL_LOCKED : INSTALL_ERROR;
-		goto out;
-	}
 	rc = INSTALL_ERROR;
 	journal_path = xasprintf("%s/journal", in->state_dir);
 	if (journal_open(journal_path, &in->journal, err) < 0)

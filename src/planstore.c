@@ -18,6 +18,7 @@
 #include "nls.h"
 #include "planfile.h"
 #include "statedir.h"
+#include "statelock.h"
 #include "xmalloc.h"
 
 #define PLAN_FILE "plan.yaml"
@@ -40,6 +41,15 @@ static char *cluster_dir(const char *cluster, char **err)
 	return statedir_path(cluster, err);
 }
 
+/* Create dir and take its lock: a run (or another wizard) that holds it may
+ * be writing there. Returns 0, or -1 with *err set. */
+static int lock_dir(const char *dir, struct statelock **lock, char **err)
+{
+	if (statedir_create(dir, err) < 0 || statelock_take(dir, "wizard", lock, err) != 0)
+		return -1;
+	return 0;
+}
+
 char *planstore_path(const char *cluster, char **err)
 {
 	char *dir = cluster_dir(cluster, err);
@@ -55,16 +65,16 @@ char *planstore_path(const char *cluster, char **err)
 int planstore_save(const struct plan *p, char **err)
 {
 	char *dir = cluster_dir(p->name, err);
+	struct statelock *lock = NULL;
 	char *path = NULL;
 	int rc = -1;
 
-	if (dir == NULL)
-		goto out;
-	if (statedir_create(dir, err) < 0)
+	if (dir == NULL || lock_dir(dir, &lock, err) < 0)
 		goto out;
 	path = xasprintf("%s/%s", dir, PLAN_FILE);
 	rc = planfile_save(p, path, err);
 out:
+	statelock_release(&lock);
 	free(dir);
 	free(path);
 	return rc;
@@ -103,14 +113,15 @@ int planstore_restore(const char *cluster, const char *text, size_t len, char **
 {
 	char *dir = cluster_dir(cluster, err);
 	char *path = NULL, *note = NULL;
+	struct statelock *lock = NULL;
 	int rc = -1;
 
-	if (dir == NULL)
-		return -1;
+	if (dir == NULL || lock_dir(dir, &lock, err) < 0)
+		goto out;
 	path = xasprintf("%s/%s", dir, PLAN_FILE);
 	note = xasprintf("%s/%s", dir, SCREEN_FILE);
 	if (text != NULL) {
-		rc = statedir_create(dir, err) < 0 ? -1 : fileio_write_atomic(path, text, len, 0644, err);
+		rc = fileio_write_atomic(path, text, len, 0644, err);
 	} else if (unlink(path) < 0 && errno != ENOENT) {
 		*err = xasprintf(_("cannot remove %s: %s"), path, strerror(errno));
 	} else {
@@ -118,6 +129,8 @@ int planstore_restore(const char *cluster, const char *text, size_t len, char **
 		unlink(note);
 		rc = 0;
 	}
+out:
+	statelock_release(&lock);
 	free(dir);
 	free(path);
 	free(note);
@@ -191,15 +204,16 @@ int planstore_set_screen(const char *cluster, const char *screen, char **err)
 {
 	char *dir = cluster_dir(cluster, err);
 	char *path = NULL, *line = NULL;
+	struct statelock *lock = NULL;
 	int rc = -1;
 
-	if (dir == NULL)
-		return -1;
-	if (statedir_create(dir, err) == 0) {
-		path = xasprintf("%s/%s", dir, SCREEN_FILE);
-		line = xasprintf("%s\n", screen);
-		rc = fileio_write_atomic(path, line, strlen(line), 0644, err);
-	}
+	if (dir == NULL || lock_dir(dir, &lock, err) < 0)
+		goto out;
+	path = xasprintf("%s/%s", dir, SCREEN_FILE);
+	line = xasprintf("%s\n", screen);
+	rc = fileio_write_atomic(path, line, strlen(line), 0644, err);
+out:
+	statelock_release(&lock);
 	free(dir);
 	free(path);
 	free(line);

@@ -2,7 +2,9 @@
  * (statedir_path(name)/plan.yaml). The wizard saves it after every change, so
  * that quitting, a crash or a closed terminal loses nothing, and looks for it
  * on the next start. Beside it a one-line note records the wizard's screen,
- * so that Resume opens where the operator left off. */
+ * so that Resume opens where the operator left off. Every write takes the
+ * state directory's lock for its duration (statelock.h): while a run holds
+ * it, the write fails and *err names the holder. */
 #ifndef K8SW_PLANSTORE_H
 #define K8SW_PLANSTORE_H
 

@@ -46,6 +46,8 @@
  * its session, and for the kill to be done. */
 #define ANNOUNCE_WAIT_MS 3000
 #define KILL_WAIT_MS 8000
+/* How long sudo may take to ask for the password or start the command. */
+#define SUDO_WAIT_MS 60000
 
 /* aes128-gcm first (fastest here, see notes/ssh-performance.md), then the
  * usual defaults, so a host that refuses it still negotiates. */
@@ -191,6 +193,8 @@ void remote_free(struct remote **pr)
 		return;
 	disconnect(r);
 	remote_free_secret(&r->sudo_secret);
+	free(r->sudo_prompt);
+	free(r->sudo_prefix);
 	close(r->cancel_pipe[0]);
 	close(r->cancel_pipe[1]);
 	if (r->connecting_fd >= 0)
@@ -599,6 +603,8 @@ struct run {
 	size_t len[2];
 	bool want_session; /* a wrapped command: its first stderr line is its session */
 	long session;      /* its session on the host, or 0 while not known */
+	const char *secret_prompt; /* sudo's prompt, watched for until the session */
+	unsigned prompts;          /* how many times sudo asked */
 	bool got_status;
 	int status;
 	bool got_signal;
@@ -637,6 +643,12 @@ static void emit(struct run *run, int stream, const char *text, size_t len)
 
 		if (sid > 0) {
 			run->session = sid;
+			return;
+		}
+		/* Before the command starts only sudo writes to stderr. */
+		if (run->secret_prompt != NULL && len == strlen(run->secret_prompt) &&
+		    memcmp(text, run->secret_prompt, len) == 0) {
+			run->prompts++;
 			return;
 		}
 	}
@@ -758,10 +770,16 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 		return true;
 	}
 	script = remote_kill_script(run->session);
-	quoted = shquote_arg(script);
-	wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), quoted);
-	kx.command = wrapped;
 	kx.secret_line = sshauth_sudo_line(r);
+	kx.secret_prompt = sshauth_sudo_prompt(r);
+	if (kx.secret_line != NULL) {
+		/* Wrapped, so that the password waits for sudo's prompt. */
+		wrapped = remote_wrap_command(script, sshauth_sudo_prefix(r), 0);
+	} else {
+		quoted = shquote_arg(script);
+		wrapped = xasprintf("%ssh -c %s", sshauth_sudo_prefix(r), quoted);
+	}
+	kx.command = wrapped;
 	kx.deadline_ms = remote_now_ms() + KILL_WAIT_MS;
 	log_debug(LOGS_SSH, "%s: cancel: ending session %ld", r->label, run->session);
 	if (remote_exec(r, &kx, &kres, &kerr) == 0)
@@ -775,15 +793,63 @@ static bool kill_session(struct remote *r, ssh_channel ch, struct run *run)
 	return ok;
 }
 
+/* With sudo's password: wait until the command has started (announced its
+ * session), answering sudo's own prompt with the password, once. Nothing
+ * else is written before: a command sudo runs without asking never reads
+ * the password, whatever it reads. Returns 0 when the command started, 1
+ * when it ended or sudo asked again (the password was refused: its input
+ * is closed), -1 when the host was lost, -2 when cancelled, -4 when sudo
+ * neither asked nor started the command in time (*err set). */
+static int await_start(struct remote *r, ssh_channel ch, const struct remote_exec *x,
+		       struct run *run, char **err)
+{
+	int64_t until = remote_now_ms() + SUDO_WAIT_MS;
+	bool sent = false;
+
+	remote_alive_reset(r);
+	while (run->session == 0) {
+		int64_t now = remote_now_ms();
+		int w;
+
+		if (run->prompts > 1)
+			return 1; /* the caller's EOF ends sudo's second question */
+		if (run->prompts == 1 && !sent) {
+			w = remote_write_all(r, ch, x->secret_line, strlen(x->secret_line),
+					     x->ignore_cancel);
+			if (w != 0)
+				return w;
+			sent = true;
+			until = now + SUDO_WAIT_MS;
+		}
+		if (run_ended(run) || ssh_channel_is_closed(ch) ||
+		    (x->deadline_ms > 0 && now >= x->deadline_ms))
+			return 1;
+		if (now >= until) {
+			/* L10N: host, seconds. */
+			remote_set_err(err, _("%s: sudo neither asked for the password nor ran the "
+					      "command within %d s"),
+				       r->label, SUDO_WAIT_MS / 1000);
+			return -4;
+		}
+		switch (remote_wait(r, WAIT_TICK_MS, x->ignore_cancel)) {
+		case REMOTE_WAIT_LOST:
+			return -1;
+		case REMOTE_WAIT_CANCELLED:
+			return -2;
+		case REMOTE_WAIT_OK:
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Feed the command's standard input. Returns 0, 1 when it stopped reading,
  * -1 when the host was lost, -2 when cancelled, -3 on a local error. */
 static int feed_input(struct remote *r, ssh_channel ch, const struct remote_exec *x, char **err)
 {
 	int w = 0;
 
-	if (x->secret_line != NULL)
-		w = remote_write_all(r, ch, x->secret_line, strlen(x->secret_line),
-				     x->ignore_cancel);
 	while (w == 0 && x->feed != NULL) {
 		const void *piece = NULL;
 		ssize_t n = x->feed(x->feed_data, &piece, err);
@@ -801,7 +867,8 @@ int remote_exec(struct remote *r, const struct remote_exec *x, struct remote_res
 		char **err)
 {
 	struct run run = { .r = r, .on_line = x->on_line, .data = x->data,
-			   .want_session = x->killable };
+			   .want_session = x->killable || x->secret_prompt != NULL,
+			   .secret_prompt = x->secret_prompt };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &run,
 		.channel_data_function = on_data,
@@ -841,8 +908,14 @@ int remote_exec(struct remote *r, const struct remote_exec *x, struct remote_res
 			       ssh_get_error(r->s));
 		goto out;
 	}
-	/* Standard input: the sudo password line, then the data. */
-	w = feed_input(r, ch, x, err);
+	/* Standard input: sudo's password when it asks, then the data. */
+	w = x->secret_line != NULL ? await_start(r, ch, x, &run, err) : 0;
+	if (w == -4) {
+		r->cause = REMOTE_CAUSE_REFUSED;
+		goto out;
+	}
+	if (w == 0)
+		w = feed_input(r, ch, x, err);
 	if (w == -3) {
 		/* A local read error: end the command, not with an EOF that would
 		 * make a partial input look whole. */
@@ -1033,6 +1106,7 @@ int remote_run(struct remote *r, const struct remote_cmd *cmd, struct remote_res
 	wrapped = remote_wrap_command(cmd->command, sshauth_sudo_prefix(r), cmd->timeout);
 	x.command = wrapped;
 	x.secret_line = sshauth_sudo_line(r);
+	x.secret_prompt = sshauth_sudo_prompt(r);
 	/* The host's timeout(1) ends the command; this deadline only covers a
 	 * host that cannot (no timeout(1), or it hangs itself). */
 	if (cmd->timeout > 0)

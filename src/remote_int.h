@@ -56,6 +56,8 @@ struct remote {
 	enum remote_cause cause;
 	enum remote_sudo sudo;
 	char *sudo_secret; /* "password\n" for sudo -S, wiped on free */
+	char *sudo_prompt; /* the line sudo -S asks for it with (unique per session) */
+	char *sudo_prefix; /* "sudo -S -k -p PROMPT -- " */
 
 	/* Keepalive bookkeeping of the current wait. */
 	uint64_t seen_rx;
@@ -127,8 +129,15 @@ typedef ssize_t (*remote_feed_fn)(void *feed, const void **piece, char **err);
 /* One command on one channel. */
 struct remote_exec {
 	const char *command;     /* as sent: already wrapped */
-	const char *secret_line; /* written to stdin first (sudo -S), or NULL */
-	remote_feed_fn feed;     /* stdin after it, or NULL */
+	/* sudo's password: secret_line is written to stdin once, and only
+	 * when the command printed the line secret_prompt on stderr (sudo -S
+	 * -p asking for it). Both or neither; with them the command must be
+	 * wrapped by remote_wrap_command(), and its input (feed) is held back
+	 * until it announced its session: a command that sudo runs without
+	 * asking (a NOPASSWD rule) never receives the password. */
+	const char *secret_line;
+	const char *secret_prompt;
+	remote_feed_fn feed;     /* stdin, or NULL */
 	void *feed_data;
 	int64_t deadline_ms;     /* 0: none */
 	remote_line_fn on_line;  /* NULL: output dropped */
@@ -182,10 +191,13 @@ int sshauth_authenticate(struct remote *r, char **err);
  * operator gives, checked once). 0, or -1 with *err and r->cause set. */
 int sshauth_check_sudo(struct remote *r, char **err);
 
-/* sudo's prefix for a command run as root ("" when none is needed), and the
- * line to write first on its stdin (NULL when none). */
+/* sudo's prefix for a command run as root ("" when none is needed); the
+ * password line to answer its prompt with and that prompt (without its
+ * newline), both NULL when sudo needs no password. For struct
+ * remote_exec's secret_line and secret_prompt. */
 const char *sshauth_sudo_prefix(const struct remote *r);
 const char *sshauth_sudo_line(const struct remote *r);
+const char *sshauth_sudo_prompt(const struct remote *r);
 
 /* Free the context's key cache. */
 void sshauth_free_keys(struct remote_ctx *ctx);

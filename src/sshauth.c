@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "nls.h"
 #include "remote_int.h"
+#include "shquote.h"
 #include "xmalloc.h"
 
 struct sshauth_key {
@@ -297,9 +299,7 @@ const char *sshauth_sudo_prefix(const struct remote *r)
 	case REMOTE_SUDO_NOPASSWD:
 		return "sudo -n -- ";
 	case REMOTE_SUDO_PASSWORD:
-		/* -k: sudo always asks, so the password line on stdin is always
-		 * consumed by sudo and never reaches the command. */
-		return "sudo -S -k -p '' -- ";
+		return r->sudo_prefix;
 	case REMOTE_SUDO_NONE:
 	default:
 		return "";
@@ -311,22 +311,64 @@ const char *sshauth_sudo_line(const struct remote *r)
 	return r->sudo == REMOTE_SUDO_PASSWORD ? r->sudo_secret : NULL;
 }
 
-/* One of the transport's own short commands, not wrapped; *ok when it
- * exited 0. Returns -1 with *err and r->cause set when it could not run (or
- * was cancelled). */
-static int run_check(struct remote *r, const char *command, const char *input, bool *ok,
+const char *sshauth_sudo_prompt(const struct remote *r)
+{
+	return r->sudo == REMOTE_SUDO_PASSWORD ? r->sudo_prompt : NULL;
+}
+
+/* A prompt for sudo -S -p that nothing else prints: the password is sent
+ * only in answer to it. -k: sudo asks every time unless a NOPASSWD rule
+ * lets the command run without asking, and then the password stays here. */
+static void new_sudo_prompt(struct remote *r)
+{
+	unsigned char rnd[8];
+	char hex[2 * sizeof rnd + 1], *line = NULL, *quoted = NULL;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		xalloc_die("getrandom"); /* cannot happen after boot: no entropy is fatal */
+	for (size_t i = 0; i < sizeof rnd; i++)
+		xsnprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	free(r->sudo_prompt);
+	free(r->sudo_prefix);
+	r->sudo_prompt = xasprintf("[k8s-wizard sudo %s]", hex);
+	/* A whole line: the newline ends it for the line splitter. */
+	line = xasprintf("%s\n", r->sudo_prompt);
+	quoted = shquote_arg(line);
+	r->sudo_prefix = xasprintf("sudo -S -k -p %s -- ", quoted);
+	free(quoted);
+	free(line);
+}
+
+/* One of the transport's own short commands; *ok when it exited 0. With
+ * secret (the password line), command runs wrapped behind sudo's password
+ * prefix, so that the password answers sudo's prompt and nothing else.
+ * Returns -1 with *err and r->cause set when it could not run (or was
+ * cancelled). */
+static int run_check(struct remote *r, const char *command, const char *secret, bool *ok,
 		     char **err)
 {
-	struct remote_exec x = { .command = command, .secret_line = input };
+	struct remote_exec x = { .command = command };
 	struct remote_result res;
+	char *wrapped = NULL;
+	int rc = -1;
 
+	if (secret != NULL) {
+		wrapped = remote_wrap_command(command, r->sudo_prefix, 0);
+		x.command = wrapped;
+		x.killable = true;
+		x.secret_line = secret;
+		x.secret_prompt = r->sudo_prompt;
+	}
 	*ok = false;
 	if (remote_exec(r, &x, &res, err) < 0)
-		return -1;
+		goto out;
 	if (res.status == REMOTE_CANCELLED)
-		return -1; /* remote_exec() set the cause and the message */
+		goto out; /* remote_exec() set the cause and the message */
 	*ok = res.status == REMOTE_EXITED && res.exit_code == 0;
-	return 0;
+	rc = 0;
+out:
+	free(wrapped);
+	return rc;
 }
 
 int sshauth_check_sudo(struct remote *r, char **err)
@@ -336,6 +378,7 @@ int sshauth_check_sudo(struct remote *r, char **err)
 	bool ok = false;
 	int rc = -1;
 
+	r->sudo = REMOTE_SUDO_NONE;
 	if (run_check(r, "sudo -n true 2>/dev/null", NULL, &ok, err) < 0)
 		goto out;
 	if (ok) {
@@ -358,7 +401,8 @@ int sshauth_check_sudo(struct remote *r, char **err)
 	}
 	line = xasprintf("%s\n", pw);
 	explicit_bzero(pw, sizeof pw);
-	if (run_check(r, "sudo -S -k -p '' true 2>/dev/null", line, &ok, err) < 0)
+	new_sudo_prompt(r);
+	if (run_check(r, "true", line, &ok, err) < 0)
 		goto out;
 	if (!ok) {
 		r->cause = REMOTE_CAUSE_REFUSED;
@@ -367,6 +411,7 @@ int sshauth_check_sudo(struct remote *r, char **err)
 		goto out;
 	}
 	r->sudo = REMOTE_SUDO_PASSWORD;
+	remote_free_secret(&r->sudo_secret);
 	r->sudo_secret = line;
 	line = NULL;
 	rc = 0;

@@ -10,7 +10,8 @@
 #include "statedir.h"
 #include "xmalloc.h"
 
-int stage_prepare(const struct plan *p, const char *plan_file, struct stage *s, char **err)
+int stage_prepare(const struct plan *p, const char *plan_file, const char *command,
+		  struct stage *s, char **err)
 {
 	struct render_options ro = { 0 };
 	char *copy = NULL;
@@ -21,8 +22,12 @@ int stage_prepare(const struct plan *p, const char *plan_file, struct stage *s, 
 	if (s->state_dir == NULL)
 		return -1;
 	s->pki_dir = xasprintf("%s/pki", s->state_dir);
-	if (statedir_create(s->state_dir, err) < 0 ||
-	    certs_ensure(p, s->pki_dir, &s->certs, err) < 0)
+	if (statedir_create(s->state_dir, err) < 0)
+		return -1;
+	rc = statelock_take(s->state_dir, command, &s->lock, err);
+	if (rc != 0)
+		return rc;
+	if (certs_ensure(p, s->pki_dir, &s->certs, err) < 0)
 		return -1;
 	copy = xstrdup(plan_file != NULL ? plan_file : ".");
 	ro.base_dir = plan_file != NULL ? dirname(copy) : ".";
@@ -37,5 +42,6 @@ void stage_clear(struct stage *s)
 	free(s->pki_dir);
 	certs_free(&s->certs);
 	render_free(&s->render);
+	statelock_release(&s->lock);
 	memset(s, 0, sizeof *s);
 }

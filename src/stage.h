@@ -6,18 +6,25 @@
 #include "certs.h"
 #include "plan.h"
 #include "render.h"
+#include "statelock.h"
 
 struct stage {
 	char *state_dir; /* $XDG_STATE_HOME/k8s-wizard/NAME, created 0700 */
 	char *pki_dir;   /* state_dir/pki */
+	struct statelock *lock; /* held from before the PKI is touched */
 	struct certs *certs;
 	struct render *render;
 };
 
 /* Prepare p (validated), loaded from plan_file (relative bundle paths start
- * at its directory). Returns 0; -2 with *err set when the input is at fault
- * (the bundle); -1 with *err set otherwise. stage_clear() in every case. */
-int stage_prepare(const struct plan *p, const char *plan_file, struct stage *s, char **err);
+ * at its directory), for command ("apply", "render"): the state directory's
+ * lock is taken before anything in it is written, and held until
+ * stage_clear(). Returns 0; 1 with *err naming the holder when another
+ * process holds the lock; -2 with *err set when the input is at fault (the
+ * bundle); -1 with *err set otherwise (a file cannot be written).
+ * stage_clear() in every case. */
+int stage_prepare(const struct plan *p, const char *plan_file, const char *command,
+		  struct stage *s, char **err);
 void stage_clear(struct stage *s);
 
 #endif

@@ -9,7 +9,16 @@
 char *statedir_path(const char *cluster, char **err);
 
 /* Create path and its parents with mode 0700 (existing ones are kept as they
- * are). Returns 0, or -1 with *err set. */
+ * are), then statedir_check() it. Returns 0, or -1 with *err set. */
 int statedir_create(const char *path, char **err);
+
+/* Refuse a state directory others could have planted or can change, as
+ * OpenSSH's StrictModes does: path must be a directory owned by the operator
+ * (the effective user) that neither its group nor others can write; every
+ * directory above it must be owned by the operator or root and be writable
+ * by no one else, unless it has the sticky bit (/tmp); a symbolic link on
+ * the way must be owned by the operator or root (its target is checked as
+ * above). Returns 0, or -1 with *err saying what to fix. */
+int statedir_check(const char *path, char **err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "nls.h"
 #include "remote_int.h"
 #include "shquote.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 struct remote_file {
@@ -161,15 +162,54 @@ static ssize_t feed_upload(void *feed, const void **piece, char **err)
 	return n;
 }
 
-/* Collect a command's output lines into one string, for error messages. */
+/* A script's output, for its error message: the last lines that fit in
+ * UPLOAD_OUT_MAX bytes (where a failure is explained) and how many came
+ * before them. Each line costs time in proportion to its own length and
+ * the bound, never to all that came before: a host may print without end. */
+#define UPLOAD_OUT_MAX 4096
+
+struct collect {
+	struct strbuf b;
+	unsigned long dropped;
+};
+
 static void collect_line(const struct remote_line *line, void *data)
 {
-	char **all = data;
-	char *n = xasprintf("%s%s%.*s", *all != NULL ? *all : "", *all != NULL ? "\n" : "",
-			    (int)line->len, line->text);
+	struct collect *c = data;
+	size_t n = line->len < UPLOAD_OUT_MAX ? line->len : UPLOAD_OUT_MAX;
 
-	free(*all);
-	*all = n;
+	if (c->b.len > 0)
+		strbuf_addc(&c->b, '\n');
+	strbuf_add(&c->b, line->text, n);
+	while (c->b.len > UPLOAD_OUT_MAX) {
+		/* The first line goes: every line is shorter than the bound. */
+		const char *nl = memchr(c->b.s, '\n', c->b.len);
+		size_t cut = (size_t)(nl - c->b.s) + 1;
+
+		memmove(c->b.s, c->b.s + cut, c->b.len - cut + 1);
+		c->b.len -= cut;
+		c->dropped++;
+	}
+}
+
+/* The collected text (NULL when there was none); c is emptied. */
+static char *collect_text(struct collect *c)
+{
+	char *text = NULL;
+
+	if (c->b.len == 0 && c->dropped == 0)
+		return NULL;
+	if (c->dropped == 0) {
+		text = strbuf_detach(&c->b, NULL);
+	} else {
+		/* L10N: how many lines, then the host's last lines. */
+		text = xasprintf(P_("(%lu earlier line left out)\n%s",
+				    "(%lu earlier lines left out)\n%s", c->dropped),
+				 c->dropped, c->b.s != NULL ? c->b.s : "");
+		strbuf_clear(&c->b);
+	}
+	c->dropped = 0;
+	return text;
 }
 
 char *upload_script(const char *dest, const struct remote_file *file, unsigned mode,
@@ -185,11 +225,14 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 
 	if (owner != NULL) {
 		o = shquote_arg(owner);
-		chown = xasprintf(" && chown -- %s \"$f\"", o);
+		chown = xasprintf(" && chown -h -- %s \"$f\"", o);
 	}
 	if (check_only) {
-		/* Same content: only make sure of mode and owner. */
-		s = xasprintf("%sf=%s; if [ -f \"$f\" ] && [ \"$(h < \"$f\")\" = %s ]; "
+		/* Same content: only make sure of mode and owner. A symbolic link
+		 * is never the same: chmod would change what it points to, so the
+		 * upload replaces the link itself. */
+		s = xasprintf("%sf=%s; if [ ! -L \"$f\" ] && [ -f \"$f\" ] && "
+			      "[ \"$(h < \"$f\")\" = %s ]; "
 			      "then chmod %04o \"$f\"%s && echo same; else echo differs; fi",
 			      hash, d, h, mode, chown != NULL ? chown : "");
 	} else {
@@ -199,13 +242,18 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 		 * the trap removes it whenever a cancel's TERM comes. The file is
 		 * hashed after it is written rather than through a tee as it
 		 * arrives: measured on the lab, the extra processes of the pipe cost
-		 * more than the second pass they save. */
+		 * more than the second pass they save. A destination that is a
+		 * directory (or a link to one) is refused, not filled; mv -T
+		 * renames over dest itself, so a symbolic link there is replaced,
+		 * never followed. */
 		s = xasprintf("%sd=%s; dir=$(dirname -- \"$d\"); f=; "
 			      "trap '[ -z \"$f\" ] || rm -f -- \"$f\"; exit 143' TERM INT HUP; "
+			      "if [ -d \"$d\" ]; then echo \"the destination is a directory\" >&2; "
+			      "exit 1; fi; "
 			      "mkdir -p -- \"$dir\" && t=$(mktemp -u \"$dir/.k8sw-upload.XXXXXX\") && "
 			      "f=$t && (umask 077; set -C; : > \"$f\") || { f=; exit 1; }; "
 			      "if cat > \"$f\" && [ \"$(h < \"$f\")\" = %s ] && "
-			      "chmod %04o \"$f\"%s && mv -f -- \"$f\" \"$d\"; then exit 0; fi; "
+			      "chmod %04o \"$f\"%s && mv -f -T -- \"$f\" \"$d\"; then exit 0; fi; "
 			      "rm -f -- \"$f\"; echo \"sha256 or placement check failed\" >&2; exit 1",
 			      hash, d, h, mode, chown != NULL ? chown : "");
 	}
@@ -216,18 +264,20 @@ char *upload_script(const char *dest, const struct remote_file *file, unsigned m
 	return s;
 }
 
-/* Run one of the upload's scripts, its output collected into *out. Returns
+/* Run one of the upload's scripts, its last output lines into *out. Returns
  * 0 when it ran to an end (res says how), -1 with *err and r->cause set when
  * it could not run or was cancelled. */
 static int run_script(struct remote *r, const char *script, struct upload_feed *feed,
 		      struct remote_result *res, char **out, char **err)
 {
+	struct collect c = { { 0 }, 0 };
 	struct remote_exec x = {
 		.secret_line = sshauth_sudo_line(r),
+		.secret_prompt = sshauth_sudo_prompt(r),
 		.feed = feed != NULL ? feed_upload : NULL,
 		.feed_data = feed,
 		.on_line = collect_line,
-		.data = out,
+		.data = &c,
 		.killable = true,
 	};
 	char *wrapped = remote_wrap_command(script, sshauth_sudo_prefix(r), 0);
@@ -236,6 +286,7 @@ static int run_script(struct remote *r, const char *script, struct upload_feed *
 	x.command = wrapped;
 	rc = remote_exec(r, &x, res, err);
 	free(wrapped);
+	*out = collect_text(&c);
 	/* remote_exec() set the cause and the message of a cancel. */
 	return rc < 0 || res->status == REMOTE_CANCELLED ? -1 : 0;
 }

@@ -7,21 +7,12 @@
 # own sshd port, so its ports check fails and nothing is installed. Skips
 # (77) when the lab cannot run here.
 . "$top_srcdir/tests/lib.sh"
-LAB="$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/lab/labtest.sh"
 
 command -v python3 >/dev/null 2>&1 || { echo "no python3" >&2; exit 77; }
-sh "$LAB" start 2 --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
-rc=$?
-if [ "$rc" = 77 ]; then
-	cat "$TMP/lab.err"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
-. "$TMP/lab.env"
-trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
-mkdir -p "$HOME" "$K8SW_STATE_DIR"
+lab_start 2
+export K8SW_STATE_DIR="$TMP/state"
+mkdir -p "$K8SW_STATE_DIR"
 
 # A process on master1 whose name carries ESC and BEL holds a port the plan
 # needs (etcd's peer port): the ports check names it, as the host says it.
@@ -72,23 +63,8 @@ addons:
     providerIPPrefixes: [127.0.0.0/8]
 EOF
 
-# kw NAME ARGS...: k8s-wizard with stdout (a file, not a terminal) in
-# $TMP/NAME.out, stderr in NAME.err, exit status in NAME.rc.
-kw() {
-	name=$1
-	shift
-	timeout 300 "$K8SW" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-	echo $? >"$TMP/$name.rc"
-}
-
-rc_is() {
-	[ "$(cat "$TMP/$1.rc")" = "$2" ] || {
-		echo "$1: exit $(cat "$TMP/$1.rc"), expected $2; stderr:" >&2
-		cat "$TMP/$1.err" >&2
-		return 1
-	}
-}
-
+# kw runs k8s-wizard with stdout a file, not a terminal. Here has and hasnt
+# look at stdout, where the lines are.
 has() { grep -q -- "$2" "$TMP/$1.out" || { echo "$1: no '$2' in:" >&2; cat "$TMP/$1.out" >&2; return 1; }; }
 hasnt() { ! grep -q -- "$2" "$TMP/$1.out" || { echo "$1: '$2' in:" >&2; cat "$TMP/$1.out" >&2; return 1; }; }
 

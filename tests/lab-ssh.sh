@@ -4,70 +4,12 @@
 # is the bastion of the bastion checks; host 4 is crashed near the end.
 # Skips (77) only when the lab cannot run here (not root, no namespaces).
 . "$top_srcdir/tests/lib.sh"
-LAB="$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/lab/labtest.sh"
 
-sh "$LAB" start 5 --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
-rc=$?
-if [ "$rc" = 77 ]; then
-	cat "$TMP/lab.err"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
-. "$TMP/lab.env"
-trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home" # no default keys, no known_hosts of the real user
-mkdir -p "$HOME"
-KH="$TMP/known_hosts"
-cp "$LAB_KNOWN_HOSTS" "$KH"
-
-# plan FILE [ssh lines...]: master1 on lab host 1, node1-3 on hosts 2-4.
-plan() {
-	f=$1
-	shift
-	{
-		printf 'apiVersion: k8s-wizard/v1\nkind: ClusterPlan\nname: lab\nhosts:\n'
-		printf -- '- name: master1\n  address: 127.0.0.11\n  roles: [master, etcd]\n'
-		for i in 2 3 4; do
-			printf -- '- name: node%d\n  address: 127.0.0.%d\n  roles: [worker]\n' \
-				$((i - 1)) $((10 + i))
-		done
-		printf 'ssh:\n  port: %s\n' "$LAB_PORT"
-		for l in "$@"; do
-			printf '  %s\n' "$l"
-		done
-		printf 'addons:\n  csrApprover:\n    providerIPPrefixes: [127.0.0.0/8]\n'
-	} >"$f"
-}
+lab_start 5
 
 P="$TMP/plan.yaml"
-plan "$P" "identityFile: $LAB_KEY"
-
-# kw NAME ARGS...: run k8s-wizard (never longer than 5 minutes: a hang fails)
-# with stdout in $TMP/NAME.out, stderr in $TMP/NAME.err, status in $TMP/NAME.rc.
-kw() {
-	name=$1
-	shift
-	timeout 300 "$K8SW" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-	echo $? >"$TMP/$name.rc"
-}
-
-rc_is() {
-	[ "$(cat "$TMP/$1.rc")" = "$2" ] || {
-		echo "$1: exit $(cat "$TMP/$1.rc"), expected $2; stderr:" >&2
-		cat "$TMP/$1.err" >&2
-		return 1
-	}
-}
-
-has() { grep -q -- "$2" "$TMP/$1.err" || { echo "$1: no '$2' in:" >&2; cat "$TMP/$1.err" >&2; return 1; }; }
-
-# on I CMD...: run a command inside lab host I (not over SSH).
-on() {
-	i=$1
-	shift
-	sh "$LAB" run "$LAB_DIR" "$i" "$@"
-}
+lab_plan 3 "$P" "identityFile: $LAB_KEY"
 
 # wait_for I PATH: until PATH exists on host I (at most 60 s).
 wait_for() {
@@ -136,13 +78,13 @@ check "exec: it lists the valid names" has badsel 'master1 node1 node2 node3'
 
 # --- authentication -----------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -C wrong -f "$TMP/wrong_key"
-plan "$TMP/wrong.yaml" "identityFile: $TMP/wrong_key"
+lab_plan 3 "$TMP/wrong.yaml" "identityFile: $TMP/wrong_key"
 kw wrongkey exec -f "$TMP/wrong.yaml" --known-hosts "$KH" --hosts master1 -- true
 check "auth: a wrong key fails" rc_is wrongkey 1
 check "auth: the failure names user, host and methods tried" has wrongkey \
 	"master1 (root@127.0.0.11:$LAB_PORT): authentication failed for user root: tried key $TMP/wrong_key: refused"
 
-plan "$TMP/missing.yaml" "identityFile: $TMP/no_such_key"
+lab_plan 3 "$TMP/missing.yaml" "identityFile: $TMP/no_such_key"
 kw missing exec -f "$TMP/missing.yaml" --known-hosts "$KH" --hosts master1 -- true
 check "auth: a missing key fails" rc_is missing 1
 check "auth: the missing key is named" has missing "key $TMP/no_such_key: no such file"
@@ -178,11 +120,11 @@ check "hostkey: and the line to remove" has changed "Offending key for \[127.0.0
 check "hostkey: known_hosts is left alone" cmp -s "$TMP/kh_changed" "$TMP/kh_changed.orig"
 
 # --- sudo ---------------------------------------------------------------
-plan "$TMP/sudo.yaml" "identityFile: $LAB_KEY" "user: $LAB_USER" "sudo: true"
+lab_plan 3 "$TMP/sudo.yaml" "identityFile: $LAB_KEY" "user: $LAB_USER" "sudo: true"
 kw sudo exec -f "$TMP/sudo.yaml" --known-hosts "$KH" -- 'id -u'
 check "sudo: a non-root user runs commands as root" sh -c "
 	[ \$(grep -c ': 0$' '$TMP/sudo.out') = 4 ]"
-plan "$TMP/sudopw.yaml" "identityFile: $TMP/no_such_key" "user: $LAB_PW_USER" "sudo: true" \
+lab_plan 3 "$TMP/sudopw.yaml" "identityFile: $TMP/no_such_key" "user: $LAB_PW_USER" "sudo: true" \
 	"sudoPassword: true"
 kw sudonopw exec -f "$TMP/sudopw.yaml" --known-hosts "$KH" --hosts master1 -- 'id -u' </dev/null
 check "auth: no password given (no terminal): refused, methods named" has sudonopw \
@@ -248,13 +190,13 @@ check "quoting: nothing in it was run" sh -c "
 	! sh '$LAB' run '$LAB_DIR' 2 ls /data | grep -q pwned"
 logins() { grep -c 'Accepted publickey' "$LAB_DIR/h2/log/sshd.log"; }
 before=$(logins)
-plan "$TMP/evil.yaml" "identityFile: $LAB_KEY" 'user: "root;touch /tmp/pwned"'
+lab_plan 3 "$TMP/evil.yaml" "identityFile: $LAB_KEY" 'user: "root;touch /tmp/pwned"'
 kw evil exec -f "$TMP/evil.yaml" --known-hosts "$KH" -- true
 check "quoting: a plan value with shell syntax is bad input (exit 2)" rc_is evil 2
 check "quoting: and no host is contacted" sh -c "[ \$(grep -c 'Accepted publickey' '$LAB_DIR/h2/log/sshd.log') = $before ]"
 
 # --- bastion ------------------------------------------------------------
-plan "$TMP/bastion.yaml" "identityFile: $LAB_KEY" "bastion: root@127.0.0.15:$LAB_PORT"
+lab_plan 3 "$TMP/bastion.yaml" "identityFile: $LAB_KEY" "bastion: root@127.0.0.15:$LAB_PORT"
 kw bastion exec -f "$TMP/bastion.yaml" --known-hosts "$KH" -- 'echo via'
 check "bastion: every host answers through it" sh -c "[ \$(grep -c ': via$' '$TMP/bastion.out') = 4 ]"
 check "bastion: the bastion carried each connection" sh -c "

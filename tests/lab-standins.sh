@@ -355,6 +355,38 @@ check "node1 stays NotReady without calico" node_ready False
 check "and has no CNI config" test ! -e "$TMP/h/node1/etc/cni/net.d/10-calico.conflist"
 check "kube-proxy's daemon set: node1 desired, not ready" test \
 	"$(jpath -n kube-system get ds kube-proxy-ds-amd64 -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}')" = 0/1
+
+# The cluster DNS Service IP on the worker: kube-proxy's part (the address on
+# lo) and CoreDNS's (answers on it), done by node1's kubelet stand-in only
+# while kube-proxy's pod is bound to it and CoreDNS's Deployment is available.
+# The names and addresses come from the plan and the rendered manifests.
+plan_value() {
+	python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["network"][sys.argv[2]])' "$TMP/plan.yaml" "$1"
+}
+# object FILE KIND: "NAMESPACE NAME" of the first KIND object of a rendered manifest.
+object() {
+	python3 -c 'import sys, yaml
+d = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == sys.argv[2])
+print(d["metadata"].get("namespace", "default"), d["metadata"]["name"])' "$TMP/out/_cluster/$1" "$2"
+}
+dns_ip=$(plan_value clusterDNS)
+domain=$(plan_value clusterDomain)
+first_ip=$(python3 -c 'import ipaddress, sys; print(next(ipaddress.ip_network(sys.argv[1]).hosts()))' \
+	"$(plan_value serviceCIDR)")
+k8s_name=kubernetes.default.svc.$domain
+dnsq() { python3 "$top_srcdir/tests/lab/dnsquery.py" --timeout 2 "$@"; }
+not() { ! "$@"; }
+on_lo() { ip -o addr show dev lo | grep -q " inet $dns_ip/32 .* lo:k8sw-dns"; }
+# answers PROTO NAME EXPECTED [OPTION...]: the line dnsquery prints for NAME is EXPECTED.
+answers() {
+	_ap=$1 _aname=$2 _awant=$3
+	shift 3
+	test "$(dnsq "--$_ap" "$@" "$dns_ip" "$_aname" 2>&1)" = "$_aname $_awant"
+}
+resolves() { answers tcp "$k8s_name" "NOERROR aa A $first_ip"; }
+check "no coredns applied: $dns_ip is not on node1's lo" not on_lo
+check "no coredns applied: nothing answers on $dns_ip (TCP)" not dnsq --tcp "$dns_ip" "$k8s_name"
+check "no coredns applied: nothing answers on $dns_ip (UDP)" not dnsq --udp "$dns_ip" "$k8s_name"
 kctl apply -f - <"$TMP/out/_cluster/coredns.yaml" >>"$TMP/apply.log" 2>&1 ||
 	fail "kubectl apply coredns.yaml: $(cat "$TMP/apply.log")"
 coredns_available() {
@@ -362,6 +394,9 @@ coredns_available() {
 		-o jsonpath='{.status.conditions[?(@.type=="Available")].status}')" = "$1"
 }
 check "coredns is not available without a Ready node" wait_for 20 coredns_available False
+sleep 4 # two passes of node1's node agent
+check "coredns applied, not available: $dns_ip is not on lo" not on_lo
+check "coredns applied, not available: nothing answers" not dnsq --tcp "$dns_ip" "$k8s_name"
 kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >>"$TMP/apply.log" 2>&1 ||
 	fail "kubectl apply calico.yaml: $(cat "$TMP/apply.log")"
 check "calico's install-cni work: the conflist from the ConfigMap on node1" wait_for 30 \
@@ -378,6 +413,63 @@ check "node1's kubelet API: its bootstrapped serving certificate, the apiserver'
 	--key "$pki/kubelet-client-key.pem" https://127.0.0.14:10250/healthz
 check "node1's kubelet API refuses the anonymous" test "$(curl -s -o /dev/null -w '%{http_code}' \
 	--cacert "$pki/k8s-ca.pem" https://127.0.0.14:10250/pods)" = 401
+
+# --- the cluster DNS Service IP on node1, now that coredns is available ------------
+check "kube-proxy's part: $dns_ip on node1's lo once coredns is available" wait_for 15 on_lo
+check "CoreDNS's part over TCP: $k8s_name is $first_ip" resolves
+check "over UDP" answers udp "$k8s_name" "NOERROR aa A $first_ip"
+# shellcheck disable=SC2046
+set -- $(object coredns.yaml Service)
+dns_svc=$2.$1.svc.$domain
+check "$dns_svc: the cluster DNS IP" answers udp "$dns_svc" "NOERROR aa A $dns_ip"
+check "two queries on one TCP connection, both answered in order" test \
+	"$(dnsq --tcp "$dns_ip" "$k8s_name" "$dns_svc" | awk '{ print $1, $NF }' | paste -sd,)" = \
+	"$k8s_name $first_ip,$dns_svc $dns_ip"
+check "an unknown service: NXDOMAIN" answers tcp "nope.default.svc.$domain" "NXDOMAIN aa authority SOA"
+check "a name outside the cluster domain: REFUSED, not forwarded" answers tcp "example.com" "REFUSED"
+check "AAAA of an IPv4 service: no record" answers tcp "$k8s_name" "NOERROR aa authority SOA" --type AAAA
+check "the kubelet says what it stands in for" grep -q \
+	"k8s-wizard lab stand-in for CoreDNS (not the real CoreDNS): answering on $dns_ip:53/TCP, $dns_ip:53/UDP for $domain" \
+	"$TMP/h/node1/kubelet.log"
+if /usr/bin/python3 -c 'import dns.query' 2>/dev/null; then
+	check "dnspython (another implementation) reads the answer" /usr/bin/python3 -c '
+import sys, dns.message, dns.query, dns.rcode
+r = dns.query.tcp(dns.message.make_query(sys.argv[2], "A"), sys.argv[1], timeout=3)
+assert r.rcode() == 0 and [i.address for a in r.answer for i in a] == [sys.argv[3]], r' "$dns_ip" "$k8s_name" "$first_ip"
+fi
+# A Service created now is answered with the cluster IP the API allocated it.
+kctl -n probe create service clusterip late --tcp=80 >/dev/null 2>&1 || fail "kubectl create service"
+late_ip=$(jpath -n probe get service late -o jsonpath='{.spec.clusterIP}')
+check "a new Service is answered with its allocated IP ($late_ip)" wait_for 10 \
+	answers tcp "late.probe.svc.$domain" "NOERROR aa A $late_ip"
+
+# shellcheck disable=SC2046
+set -- $(object coredns.yaml Deployment)
+kctl -n "$1" delete deployment "$2" >/dev/null 2>&1 || fail "kubectl delete deployment $2"
+check "coredns's Deployment deleted: $dns_ip leaves lo" wait_for 15 not on_lo
+check "and nothing answers on it" not dnsq --udp "$dns_ip" "$k8s_name"
+kctl apply -f - <"$TMP/out/_cluster/coredns.yaml" >/dev/null 2>&1 || fail "kubectl apply coredns.yaml again"
+check "coredns applied again: it answers again" wait_for 30 resolves
+
+# A kubelet killed (SIGKILL) leaves the address; the next one takes it away
+# when it is not wanted any more (coredns deleted meanwhile).
+# shellcheck disable=SC2154 # set by start_kubelet
+kill -KILL "$kubelet_node1"
+wait "$kubelet_node1" 2>/dev/null
+check "a killed kubelet leaves $dns_ip on lo" on_lo
+kctl -n "$1" delete deployment "$2" >/dev/null 2>&1 || fail "kubectl delete deployment $2"
+start_kubelet node1
+check "its successor takes it away, coredns being gone" wait_for 20 not on_lo
+kctl apply -f - <"$TMP/out/_cluster/coredns.yaml" >/dev/null 2>&1 || fail "kubectl apply coredns.yaml again"
+check "and answers once coredns is back" wait_for 40 resolves
+
+# shellcheck disable=SC2046
+set -- $(object kube-proxy.yaml DaemonSet)
+kctl -n "$1" delete daemonset "$2" >/dev/null 2>&1 || fail "kubectl delete daemonset $2"
+check "kube-proxy's DaemonSet deleted: $dns_ip leaves lo" wait_for 15 not on_lo
+check "and nothing answers on it" not dnsq --tcp "$dns_ip" "$k8s_name"
+kctl apply -f - <"$TMP/out/_cluster/kube-proxy.yaml" >/dev/null 2>&1 || fail "kubectl apply kube-proxy.yaml again"
+check "kube-proxy applied again: it answers again" wait_for 30 resolves
 
 # --- every manifest, twice, and one changed -----------------------------------------
 manifests=$(awk -F'\t' '!/^#/ { print $1 }' "$TMP/out/_cluster/MANIFEST")
@@ -411,6 +503,22 @@ assert 'FELIX_HEALTHENABLED' not in env and env['CALICO_IPV4POOL_IPIP'] == 'Alwa
 kctl apply -f - <"$TMP/out/_cluster/calico.yaml" >/dev/null 2>&1
 check "the deployments are available (there is a Ready node)" wait_for 30 deploys_available
 check "node-local-dns is ready on the worker" wait_for 30 ds_ready node-local-dns
+# node-local-dns.yaml's Service for CoreDNS's pods (its upstream) is routed on
+# the worker as kube-dns is: found by its selector, not by its name.
+upstream=$(python3 -c 'import sys, yaml
+dep = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Deployment")
+labels = dep["spec"]["template"]["metadata"]["labels"]
+for d in yaml.safe_load_all(open(sys.argv[2])):
+    sel = d and d["kind"] == "Service" and d["spec"].get("selector")
+    if sel and all(labels.get(k) == v for k, v in sel.items()):
+        print(d["metadata"].get("namespace", "default"), d["metadata"]["name"])' \
+	"$TMP/out/_cluster/coredns.yaml" "$TMP/out/_cluster/node-local-dns.yaml")
+[ -n "$upstream" ] || fail "no Service of node-local-dns.yaml selects CoreDNS's pods"
+# shellcheck disable=SC2086
+set -- $upstream
+up_ip=$(jpath -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}')
+up_answers() { test "$(dnsq --udp "$up_ip" "$k8s_name" 2>&1)" = "$k8s_name NOERROR aa A $first_ip"; }
+check "node-local-dns's upstream Service $2 ($up_ip) answers too" wait_for 10 up_answers
 check "APIService v1beta1.metrics.k8s.io is Available" wait_for 30 apiservice_available
 
 # --- etcd stopped: the apiserver is not ready -------------------------------------------
@@ -428,4 +536,7 @@ kill "$kubelet_master1"
 wait "$kubelet_master1"
 check "a stopped kubelet stopped its containers" sh -c "! kill -0 $etcd1 2>/dev/null"
 check "and recorded them exited" test "$(record master1 etcd-container state)" = exited
+kill "$kubelet_node1"
+wait "$kubelet_node1"
+check "node1's kubelet stopped: $dns_ip is off lo" not on_lo
 finish "lab-standins"

@@ -7,58 +7,13 @@
 # is the bastion, then is frozen; host 4 is crashed at the end.
 # Skips (77) only when the lab cannot run here (not root, no namespaces).
 . "$top_srcdir/tests/lib.sh"
-LAB="$top_srcdir/tests/lab/lab.sh"
-DRIVER="$top_builddir/tests/lab_transport"
+. "$top_srcdir/tests/lab/labtest.sh"
 
-sh "$LAB" start 5 --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
-rc=$?
-if [ "$rc" = 77 ]; then
-	cat "$TMP/lab.err"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
-. "$TMP/lab.env"
-trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home"
-mkdir -p "$HOME"
-KH="$TMP/known_hosts"
-cp "$LAB_KNOWN_HOSTS" "$KH"
-
-# drv NAME [options] I SCENARIO ARGS...: run the driver against host I (never
-# longer than 2 minutes), output in $TMP/NAME.out.
-drv() {
-	name=$1
-	shift
-	opts=
-	while [ $# -gt 0 ]; do
-		case $1 in
-		-[ukcb]) opts="$opts $1 $2"; shift 2 ;;
-		-s) opts="$opts -s"; shift ;;
-		*) break ;;
-		esac
-	done
-	i=$1
-	shift
-	# shellcheck disable=SC2086
-	timeout 120 "$DRIVER" $opts "127.0.0.$((10 + i))" "$LAB_PORT" "$LAB_KEY" "$KH" "$@" \
-		>"$TMP/$name.out" 2>&1
-}
-
-# out_has NAME REGEX: a line of NAME's output matches.
-out_has() {
-	grep -Eq -- "$2" "$TMP/$1.out" || { echo "$1: no /$2/ in:" >&2; cat "$TMP/$1.out" >&2; return 1; }
-}
+lab_start 5
 
 # val NAME KEY: the word after KEY on NAME's first line that has it.
 val() {
 	sed -n "s/.*\\b$2 \\([^ ]*\\).*/\\1/p" "$TMP/$1.out" | head -1
-}
-
-on() {
-	i=$1
-	shift
-	sh "$LAB" run "$LAB_DIR" "$i" "$@"
 }
 
 # running I PATTERN: a process of host I whose command line is PATTERN.
@@ -209,6 +164,12 @@ drv noport 1 run true
 check "cause: a working host first (control)" out_has noport '^rc 0 status exited exit 0 cause none'
 timeout 60 "$DRIVER" 127.0.0.11 "$closed" "$LAB_KEY" "$KH" run true >"$TMP/unreach.out" 2>&1
 check "cause: no sshd listening -> UNREACHABLE" out_has unreach '^rc -1 status lost .*cause unreachable'
+# The connection dropped between two commands (its sshd process killed while
+# the client is idle): the next command finds it gone, LOST (to be retried
+# on a new connection), not REFUSED; the one after reconnects.
+drv dropped 2 dropped "setsid sh -c 'sleep 0.5; pkill -KILL -f \"^sshd: root@notty\"' >/dev/null 2>&1 &"
+check "cause: a connection dropped while idle -> LOST" out_has dropped '^rc -1 status lost .*cause lost'
+check "cause: the next command reconnects" out_has dropped '^line again$'
 ssh-keygen -q -t ed25519 -N '' -C wrong -f "$TMP/wrong_key"
 timeout 60 "$DRIVER" 127.0.0.11 "$LAB_PORT" "$TMP/wrong_key" "$KH" run true >"$TMP/wrongkey.out" 2>&1
 check "cause: a wrong client key -> REFUSED" out_has wrongkey '^rc -1 status failed .*cause refused'

@@ -3,8 +3,9 @@
  * "key value" lines for the shell test to check (the shell test checks the
  * host itself with lab.sh run).
  *
- * Usage: lab_transport [-u USER] [-s] [-k SECONDS] [-c COUNT] [-b BASTION]
+ * Usage: lab_transport [-u USER] [-s] [-P] [-k SECONDS] [-c COUNT] [-b BASTION]
  *                      ADDRESS PORT KEY KNOWN_HOSTS SCENARIO ARGS...
+ *   -s sudo without a password; -P sudo with the password in $LAB_PASSWORD
  *   run COMMAND                 run it; "status S exit N cause C ms T"
  *   upload-mem DEST MODE SIZE   SIZE bytes from memory, twice; "sha256 H",
  *                               "first sent|skipped", "second sent|skipped"
@@ -17,6 +18,9 @@
  *                               "body B" or "error E"
  *   tcp ADDR PORT               remote_tcp_open only; "cause C"
  *   cancel-tcp ADDR PORT        a read of 20 s that another thread cancels
+ *   dropped COMMAND             run COMMAND (it drops the connection once it
+ *                               has returned), wait 2 s idle, run "true"
+ *                               (the run that finds it gone) and "echo again"
  *   cancel-connect              connect (to a host that does not answer) and
  *                               cancel 0.3 s later; "rc R cause C
  *                               cancelled_ms T"
@@ -107,6 +111,21 @@ static void print_line(const struct remote_line *line, void *data)
 	if (c != NULL && line->len == 7 && memcmp(line->text, "started", 7) == 0)
 		canceller_go(c);
 }
+
+/* -P: the sudo password, from the environment (never on the command line). */
+static int answer_secret(const struct remote_secret_request *req, char *buf, size_t len,
+			 void *data)
+{
+	const char *pw = getenv("LAB_PASSWORD");
+
+	(void)data;
+	if (req->kind != REMOTE_SECRET_SUDO || pw == NULL || strlen(pw) >= len)
+		return -1;
+	xsnprintf(buf, len, "%s", pw);
+	return 0;
+}
+
+static const struct remote_prompts sudo_prompts = { .secret = answer_secret };
 
 static int run_one(struct remote *r, const char *command, struct canceller *c)
 {
@@ -296,13 +315,18 @@ int main(int argc, char **argv)
 	char **a;
 	int opt, rc = 2;
 
-	while ((opt = getopt(argc, argv, "u:sk:c:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "u:sPk:c:b:")) != -1) {
 		switch (opt) {
 		case 'u':
 			target.user = optarg;
 			break;
 		case 's':
 			target.sudo = true;
+			break;
+		case 'P':
+			target.sudo = true;
+			target.sudo_password = true;
+			config.prompts = &sudo_prompts;
 			break;
 		case 'k':
 			config.keepalive_interval = (unsigned)strtoul(optarg, NULL, 10);
@@ -365,6 +389,14 @@ int main(int argc, char **argv)
 		rc = probe(r, a);
 	} else if (strcmp(scenario, "tcp") == 0 && a[0] != NULL && a[1] != NULL) {
 		rc = tcp(r, a, false);
+	} else if (strcmp(scenario, "dropped") == 0 && a[0] != NULL) {
+		/* Nothing reads the socket while idle: the next command is the
+		 * first to meet the closed connection. */
+		run_one(r, a[0], NULL);
+		sleep(2);
+		run_one(r, "true", NULL);
+		run_one(r, "echo again", NULL);
+		rc = 0;
 	} else if (strcmp(scenario, "cancel-connect") == 0) {
 		struct canceller c = { 0 };
 		char *err = NULL;

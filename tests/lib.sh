@@ -34,21 +34,6 @@ finish() {
 	pass "${1:-all checks}"
 }
 
-# lab_start COMMAND...: start a lab (sh tests/lab/lab.sh start ..., or
-# tests/lab/machines.sh) and read the environment it prints (LAB_DIR...).
-# Exits 77 (skip) when the lab cannot run here; fails when it does not start.
-# The caller stops it (sh SCRIPT stop "$LAB_DIR") in its EXIT trap.
-lab_start() {
-	"$@" >"$TMP/lab.env" 2>"$TMP/lab.err"
-	_lab_rc=$?
-	if [ "$_lab_rc" = 77 ]; then
-		cat "$TMP/lab.err"
-		exit 77
-	fi
-	[ "$_lab_rc" = 0 ] || fail "the lab did not start: $(tail -20 "$TMP/lab.err")"
-	. "$TMP/lab.env"
-}
-
 # placeholder_bundle DIR: a bundle of the test fixtures' manifests and, for
 # the binaries, placeholders that fail if run: for runs that end before any
 # upload.

@@ -158,6 +158,184 @@ sys.exit(1 if failed else 0)
 EOF
 check "the stand-in's functions" python3 "$TMP/units.py" "$standin/k8sw-lab-standin"
 
+# The cluster DNS stand-ins (kube-proxy's and CoreDNS's part on a worker), on
+# the render's own manifests: when they answer, and what.
+: "${K8SW_ASSETS_DIR:=$top_srcdir/assets}"
+export K8SW_ASSETS_DIR K8SW_STATE_DIR="$TMP/state"
+"$K8SW" plan init -o "$TMP/plan.yaml" >/dev/null || fail "plan init"
+sed -i "s|^  bundleDir: .*|  bundleDir: $top_srcdir/tests/fixtures/bundle|" "$TMP/plan.yaml"
+"$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/render" >"$TMP/render.log" 2>&1 || fail "render: $(cat "$TMP/render.log")"
+cat >"$TMP/dnsunits.py" <<'EOF'
+import copy, importlib.machinery, importlib.util, ipaddress, socket, struct, sys, yaml
+sys.dont_write_bytecode = True
+loader = importlib.machinery.SourceFileLoader("standin", sys.argv[1])
+spec = importlib.util.spec_from_loader("standin", loader)
+m = importlib.util.module_from_spec(spec)
+loader.exec_module(m)
+failed = 0
+
+def check(name, got, want):
+    global failed
+    if got == want:
+        print("ok - " + name)
+    else:
+        failed += 1
+        print("not ok - %s\n  got:  %r\n  want: %r" % (name, got, want), file=sys.stderr)
+
+# The render's objects, and the plan's addresses (nothing taken on trust from the stand-in).
+docs = [d for f in ("coredns.yaml", "kube-proxy.yaml") for d in yaml.safe_load_all(open(sys.argv[2] + "/" + f)) if d]
+plan = yaml.safe_load(open(sys.argv[3]))["network"]
+domain = plan["clusterDomain"]
+dns_ip = plan["clusterDNS"]
+first_ip = str(next(ipaddress.ip_network(plan["serviceCIDR"]).hosts()))
+kind = lambda k: [d for d in docs if d["kind"] == k]
+deploy, = kind("Deployment")
+daemonset, = kind("DaemonSet")
+dns_svc, = kind("Service")
+cms = {(d["metadata"]["namespace"], d["metadata"]["name"]): d for d in kind("ConfigMap")}
+configmap = lambda ns, name: cms.get((ns, name))
+kubernetes = {"metadata": {"name": "kubernetes", "namespace": "default"},
+              "spec": {"clusterIP": first_ip, "clusterIPs": [first_ip], "ports": [{"port": 443}]}}
+services = [kubernetes, dns_svc]
+records = m.service_records(services)
+zones = [tuple(domain.split("."))]
+check("the rendered kube-dns Service is at the plan's cluster DNS IP", dns_svc["spec"]["clusterIP"], dns_ip)
+
+# The wire, written and read here, apart from the stand-in's own code.
+def query(name, qtype=1, qid=0x4a4b, flags=0x0100, qdcount=1, qclass=1):
+    wire = b"".join(bytes([len(x)]) + x.encode() for x in name.rstrip(".").split(".") if x) + b"\0"
+    return struct.pack("!6H", qid, flags, qdcount, 0, 0, 0) + wire + struct.pack("!HH", qtype, qclass)
+
+def read_name(msg, off):
+    labels = []
+    while msg[off]:
+        if msg[off] >= 0xC0:
+            return labels + read_name(msg, ((msg[off] & 0x3F) << 8) | msg[off + 1])[0], off + 2
+        labels.append(msg[off + 1:off + 1 + msg[off]].decode())
+        off += 1 + msg[off]
+    return labels, off + 1
+
+def parse(msg):
+    qid, flags, qd, an, ns, ar = struct.unpack("!6H", msg[:12])
+    off, question = 12, None
+    for _ in range(qd):
+        labels, off = read_name(msg, off)
+        question = (".".join(labels),) + struct.unpack("!HH", msg[off:off + 4])
+        off += 4
+    rrs = []
+    for _ in range(an + ns + ar):
+        owner, off = read_name(msg, off)
+        t, c, ttl, n = struct.unpack("!HHIH", msg[off:off + 10])
+        rd = msg[off + 10:off + 10 + n]
+        off += 10 + n
+        rrs.append((".".join(owner), t, c, ttl, socket.inet_ntop(socket.AF_INET, rd) if t == 1 else rd))
+    return {"id": qid, "qr": flags >> 15, "opcode": flags >> 11 & 15, "aa": flags >> 10 & 1, "rd": flags >> 8 & 1,
+            "rcode": flags & 15, "question": question, "answer": rrs[:an], "authority": [r[:2] for r in rrs[an:an + ns]],
+            "additional": rrs[an + ns:], "trailing": len(msg) - off}
+
+def ask(name, qtype=1, **kw):
+    return parse(m.dns_answer(query(name, qtype, **kw), zones, records, 7))
+
+r = ask("kubernetes.default.svc." + domain)
+check("A kubernetes.default.svc.DOMAIN: the first service IP, authoritative, TTL 5",
+      (r["id"], r["qr"], r["aa"], r["rd"], r["rcode"], r["answer"], r["trailing"]),
+      (0x4a4b, 1, 1, 1, 0, [("kubernetes.default.svc." + domain, 1, 1, 5, first_ip)], 0))
+check("the question comes back as asked", r["question"], ("kubernetes.default.svc." + domain, 1, 1))
+r = ask("KUBE-DNS.Kube-System.SVC." + domain.upper() + ".")
+check("names match in any case, and the answer keeps the question's", (r["rcode"], r["answer"]),
+      (0, [("KUBE-DNS.Kube-System.SVC." + domain.upper(), 1, 1, 5, dns_ip)]))
+soa = [(domain, 6)]
+r = ask("nope.default.svc." + domain)
+check("an unknown service: NXDOMAIN with the zone's SOA", (r["rcode"], r["aa"], r["answer"], r["authority"]),
+      (3, 1, [], soa))
+check("an unknown namespace: NXDOMAIN", ask("nope.svc." + domain)["rcode"], 3)
+check("a name beyond the service's: NXDOMAIN", ask("x.kubernetes.default.svc." + domain)["rcode"], 3)
+r = ask("default.svc." + domain)
+check("a namespace with services: NOERROR, no answer", (r["rcode"], r["answer"], r["authority"]), (0, [], soa))
+r = ask("kubernetes.default.svc." + domain, qtype=28)
+check("AAAA of an IPv4 service: NOERROR, no answer (NODATA)", (r["rcode"], r["answer"], r["authority"]), (0, [], soa))
+r = ask(domain, qtype=6)
+check("SOA of the domain", (r["rcode"], [a[:2] for a in r["answer"]]), (0, soa))
+r = ask("example.com")
+check("a name outside the domain: REFUSED, nothing forwarded",
+      (r["rcode"], r["aa"], r["answer"], r["authority"], r["question"]), (5, 0, [], [], ("example.com", 1, 1)))
+check("a name that ends like the domain is outside it", ask("x" + domain)["rcode"], 5)
+check("a reverse name: REFUSED (no PTR records here)",
+      ask(".".join(reversed(first_ip.split("."))) + ".in-addr.arpa", 12)["rcode"], 5)
+check("class CH: REFUSED", ask("kubernetes.default.svc." + domain, qclass=3)["rcode"], 5)
+check("opcode STATUS: NOTIMP", ask("kubernetes.default.svc." + domain, flags=2 << 11)["rcode"], 4)
+check("two questions: FORMERR", ask("kubernetes.default.svc." + domain, qdcount=2)["rcode"], 1)
+q = query("kubernetes.default.svc." + domain)
+check("a question cut short: FORMERR", parse(m.dns_answer(q[:-3], zones, records))["rcode"], 1)
+loop = struct.pack("!6H", 1, 0x100, 1, 0, 0, 0) + b"\xc0\x0c" + struct.pack("!HH", 1, 1)
+check("a compression loop: FORMERR", parse(m.dns_answer(loop, zones, records))["rcode"], 1)
+# The name goes on after the question (offset 12 + 11 + 2 + 4 = 29 = 0x1d).
+ptr = q[:12] + b"\x0akubernetes\xc0\x1d" + struct.pack("!HH", 1, 1) + b"\x07default\x03svc" + \
+    b"".join(bytes([len(x)]) + x.encode() for x in domain.split(".")) + b"\0"
+r = parse(m.dns_answer(ptr, zones, records))
+check("a compressed question is read", (r["rcode"], [a[4] for a in r["answer"]]), (0, [first_ip]))
+check("less than a header: no answer", m.dns_answer(q[:11], zones, records), None)
+check("a response: no answer", m.dns_answer(query("a." + domain, flags=0x8100), zones, records), None)
+check("no zones (not serving): everything refused", parse(m.dns_answer(q, [], records))["rcode"], 5)
+
+# The Corefile: where the kubernetes plugin answers.
+corefile = cms[("kube-system", "coredns")]["data"]["Corefile"]
+check("the rendered Corefile: its cluster domain on port 53, reverse zones left out",
+      m.corefile_cluster_zones(corefile), {53: zones})
+check("a Corefile: the server block's zone when the plugin names none",
+      m.corefile_cluster_zones("# c\nexample.org:5353 {\n  kubernetes {\n    pods insecure\n  }\n  forward . 1.1.1.1\n}\n"),
+      {5353: [("example", "org")]})
+check("a Corefile without the kubernetes plugin: nothing", m.corefile_cluster_zones(".:53 {\n forward . 8.8.8.8\n}\n"), {})
+for bad in (".:53 {\n kubernetes cluster.local {\n}\n", ".:53 {\n}\n}\n", "kubernetes cluster.local\n"):
+    try:
+        m.corefile_cluster_zones(bad)
+        check("a broken Corefile is an error: %r" % bad, "parsed", "error")
+    except m.CorefileError:
+        check("a broken Corefile is an error: %r" % bad, "error", "error")
+
+# kube-proxy's part: a pod of the DaemonSet bound to the node, with its config.
+pod = {"metadata": {"name": "kp-x1", "namespace": daemonset["metadata"]["namespace"]},
+       "spec": dict(copy.deepcopy(daemonset["spec"]["template"]["spec"]), nodeName="node1")}
+check("the kube-proxy pod on the node runs", m.kube_proxy_pod([pod], configmap), (pod, None))
+check("no pod on the node: none", m.kube_proxy_pod([], configmap)[0], None)
+other = {"metadata": {"name": "o"}, "spec": {"containers": [{"name": "c", "command": ["/bin/kube-proxy-not"]}]}}
+check("a pod that runs something else: none", m.kube_proxy_pod([other], configmap)[0], None)
+_, why = m.kube_proxy_pod([pod], lambda ns, name: None)
+check("without its ConfigMap it would not start", "configmap" in why and "not found" in why, True)
+wrong = copy.deepcopy(cms)
+for d in wrong.values():
+    for k in d["data"]:
+        d["data"][k] = d["data"][k].replace("kind: KubeProxyConfiguration", "kind: KubeletConfiguration")
+check("with a config of the wrong kind it would not start",
+      m.kube_proxy_pod([pod], lambda ns, name: wrong.get((ns, name)))[0], None)
+
+# CoreDNS's part: an available Deployment behind a Service on the Corefile's port.
+def available(d, n=1):
+    d = copy.deepcopy(d)
+    d["status"] = {"availableReplicas": n, "conditions": [{"type": "Available", "status": "True"}]}
+    return d
+want = {(dns_ip, 53, "udp"), (dns_ip, 53, "tcp")}
+serve, why = m.coredns_backends([available(deploy)], services, configmap)
+check("an available CoreDNS behind the rendered Service: its IP, UDP and TCP 53", set(serve), want)
+check("answering for the Corefile's domain", {v[0][0] for v in serve.values()}, set(zones))
+check("an unavailable one: nothing", m.coredns_backends([deploy], services, configmap)[0], {})
+check("available with no replica: nothing", m.coredns_backends([available(deploy, 0)], services, configmap)[0], {})
+check("no Service selecting its pods: nothing", m.coredns_backends([available(deploy)], [kubernetes], configmap)[0], {})
+moved = copy.deepcopy(dns_svc)
+for p in moved["spec"]["ports"]:
+    p["targetPort"] = 5353
+check("a Service whose ports miss the Corefile's: nothing",
+      m.coredns_backends([available(deploy)], [kubernetes, moved], configmap)[0], {})
+check("its Corefile's ConfigMap missing: nothing", m.coredns_backends([available(deploy)], services, lambda ns, n: None)[0], {})
+other = copy.deepcopy(cms)
+other[("kube-system", "coredns")]["data"]["Corefile"] = corefile.replace("kubernetes " + domain, "kubernetes example.org")
+serve, _ = m.coredns_backends([available(deploy)], services, lambda ns, name: other.get((ns, name)))
+check("the domain is the Corefile's", {z for v in serve.values() for z in v[0]}, {("example", "org")})
+sys.exit(1 if failed else 0)
+EOF
+check "the cluster DNS stand-ins' functions" timeout 300 python3 "$TMP/dnsunits.py" "$standin/k8sw-lab-standin" \
+	"$TMP/render/_cluster" "$TMP/plan.yaml"
+
 # kubelet_fails NAME EXPECTED ARGS...: the kubelet stand-in exits 1, saying EXPECTED.
 kubelet_fails() {
 	_name=$1 _want=$2

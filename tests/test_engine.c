@@ -907,6 +907,41 @@ static void expect_str(char *got, const char *want)
 	free(got);
 }
 
+static enum check_status runs_a_command(struct check_env *env, char **expected, char **saw)
+{
+	struct remote_cmd cmd = { .command = "uname -m", .timeout = 5 };
+	struct remote_result res = { 0 };
+	char *err = NULL;
+
+	*expected = xstrdup("an answer");
+	if (env->ops->run(env->h, &cmd, &res, &err) < 0) {
+		*saw = err;
+		return CHECK_FAIL;
+	}
+	return CHECK_PASS;
+}
+
+/* A check that fails because the connection dropped tries again on a new
+ * one (with a note), as a step does, up to the same number of attempts. */
+static void check_lost_connection_retried(void **state)
+{
+	struct fixture *f = *state;
+	char *ev = NULL;
+	const struct check checks[] = {
+		{ "facts", PHASE_PREFLIGHT, ROLE_WORKER, 0, 0, false, runs_a_command },
+	};
+
+	f->fake.hosts[2].lose = 2;
+	assert_int_equal(run_with(f, checks, 1, NULL, 0), ENGINE_DONE);
+	assert_int_equal(f->stats.checks_passed, 2);
+	ev = host_events(f, "w2");
+	assert_non_null(strstr(ev, "check facts: expected an answer; saw connection lost; trying again (3 of 3)"));
+	free(ev);
+	f->fake.hosts[2].lose = 3;
+	assert_int_equal(run_with(f, checks, 1, NULL, 0), ENGINE_FAILED);
+	assert_non_null(strstr(f->err, "w2: health check facts failed"));
+}
+
 /* A fresh run: the run, each phase (with the steps it will run), each
  * step's start and end per host in order, the end with the outcome. */
 static void events_of_a_run(void **state)
@@ -1074,6 +1109,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(abort_then_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(stopped_between_upload_and_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_waits_then_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_lost_connection_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_deadline_fails_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_lists_every_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_addon_skipped, setup, teardown),

@@ -17,6 +17,7 @@
 #include "planfile.h"
 #include "planstore.h"
 #include "problem.h"
+#include "statelock.h"
 #include "xmalloc.h"
 
 static char root[] = "/tmp/k8sw-planstore.XXXXXX";
@@ -142,6 +143,42 @@ static void restore_puts_back_or_removes(void **state)
 	plan_free(&p);
 }
 
+/* While a run holds the state directory's lock, the wizard's writes are
+ * refused (naming the holder) and change nothing; once it is released they
+ * go through. flock treats two open() of the lock file as two holders, so
+ * this process can play the run. */
+static void writes_refused_while_locked(void **state)
+{
+	struct plan *p = plan_new_default();
+	struct statelock *run = NULL;
+	char *err = NULL, *dir = NULL, *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	plan_set_string(&p->name, "locked");
+	dir = xasprintf("%s/locked", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(statelock_take(dir, "apply", &run, &err), 0);
+	assert_int_equal(planstore_save(p, &err), -1);
+	assert_non_null(strstr(err, "in use by another run"));
+	assert_non_null(strstr(err, "k8s-wizard apply since"));
+	xfree(&err);
+	assert_null(planstore_read("locked", &len));
+	assert_int_equal(planstore_set_screen("locked", "hosts", &err), -1);
+	xfree(&err);
+	assert_null(planstore_get_screen("locked"));
+	assert_int_equal(planstore_restore("locked", "name: x\n", 8, &err), -1);
+	xfree(&err);
+	assert_null(planstore_read("locked", &len));
+	statelock_release(&run);
+	assert_int_equal(planstore_save(p, &err), 0);
+	text = planstore_read("locked", &len);
+	assert_non_null(text);
+	free(text);
+	free(dir);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +186,7 @@ int main(void)
 		cmocka_unit_test(empty_store_lists_nothing),
 		cmocka_unit_test(save_list_load),
 		cmocka_unit_test(restore_puts_back_or_removes),
+		cmocka_unit_test(writes_refused_while_locked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

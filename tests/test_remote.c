@@ -483,6 +483,68 @@ static void upload_script_memory_and_cancel(void **state)
 	remote_file_free(&f);
 }
 
+/* A destination that is a directory, or a link to one, is refused with
+ * nothing left in it; a link to a file is replaced, never followed, and the
+ * same-content check never changes the mode of what a link points to. */
+static void upload_links_and_directories(void **state)
+{
+	char tmpl[] = "/tmp/k8sw-test-uplink.XXXXXX";
+	char *dir = mkdtemp(tmpl), *sub = NULL, *victim = NULL, *link = NULL, *script = NULL;
+	const char data[] = "secret\n";
+	struct remote_file *f = remote_file_mem("data", data, strlen(data));
+	char out[4096];
+	struct stat st;
+	FILE *fp = NULL;
+
+	(void)state;
+	assert_non_null(dir);
+	sub = xasprintf("%s/sub", dir);
+	victim = xasprintf("%s/victim", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	fp = fopen(victim, "w");
+	fputs(data, fp);
+	fclose(fp);
+	assert_int_equal(chmod(victim, 0600), 0);
+
+	/* A directory, then a link to it. */
+	script = upload_script(sub, f, 0644, NULL, false);
+	assert_int_not_equal(run_sh(script, data, strlen(data), out), 0);
+	free(script);
+	link = xasprintf("%s/linkdir", dir);
+	assert_int_equal(symlink(sub, link), 0);
+	script = upload_script(link, f, 0644, NULL, false);
+	assert_int_not_equal(run_sh(script, data, strlen(data), out), 0);
+	free(script);
+	assert_int_equal(count_prefixed(sub, ".k8sw-upload"), 0);
+	assert_int_equal(count_prefixed(dir, ".k8sw-upload"), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	free(link);
+
+	/* A link to a file with the same content: not "same" (that would chmod
+	 * the file behind it); the upload replaces the link itself. */
+	link = xasprintf("%s/linkfile", dir);
+	assert_int_equal(symlink(victim, link), 0);
+	script = upload_script(link, f, 0666, NULL, true);
+	assert_int_equal(run_sh(script, NULL, 0, out), 0);
+	assert_string_equal(out, "differs\n");
+	free(script);
+	script = upload_script(link, f, 0666, NULL, false);
+	assert_int_equal(run_sh(script, data, strlen(data), out), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0666);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	assert_int_equal(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(script);
+	free(link);
+	free(victim);
+	free(sub);
+	remote_file_free(&f);
+}
+
 static void from_plan(void **state)
 {
 	struct plan *p = plan_new_default();
@@ -520,6 +582,7 @@ int main(void)
 		cmocka_unit_test(file_digest),
 		cmocka_unit_test(file_in_memory),
 		cmocka_unit_test(upload_script_memory_and_cancel),
+		cmocka_unit_test(upload_links_and_directories),
 		cmocka_unit_test(from_plan),
 	};
 

@@ -30,7 +30,14 @@ if ! command -v msgfmt >/dev/null 2>&1 || ! command -v localedef >/dev/null 2>&1
 fi
 tui_setup_chinese || fail "cannot build the zh_CN.UTF-8 locale or the catalog"
 
-lab_start sh "$LAB" start --dir "$TMP/lab" master1 node1
+K8SW=$K8SW sh "$LAB" start --dir "$TMP/lab" master1 node1 >"$TMP/lab.env" 2>"$TMP/lab.err"
+rc=$?
+if [ "$rc" = 77 ]; then
+	cat "$TMP/lab.err"
+	exit 77
+fi
+[ "$rc" = 0 ] || fail "the lab did not start: $(tail -20 "$TMP/lab.err")"
+. "$TMP/lab.env"
 trap 'tmux_ kill-server >/dev/null 2>&1; sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 unset SSH_AUTH_SOCK
 export HOME="$TMP/home" K8SW_STATE_DIR="$TUI_STATE"

@@ -9,12 +9,11 @@
 # light lab's hosts share. Skips (77) when the lab cannot run here.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui-lib.sh"
-LAB="$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/lab/labtest.sh"
 
-lab_start sh "$LAB" start 2 --port auto --dir "$TMP/lab"
+lab_start 2
 trap 'tmux_ kill-server >/dev/null 2>&1; sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-unset SSH_AUTH_SOCK
-export HOME="$TMP/home" K8SW_STATE_DIR="$TUI_STATE"
+export K8SW_STATE_DIR="$TUI_STATE"
 TUI_TIMEOUT=120
 
 # master1 is known under node1's key: what a man in the middle would show.

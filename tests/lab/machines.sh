@@ -544,12 +544,13 @@ wait_host() {
 		sleep 0.1
 	done
 	# Until its manager answers on its bus, then until the boot is over.
+	# "offline": PID 1 is not systemd yet (nspawn's child before its exec).
 	n=0
 	while :; do
 		state=$(timeout 180 sh "$me" run "$d" "$name" systemctl is-system-running --wait 2>&1) ||
 			true
 		case $state in
-		*"Failed to connect to bus"* | *"Transport endpoint is not connected"*) ;;
+		*"Failed to connect to bus"* | *"Transport endpoint is not connected"* | offline) ;;
 		*) break ;;
 		esac
 		n=$((n + 1))
