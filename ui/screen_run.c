@@ -394,10 +394,11 @@ static int run_key(void *state, struct wizard *w, const struct ui_event *ev)
 	bool dashboard = m != NULL && m->state != RM_IDLE;
 
 	if (ev->type == EV_KEY && (ev->key == UI_KEY_ENTER || ev->key == KEY_ENTER)) {
-		/* Enter starts, or after a stop or a failure resumes. */
+		/* Enter starts, or after a stop or a failure resumes. No UI_SAVE: the
+		 * plan was saved with each edit, and the run now holds the lock. */
 		if (s == RUNCTL_IDLE || (ended && (!dashboard || m->outcome != ENGINE_DONE))) {
 			start(p, w);
-			return UI_HANDLED | UI_REDRAW | UI_SAVE;
+			return UI_HANDLED | UI_REDRAW;
 		}
 		return UI_HANDLED;
 	}
@@ -418,7 +419,7 @@ static int run_key(void *state, struct wizard *w, const struct ui_event *ev)
 		case 'r':
 			if (ended && m->outcome != ENGINE_DONE) {
 				start(p, w);
-				return UI_HANDLED | UI_REDRAW | UI_SAVE;
+				return UI_HANDLED | UI_REDRAW;
 			}
 			wizard_status(w, STATUS_INFO, "%s",
 				      _("Retry is possible once the run has ended."));

@@ -237,11 +237,13 @@ static bool go_screen(struct manager *m, size_t to)
 		return false;
 	}
 	w->screen = to;
-	if (screens[to]->enter != NULL)
-		screens[to]->enter(m->state[to], w);
-	/* Remember the screen for Resume, once the plan is saved at all. */
+	/* Remember the screen for Resume, once the plan is saved at all. Before
+	 * enter(): the Run page's may start a run, whose lock would refuse the
+	 * write (and the write would refuse the run). */
 	if (w->store_active && planstore_set_screen(w->plan->name, screens[to]->name, &err) < 0)
 		free(err);
+	if (screens[to]->enter != NULL)
+		screens[to]->enter(m->state[to], w);
 	return true;
 }
 
