@@ -28,34 +28,13 @@ cp "$KH" "$TMP/known_hosts.orig"
 # binaries (never uploaded: the run ends in preflight; never run).
 placeholder_bundle "$TMP/bundle"
 
+# master1 and node1 (lab hosts 1 and 2), as the password user with sudo;
+# etcd's client port is the lab's sshd port, so preflight fails there.
 P="$TMP/plan.yaml"
-cat >"$P" <<EOF
-apiVersion: k8s-wizard/v1
-kind: ClusterPlan
-name: secrets
-hosts:
-- name: master1
-  address: 127.0.0.11
-  roles: [master, etcd]
-- name: node1
-  address: 127.0.0.12
-  roles: [worker]
-network:
-  apiserverVIP: 127.0.0.11
-etcd:
-  clientPort: $LAB_PORT
-ssh:
-  port: $LAB_PORT
-  user: $LAB_PW_USER
-  identityFile: $TMP/no_such_key
-  sudo: true
-  sudoPassword: true
-binaries:
-  bundleDir: $TMP/bundle
-addons:
-  csrApprover:
-    providerIPPrefixes: [127.0.0.0/8]
-EOF
+lab_plan 1 "$P" "user: $LAB_PW_USER" "identityFile: $TMP/no_such_key" "sudo: true" \
+	"sudoPassword: true"
+printf 'network:\n  apiserverVIP: 127.0.0.11\netcd:\n  clientPort: %s\nbinaries:\n  bundleDir: %s\n' \
+	"$LAB_PORT" "$TMP/bundle" >>"$P"
 
 # type_secret NAME: the password typed into the dialog is nowhere on the
 # screen, before and after Enter.
@@ -72,7 +51,7 @@ start() {
 	tui_start s 80 24 -- --plan "$P" --known-hosts "$KH" &&
 		tui_wait s "Plan: $P" &&
 		tui_keys s NPage NPage NPage NPage NPage NPage &&
-		tui_wait s "Ready to install cluster secrets" &&
+		tui_wait s "Ready to install cluster lab" &&
 		tui_keys s Enter
 }
 check "the run starts" start
