@@ -104,6 +104,10 @@ static void start(struct runpage *p, struct wizard *w)
 
 	if (w->errors > 0)
 		return;
+	/* The plan run is the one saved, before the run takes the state
+	 * directory's lock: started again, the wizard continues this plan. */
+	if (!wizard_save(w))
+		return;
 	if (!runctl_start(p->ctl, w->plan, w->plan_file, resume ? "resume" : "apply"))
 		return;
 	p->focus = 0;
@@ -394,8 +398,8 @@ static int run_key(void *state, struct wizard *w, const struct ui_event *ev)
 	bool dashboard = m != NULL && m->state != RM_IDLE;
 
 	if (ev->type == EV_KEY && (ev->key == UI_KEY_ENTER || ev->key == KEY_ENTER)) {
-		/* Enter starts, or after a stop or a failure resumes. No UI_SAVE: the
-		 * plan was saved with each edit, and the run now holds the lock. */
+		/* Enter starts, or after a stop or a failure resumes (start() saves
+		 * the plan first: no UI_SAVE, the run now holds the lock). */
 		if (s == RUNCTL_IDLE || (ended && (!dashboard || m->outcome != ENGINE_DONE))) {
 			start(p, w);
 			return UI_HANDLED | UI_REDRAW;

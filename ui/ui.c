@@ -247,6 +247,11 @@ static bool go_screen(struct manager *m, size_t to)
 	return true;
 }
 
+bool wizard_save(struct wizard *w)
+{
+	return manager_autosave(manager_of(w)) == 0;
+}
+
 bool wizard_goto(struct wizard *w, const char *name)
 {
 	for (size_t i = 0; i < N_SCREENS; i++) {

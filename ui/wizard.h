@@ -183,6 +183,11 @@ void wizard_status(struct wizard *w, enum status_kind kind, const char *fmt, ...
 /* Replace the plan (the welcome screen's Start over and Resume). */
 void wizard_set_plan(struct wizard *w, struct plan *plan);
 
+/* Save the plan in the state directory now (as UI_SAVE does after the
+ * screen's key). Returns false, with the reason on the status line, when it
+ * could not be saved. */
+bool wizard_save(struct wizard *w);
+
 /* Go to the screen with that name; false when there is none. */
 bool wizard_goto(struct wizard *w, const char *name);
 
