@@ -93,9 +93,13 @@ next_host() {
 	echo "$names cluster master1" | tr ' ' '\n' | awk -v h="$1" 'seen { print; exit } $0 == h { seen = 1 }'
 }
 
-# Every second: the RSS, and one key's response seen from outside.
+# Every second: the RSS, and one key's response seen from outside, once the
+# dashboard is up (a key while the run is being prepared moves nothing).
 : >"$TMP/rss"
 : >"$TMP/keys"
+until [ -n "$(title)" ] || ended; do
+	sleep 0.05
+done
 while ! ended; do
 	awk '/^VmRSS/ { print $2 }' "/proc/$PID/status" >>"$TMP/rss"
 	want=$(next_host "$(title)")
@@ -119,7 +123,8 @@ until tm capture-pane -p -t b | grep -q '\[exited\]' || [ "$n" -gt 200 ]; do
 	n=$((n + 1))
 done
 
-printed=$(cat "$TMP"/state/runpage-bench/runs/*/*.log | grep -c 'of the Run page benchmark' || true)
+# The hosts' lines, not the logged command that printed them.
+printed=$(cat "$TMP"/state/runpage-bench/runs/*/*.log | grep -cE 'line [0-9]+ of the Run page benchmark' || true)
 fig() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/stats"; }
 sorted=$(sort -n "$TMP/keys")
 count=$(echo "$sorted" | grep -c . || true)
