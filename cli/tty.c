@@ -111,12 +111,6 @@ int tty_secret(const struct remote_secret_request *req, char *buf, size_t len, v
 
 void tty_clear(struct tty_answers *t)
 {
-	char **secrets[] = {&t->password, &t->sudo};
-
-	for (size_t i = 0; i < 2; i++) {
-		if (*secrets[i] != NULL) {
-			explicit_bzero(*secrets[i], strlen(*secrets[i]));
-			xfree(secrets[i]);
-		}
-	}
+	xfree_secret(&t->password);
+	xfree_secret(&t->sudo);
 }

@@ -3,10 +3,10 @@
 
 #include "bundle.h"
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "homedir.h"
 #include "nls.h"
 #include "xmalloc.h"
 
@@ -42,7 +42,7 @@ const struct bundle_entry *bundle_entry(enum bundle_item id)
 char *bundle_dir(const struct plan *p, const char *base, char **err)
 {
 	const char *dir = p->binaries.bundle_dir;
-	const char *home = getenv("HOME");
+	char *full = NULL;
 
 	*err = NULL;
 	if (dir == NULL) {
@@ -53,16 +53,12 @@ char *bundle_dir(const struct plan *p, const char *base, char **err)
 	if (dir[0] == '/')
 		return xstrdup(dir);
 	if (dir[0] == '~' && dir[1] == '/') {
-		if (home == NULL || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw != NULL ? pw->pw_dir : NULL;
-		}
-		if (home == NULL || home[0] != '/') {
+		full = homedir_expand(dir, err);
+		if (full == NULL) {
+			xfree(err);
 			*err = xasprintf(_("%s: no home directory to expand ~ in: set HOME"), dir);
-			return NULL;
 		}
-		return xasprintf("%s/%s", home, dir + 2);
+		return full;
 	}
 	return xasprintf("%s/%s", base != NULL ? base : ".", dir);
 }

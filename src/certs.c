@@ -151,14 +151,6 @@ bool certs_is_ca(enum cert_id id)
 	return id < CERT_COUNT && (profiles[id].use & USE_CA) != 0;
 }
 
-/* Free a string that held key material, wiping it first. */
-static void free_secret(char **s)
-{
-	if (*s != NULL)
-		OPENSSL_cleanse(*s, strlen(*s));
-	xfree(s);
-}
-
 /* The reasons OpenSSL queued for the last failure, as one line; empties the
  * queue. The caller frees it. */
 static char *ossl_reason(void)
@@ -426,7 +418,7 @@ static enum load_state load_pem(const char *path, bool want_key, X509 **cert, EV
 out:
 	BIO_free(bio);
 	if (text != NULL)
-		OPENSSL_cleanse(text, len);
+		explicit_bzero(text, len);
 	free(text);
 	return state;
 }
@@ -1051,7 +1043,7 @@ static int slot_pems(struct ensure *e, enum cert_id id)
 	struct cert_slot *s = &e->c->slot[id];
 
 	free(s->cert_pem);
-	free_secret(&s->key_pem);
+	xfree_secret(&s->key_pem);
 	s->cert_pem = pem_cert(s->cert);
 	s->key_pem = pem_key(s->key);
 	if (s->cert_pem == NULL || s->key_pem == NULL) {
@@ -1454,7 +1446,7 @@ static int ensure_token(struct ensure *e, bool create)
 	}
 	for (size_t i = 0; i < sizeof raw; i++)
 		xsnprintf(e->c->token + 2 * i, 3, "%02x", raw[i]);
-	OPENSSL_cleanse(raw, sizeof raw);
+	explicit_bzero(raw, sizeof raw);
 	line = xasprintf("%s\n", e->c->token);
 	if (fileio_write_atomic(path, line, strlen(line), 0600, &e->err) < 0)
 		goto out;
@@ -1462,9 +1454,9 @@ static int ensure_token(struct ensure *e, bool create)
 	rc = 0;
 out:
 	if (text != NULL)
-		OPENSSL_cleanse(text, len);
+		explicit_bzero(text, len);
 	free(text);
-	free_secret(&line);
+	xfree_secret(&line);
 	free(path);
 	free(why);
 	return rc;
@@ -1571,13 +1563,13 @@ void certs_free(struct certs **cp)
 		X509_free(s->cert);
 		EVP_PKEY_free(s->key);
 		free(s->cert_pem);
-		free_secret(&s->key_pem);
+		xfree_secret(&s->key_pem);
 		free(s->why);
 	}
 	EVP_PKEY_free(c->sa_key);
-	free_secret(&c->sa_key_pem);
+	xfree_secret(&c->sa_key_pem);
 	free(c->sa_pub_pem);
-	OPENSSL_cleanse(c->token, sizeof c->token);
+	explicit_bzero(c->token, sizeof c->token);
 	free(c);
 	*cp = NULL;
 }

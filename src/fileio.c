@@ -16,11 +16,13 @@
 #include "nls.h"
 #include "xmalloc.h"
 
-/* The whole file (tail false: at most max bytes, else an error), or its
- * last max bytes (tail true: what is written after the fstat() is not
- * read), NUL-terminated. Returns 0, 1 when it does not exist, -1 with *err. */
-static int read_file(const char *path, size_t max, bool tail, char **out, size_t *len,
-		     char **err)
+/* fileio_read() with extra open(2) flags. O_NONBLOCK lets the open of a FIFO
+ * return at once (it would wait for a writer) so that fstat can refuse it; it
+ * changes nothing for a regular file. tail: instead of refusing a file over
+ * max bytes, read its last max bytes (what is written after the fstat() is
+ * not read). */
+static int read_with(const char *path, int flags, size_t max, bool tail, char **out,
+		     size_t *len, char **err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -30,20 +32,20 @@ static int read_file(const char *path, size_t max, bool tail, char **out, size_t
 	int rc = -1;
 
 	*err = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
 		goto out;
 	}
-	if (tail && !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		*err = xasprintf(_("cannot read %s: not a regular file"), path);
 		goto out;
 	}
-	if (!tail && (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)) {
-		*err = xasprintf(_("cannot read %s: not a regular file of at most %zu bytes"), path,
-				 max);
+	if (!tail && (size_t)st.st_size > max) {
+		/* L10N: %1$s is a file name, %2$zu its limit in bytes. */
+		*err = xasprintf(_("cannot read %s: larger than %zu bytes"), path, max);
 		goto out;
 	}
 	want = (size_t)st.st_size;
@@ -57,7 +59,7 @@ static int read_file(const char *path, size_t max, bool tail, char **out, size_t
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* A log may be cut (rotated) while read: what was read stays. */
+		/* A log may be cut while read: what was read stays. */
 		if (n == 0 && tail)
 			break;
 		if (n <= 0) {
@@ -82,12 +84,17 @@ out:
 
 int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
 {
-	return read_file(path, max, false, out, len, err);
+	return read_with(path, O_NOFOLLOW, max, false, out, len, err);
+}
+
+int fileio_read_named(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	return read_with(path, 0, max, false, out, len, err);
 }
 
 int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err)
 {
-	return read_file(path, max, true, out, len, err);
+	return read_with(path, O_NOFOLLOW, max, true, out, len, err);
 }
 
 /* Make a rename durable: fsync the directory that holds path. */

@@ -10,14 +10,20 @@
 #include <sys/types.h>
 
 /* Read a regular file of at most max bytes into a NUL-terminated buffer
- * (*out, free it; *len, if not NULL, gets its length). Returns 0; 1 when the
- * file does not exist (nothing set); -1 with *err set (free it). */
+ * (*out, free it; *len, if not NULL, gets its length). A symbolic link is
+ * refused. Returns 0; 1 when the file does not exist (nothing set); -1 with
+ * *err set (free it). */
 int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err);
 
 /* The last max bytes (or fewer) of a file that may still grow (a log), into
  * a NUL-terminated buffer as fileio_read(). Returns 0; 1 when the file does
  * not exist; -1 with *err set. */
 int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err);
+
+/* The same for a file the operator named (a plan): a symbolic link is
+ * followed. Like fileio_read(), anything but a regular file (a FIFO, a
+ * device) is refused at once, never waited on. */
+int fileio_read_named(const char *path, size_t max, char **out, size_t *len, char **err);
 
 /* Replace path with len bytes of data, created with mode. Returns 0, or -1
  * with *err set (free it); on failure path is left as it was. */

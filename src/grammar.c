@@ -4,12 +4,12 @@
 
 #include "grammar.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
 #include "nls.h"
+#include "resyntax.h"
 
 static bool is_lower_alnum(char c)
 {
@@ -325,23 +325,6 @@ int grammar_parse_bastion(const char *s, struct bastion *out)
 	return 0;
 }
 
-static bool regex_ok(const char *s)
-{
-	size_t n = strlen(s);
-	regex_t re;
-
-	if (n == 0 || n > 256)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return false;
-	}
-	if (regcomp(&re, s, REG_EXTENDED | REG_NOSUB) != 0)
-		return false;
-	regfree(&re);
-	return true;
-}
-
 static bool subject_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -448,9 +431,8 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		msg = N_("use [user@]host[:port], like ops@jump.example.com:22");
 		break;
 	case GR_REGEX:
-		ok = regex_ok(s);
-		msg = N_("use a regular expression of printable ASCII characters (at most 256) "
-			 "with balanced brackets, like ^node[0-9]+$");
+		/* The approver is written in Go: RE2 syntax, within fixed bounds. */
+		ok = resyntax_check(s, &msg);
 		break;
 	case GR_SUBJECT:
 		ok = subject_ok(s);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <yaml.h>
 
@@ -49,13 +48,6 @@ static char *base64(const char *text)
 
 	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)text, (int)len);
 	return out;
-}
-
-static void free_wiped(char **s)
-{
-	if (*s != NULL)
-		OPENSSL_cleanse(*s, strlen(*s));
-	xfree(s);
 }
 
 /* https://VIP:port, with brackets around an IPv6 VIP. */
@@ -138,6 +130,6 @@ char *kubeconfig_render(const struct plan *p, const struct certs *c, enum kubeco
 	free(ca);
 	free(server);
 	free(cert);
-	free_wiped(&key);
+	xfree_secret(&key);
 	return text;
 }

@@ -327,15 +327,6 @@ void *plan_field_ptr(void *base, const struct plan_field *f)
 	return (char *)base + f->offset;
 }
 
-const char *plan_role_name(enum plan_role role)
-{
-	for (unsigned i = 0; plan_role_names[i] != NULL; i++) {
-		if (role == 1u << i)
-			return plan_role_names[i];
-	}
-	return "?";
-}
-
 char *plan_enum_choices(const char *const *names)
 {
 	char *out = xstrdup("");

@@ -231,8 +231,7 @@ void plan_remove_mirror(struct plan *p, size_t i);
 
 size_t plan_count_role(const struct plan *p, enum plan_role role);
 
-/* The YAML name of one role bit ("master"), and the names in bit order. */
-const char *plan_role_name(enum plan_role role);
+/* The YAML names of the roles, in bit order ("master" is bit 0). */
 extern const char *const plan_role_names[];
 
 /* "a, b or c" (translated "or"), for messages listing valid names. */

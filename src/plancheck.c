@@ -7,6 +7,7 @@
 
 #include <regex.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,6 +357,36 @@ static void check_etcd(struct checker *c)
 		       c->plan->etcd.peer_port);
 }
 
+/* Calico gives every node a block of the pod network, a /26 (IPv4) or a /122
+ * (IPv6) by default, and a node without one runs no pods. Only workers are
+ * nodes: the masters' kubelets are standalone. */
+static void check_pod_blocks(struct checker *c, const char *pod)
+{
+	const size_t workers = plan_count_role(c->plan, ROLE_WORKER);
+	const unsigned block = c->pod.addr.family == NET_IPV4 ? 26 : 122;
+	const unsigned bits = c->pod.prefix <= block ? block - c->pod.prefix : 0;
+	unsigned need = block;
+	uint64_t blocks = 0;
+
+	if (workers == 0 || !c->plan->addons.calico.enabled)
+		return;
+	if (c->pod.prefix <= block)
+		blocks = bits >= 63 ? UINT64_MAX : UINT64_C(1) << bits;
+	if (blocks >= workers)
+		return;
+	while (need > 0 && block - need < 63 && (UINT64_C(1) << (block - need)) < workers)
+		need--;
+	report(c, PROBLEM_ERROR, "network.podCIDR",
+	       /* L10N: a network, its number of blocks, the block's prefix length, the
+		  number of workers, the prefix length the network needs at most. */
+	       P_("%s holds %ju blocks of /%u and Calico gives %zu worker one each: use a /%u or "
+		  "larger",
+		  "%s holds %ju blocks of /%u and Calico gives %zu workers one each: use a /%u or "
+		  "larger",
+		  workers),
+	       pod, (uintmax_t)blocks, block, workers, need);
+}
+
 static void check_network(struct checker *c)
 {
 	const struct plan *p = c->plan;
@@ -380,7 +411,17 @@ static void check_network(struct checker *c)
 			report(c, PROBLEM_ERROR, "network.serviceCIDR",
 			       _("%s is too small: Services need more than a handful of addresses"),
 			       svc);
+		/* Every Service takes one address; the cluster's own take several. */
+		else if (net_cidr_size(&c->service) < 256)
+			report(c, PROBLEM_WARNING, "network.serviceCIDR",
+			       /* L10N: a network, its number of addresses, the prefix length to use. */
+			       _("%s leaves room for %ju Services at most (each takes an address): "
+				 "use a /%u or larger"),
+			       svc, (uintmax_t)net_cidr_size(&c->service) - 2,
+			       c->service.addr.family == NET_IPV4 ? 24u : 120u);
 	}
+	if (c->pod_ok)
+		check_pod_blocks(c, pod);
 	if (c->service_ok && c->pod_ok) {
 		if (c->service.addr.family != c->pod.addr.family)
 			report(c, PROBLEM_ERROR, "network.podCIDR",

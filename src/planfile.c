@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "fileio.h"
@@ -137,6 +138,14 @@ static void load_uint(struct loader *l, const char *path, const yaml_node_t *nod
 		return;
 	}
 	v = strtoul(s, NULL, 10);
+	/* YAML 1.1 readers take 022 for octal 18: the number must mean the same
+	 * to every reader. */
+	if (s[0] == '0' && s[1] != '\0') {
+		loader_error(l, path, node,
+			     /* L10N: '%1$s' is the number as written, %2$lu without its zeros. */
+			     _("'%s' starts with 0, which YAML 1.1 reads as octal: write %lu"), s, v);
+		return;
+	}
 	*out = (unsigned)v;
 }
 
@@ -258,6 +267,11 @@ static void walk_mapping(struct loader *l, const char *path, const yaml_node_t *
 		if (key->type != YAML_SCALAR_NODE) {
 			loader_error(l, path, key, _("a key must be a plain word, found %s"),
 				     node_kind(key));
+			continue;
+		}
+		/* A "\0" escape would cut the key short: "name\0junk" would read as name. */
+		if (strlen(scalar(key)) != key->data.scalar.length) {
+			loader_error(l, path, key, _("a key contains a NUL character"));
 			continue;
 		}
 		for (yaml_node_pair_t *prev = start; prev < pair && !duplicate; prev++) {
@@ -487,6 +501,78 @@ static void parser_problem(struct problems *problems, const yaml_parser_t *parse
 				(unsigned)mark->column + 1, _("syntax error: %s"), what);
 }
 
+/* A limit of check_shape() passed at mark: one error there. Returns false. */
+static bool shape_problem(struct problems *problems, const yaml_mark_t *mark, const char *fmt,
+			  int limit) __attribute__((format(printf, 3, 0)));
+
+static bool shape_problem(struct problems *problems, const yaml_mark_t *mark, const char *fmt,
+			  int limit)
+{
+	char *msg = xasprintf(fmt, limit);
+
+	problems_add_at(problems, PROBLEM_ERROR, "yaml", (unsigned)mark->line + 1,
+			(unsigned)mark->column + 1, "%s", msg);
+	free(msg);
+	return false;
+}
+
+/* Refuse text that nests deeper or holds more values than any plan, before
+ * libyaml builds a document tree of it: the tree costs about 160 bytes a
+ * value (an 11 MB flat list took 912 MB), and deep flow collections cost time
+ * quadratic in their depth. The event parser stops at the first value past a
+ * limit, so this pass is linear and small. Syntax errors are left for the
+ * loader to report. Returns false when a limit was passed (problem added). */
+static bool check_shape(const char *text, size_t len, struct problems *problems)
+{
+	yaml_parser_t parser;
+	yaml_event_t event;
+	size_t depth = 0, values = 0;
+	bool ok = true, done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return true;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && ok && yaml_parser_parse(&parser, &event)) {
+		const yaml_mark_t *m = &event.start_mark;
+
+		switch (event.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			depth++;
+			values++;
+			if (depth > PLANFILE_MAX_DEPTH)
+				ok = shape_problem(problems, m,
+						   /* L10N: %d is the number of levels allowed. */
+						   _("lists and mappings nest deeper than %d "
+						     "levels here (a plan needs 4)"),
+						   PLANFILE_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_ALIAS_EVENT:
+			values++;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		if (ok && values > PLANFILE_MAX_VALUES)
+			ok = shape_problem(problems, m,
+					   /* L10N: %d is the number of values allowed. */
+					   _("the file holds more than %d values by here: a plan "
+					     "of 10,000 hosts needs fewer"),
+					   PLANFILE_MAX_VALUES);
+		yaml_event_delete(&event);
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
 /* Refuse a second document, which would otherwise be ignored. */
 static void check_single_document(struct loader *l, yaml_parser_t *parser)
 {
@@ -523,6 +609,8 @@ struct plan *planfile_parse(const char *text, size_t len, struct problems *probl
 		problems_add(problems, PROBLEM_ERROR, "yaml", _("cannot start the YAML parser"));
 		goto out;
 	}
+	if (!check_shape(text, len, problems))
+		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		parser_problem(problems, &parser);
@@ -699,7 +787,7 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 	struct plan *plan = NULL;
 	char *text = NULL, *err = NULL;
 	size_t len = 0;
-	int rc = fileio_read(filename, PLANFILE_MAX_SIZE, &text, &len, &err);
+	int rc = fileio_read_named(filename, PLANFILE_MAX_SIZE, &text, &len, &err);
 
 	if (partial != NULL)
 		*partial = NULL;
@@ -717,10 +805,27 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 
 int planfile_save(const struct plan *p, const char *filename, char **err)
 {
+	struct stat st;
 	size_t len = 0;
-	char *text = planfile_emit(p, &len);
-	int rc = fileio_write_atomic(filename, text, len, 0644, err);
+	char *text = NULL;
+	char *target = NULL;
+	int rc = -1;
 
+	*err = NULL;
+	/* The rename would replace a link with a file: an operator who keeps
+	 * plan.yaml as a link into a repository expects the file changed. */
+	if (lstat(filename, &st) == 0 && S_ISLNK(st.st_mode)) {
+		target = realpath(filename, NULL);
+		if (target == NULL) {
+			*err = xasprintf(_("cannot save through the link %s: %s"), filename,
+					 strerror(errno));
+			goto out;
+		}
+	}
+	text = planfile_emit(p, &len);
+	rc = fileio_write_atomic(target != NULL ? target : filename, text, len, 0644, err);
+out:
 	free(text);
+	free(target);
 	return rc;
 }

@@ -15,6 +15,15 @@
 #include "plan.h"
 #include "problem.h"
 
+/* Limits on a plan's text, checked before a document tree is built: nesting
+ * of lists and mappings, and values (scalars, lists and mappings) in all. A
+ * plan nests 4 deep; a host takes about 10 values. The fuzzer builds with a
+ * lower PLANFILE_MAX_VALUES so that its small inputs reach that limit too. */
+#define PLANFILE_MAX_DEPTH 32
+#ifndef PLANFILE_MAX_VALUES
+#define PLANFILE_MAX_VALUES 250000
+#endif
+
 /* Parse YAML text. Returns the plan (with source marks) when the text had no
  * error, NULL otherwise; every problem found is appended to problems. On error,
  * when partial is not NULL, *partial receives what could be read (fields in
@@ -24,7 +33,8 @@
 struct plan *planfile_parse(const char *text, size_t len, struct problems *problems,
 			    struct plan **partial);
 
-/* Read and parse a file; an unreadable file is one problem with path "file". */
+/* Read and parse a file; an unreadable file is one problem with path "file".
+ * A symbolic link is followed; a FIFO or a device is refused, not waited on. */
 struct plan *planfile_load(const char *filename, struct problems *problems,
 			   struct plan **partial);
 
@@ -32,7 +42,9 @@ struct plan *planfile_load(const char *filename, struct problems *problems,
 char *planfile_emit(const struct plan *p, size_t *len);
 
 /* Write the plan to filename atomically (a temporary file in the same
- * directory, fsync, rename). Returns 0, or -1 with *err set (free it). */
+ * directory, fsync, rename). When filename is a symbolic link, the file it
+ * points to is replaced and the link is kept. Returns 0, or -1 with *err set
+ * (free it). */
 int planfile_save(const struct plan *p, const char *filename, char **err);
 
 #endif

@@ -23,7 +23,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "homedir.h"
 #include "log.h"
 #include "nls.h"
 #include "remote_int.h"
@@ -66,14 +66,6 @@ int64_t remote_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void remote_free_secret(char **s)
-{
-	if (*s != NULL) {
-		explicit_bzero(*s, strlen(*s));
-		xfree(s);
-	}
-}
-
 const char *remote_strerror(int e, char *buf, size_t len)
 {
 	return strerror_r(e, buf, len); /* the GNU form: returns the text */
@@ -81,15 +73,11 @@ const char *remote_strerror(int e, char *buf, size_t len)
 
 char *remote_home_dir(void)
 {
-	const char *home = getenv("HOME");
-	struct passwd pw, *found = NULL;
-	char buf[4096];
+	char *err = NULL;
+	char *home = homedir_get(&err);
 
-	if (home != NULL && home[0] != '\0')
-		return xstrdup(home);
-	if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &found) == 0 && found != NULL)
-		return xstrdup(found->pw_dir);
-	return xstrdup("/");
+	free(err);
+	return home != NULL ? home : xstrdup("/");
 }
 
 void remote_set_err(char **err, const char *fmt, ...)
@@ -109,12 +97,19 @@ void remote_set_err(char **err, const char *fmt, ...)
 struct remote_ctx *remote_ctx_new(const struct remote_config *config)
 {
 	struct remote_ctx *ctx = xcalloc(1, sizeof *ctx);
+	char *err = NULL;
 
 	ssh_init();
 	if (config->known_hosts != NULL)
 		ctx->known_hosts = xstrdup(config->known_hosts);
-	if (config->identity_file != NULL && config->identity_file[0] != '\0')
-		ctx->identity_file = xstrdup(config->identity_file);
+	/* The plan may say ~/.ssh/key, as ssh_config does; without a home the
+	 * path stays as written and the key's read error names it. */
+	if (config->identity_file != NULL && config->identity_file[0] != '\0') {
+		ctx->identity_file = homedir_expand(config->identity_file, &err);
+		if (ctx->identity_file == NULL)
+			ctx->identity_file = xstrdup(config->identity_file);
+		free(err);
+	}
 	ctx->connect_timeout =
 		config->connect_timeout > 0 ? config->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
 	ctx->keepalive_interval = config->keepalive_interval > 0 ? config->keepalive_interval
@@ -192,7 +187,7 @@ void remote_free(struct remote **pr)
 	if (r == NULL)
 		return;
 	disconnect(r);
-	remote_free_secret(&r->sudo_secret);
+	xfree_secret(&r->sudo_secret);
 	free(r->sudo_prompt);
 	free(r->sudo_prefix);
 	close(r->cancel_pipe[0]);
@@ -205,11 +200,6 @@ void remote_free(struct remote **pr)
 	free(r->user);
 	free(r->label);
 	xfree(pr);
-}
-
-const char *remote_name(const struct remote *r)
-{
-	return r->name;
 }
 
 enum remote_cause remote_cause(const struct remote *r)

@@ -109,9 +109,6 @@ void remote_config_from_plan(const struct plan *plan, struct remote_config *c);
  * earlier is made again. */
 int remote_connect(struct remote *r, char **err);
 
-/* The host's display name. */
-const char *remote_name(const struct remote *r);
-
 enum remote_stream { REMOTE_STDOUT, REMOTE_STDERR };
 
 /* One line of a command's output, without its newline. A line longer than

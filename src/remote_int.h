@@ -77,9 +77,6 @@ struct remote {
 
 int64_t remote_now_ms(void);
 
-/* Wipe and free a secret string. */
-void remote_free_secret(char **s);
-
 /* strerror(e) into buf, for worker threads. */
 const char *remote_strerror(int e, char *buf, size_t len);
 

@@ -56,12 +56,3 @@ void shquote_append(char **cmd, const char *s)
 		(*cmd)[old] = ' ';
 	quote_into(*cmd + old + sep, s);
 }
-
-char *shquote_join(const char *const *argv, size_t n)
-{
-	char *cmd = NULL;
-
-	for (size_t i = 0; i < n; i++)
-		shquote_append(&cmd, argv[i]);
-	return cmd != NULL ? cmd : xstrdup("");
-}

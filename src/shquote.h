@@ -14,8 +14,4 @@ char *shquote_arg(const char *s);
  * starts a new one), reallocating it. */
 void shquote_append(char **cmd, const char *s);
 
-/* The n words of argv, each quoted, separated by spaces: a command line the
- * shell splits back into exactly these words. */
-char *shquote_join(const char *const *argv, size_t n);
-
 #endif

@@ -411,12 +411,12 @@ int sshauth_check_sudo(struct remote *r, char **err)
 		goto out;
 	}
 	r->sudo = REMOTE_SUDO_PASSWORD;
-	remote_free_secret(&r->sudo_secret);
+	xfree_secret(&r->sudo_secret);
 	r->sudo_secret = line;
 	line = NULL;
 	rc = 0;
 out:
-	remote_free_secret(&line);
+	xfree_secret(&line);
 	return rc;
 }
 

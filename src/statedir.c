@@ -4,13 +4,13 @@
 #include "statedir.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "homedir.h"
 #include "nls.h"
 #include "xmalloc.h"
 
@@ -18,8 +18,8 @@ char *statedir_path(const char *cluster, char **err)
 {
 	const char *override = getenv("K8SW_STATE_DIR");
 	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	struct passwd *pw = NULL;
+	char *home = NULL;
+	char *path = NULL;
 
 	*err = NULL;
 	if (override != NULL && *override != '\0')
@@ -27,15 +27,15 @@ char *statedir_path(const char *cluster, char **err)
 	/* XDG: a relative XDG_STATE_HOME is invalid and must be ignored. */
 	if (xdg != NULL && xdg[0] == '/')
 		return xasprintf("%s/k8s-wizard/%s", xdg, cluster);
-	if (home == NULL || home[0] != '/') {
-		pw = getpwuid(getuid());
-		home = pw != NULL ? pw->pw_dir : NULL;
-	}
-	if (home == NULL || home[0] != '/') {
+	home = homedir_get(err);
+	if (home == NULL) {
+		xfree(err);
 		*err = xstrdup(_("no home directory: set HOME or XDG_STATE_HOME"));
 		return NULL;
 	}
-	return xasprintf("%s/.local/state/k8s-wizard/%s", home, cluster);
+	path = xasprintf("%s/.local/state/k8s-wizard/%s", home, cluster);
+	free(home);
+	return path;
 }
 
 /* Why dir (a directory on the state directory's resolved path; last: the

@@ -136,3 +136,11 @@ void xalloc_die(const char *what)
 {
 	xmalloc_fatal(what, 0);
 }
+
+void xfree_secret(char **s)
+{
+	if (*s != NULL)
+		explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}

@@ -31,6 +31,12 @@ char *xvasprintf(const char *fmt, va_list ap)
 int xsnprintf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), nonnull(1, 3)));
 
+/* Wipe the string *s held (a password, a key in PEM) with explicit_bzero(),
+ * free it and set *s to NULL; NULL is fine. The one way secrets are wiped
+ * (buffers that are not freed: explicit_bzero() itself). A memset() before
+ * free() may be removed by the compiler; tests/style.sh refuses it. */
+void xfree_secret(char **s) __attribute__((nonnull));
+
 /* Free *ptr and set it to NULL. */
 #define xfree(ptr)                                                              \
 	do {                                                                    \

@@ -91,5 +91,19 @@ check "export -o refuses to overwrite" runs 2 "$K8SW" plan export -f hand.yaml -
 check "export -o --force" runs 0 "$K8SW" plan export -f hand.yaml -o exported.yaml --force
 check "export to a missing directory" runs 1 "$K8SW" plan export -f hand.yaml -o no/such/dir.yaml
 check "export failure explained" has err "cannot create a file next to no/such/dir.yaml"
-check "no temporary file left" sh -c '! ls no 2>/dev/null; ! ls exported.yaml.tmp.* 2>/dev/null'
+check "no directory made for it" [ ! -e no ]
+check "no temporary file left" sh -c '! ls exported.yaml.tmp.* 2>/dev/null'
+
+# A plan kept as a link is read, and exported through the link the link stays.
+mkdir real
+cp canon.yaml real/plan.yaml
+ln -s real/plan.yaml link.yaml
+check "plan check follows a link" runs 0 "$K8SW" plan check -f link.yaml
+check "export -o LINK --force" runs 0 "$K8SW" plan export -f default.yaml -o link.yaml --force
+check "the link is still a link" [ -L link.yaml ]
+check "its target got the plan" cmp -s real/plan.yaml default.yaml
+# A FIFO is refused at once, not waited on for a writer.
+mkfifo fifo.yaml
+check "a FIFO is refused" runs 2 timeout 10 "$K8SW" plan check -f fifo.yaml
+check "the FIFO refusal says why" has err "not a regular file"
 finish "command line"

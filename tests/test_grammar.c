@@ -150,26 +150,56 @@ static void grammar_table(void **state)
 }
 
 /* No value a grammar accepts (other than GR_REGEX and GR_SUBJECT, which never
- * reach a shell) contains a character a shell would interpret. */
+ * reach a shell) contains a character a shell would interpret. Each grammar
+ * starts from a value it accepts, so that a rejection is the metacharacter's
+ * doing: the metacharacter goes in at every position in turn. */
 static void no_shell_metacharacters(void **state)
 {
 	static const char meta[] = " \t\n;&|$`'\"\\<>(){}*?!#";
-	static const enum plan_grammar shell_bound[] = {
-		GR_LABEL, GR_DOMAIN, GR_REGISTRY, GR_ADDR, GR_ADDR4, GR_CIDR, GR_CIDR4, GR_IMAGE,
-		GR_REPO, GR_URL, GR_PATH, GR_LOCALPATH, GR_VERSION, GR_USER, GR_BASTION, GR_TOKEN,
+	static const struct {
+		enum plan_grammar g;
+		const char *valid;
+	} shell_bound[] = {
+		{ GR_LABEL, "node-1" },
+		{ GR_DOMAIN, "node-1.example" },
+		{ GR_REGISTRY, "registry.local:5000" },
+		{ GR_ADDR, "fd00::10:1" },
+		{ GR_ADDR, "10.1.1.1" },
+		{ GR_ADDR4, "169.254.20.10" },
+		{ GR_CIDR, "fd00:10::/108" },
+		{ GR_CIDR, "192.168.0.0/16" },
+		{ GR_CIDR4, "10.1.1.0/24" },
+		{ GR_IMAGE, "registry.local:5000/team/pause:3.9" },
+		{ GR_IMAGE, "library/busybox@sha256:"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+		{ GR_REPO, "registry.local:5000/team" },
+		{ GR_URL, "https://m.example.com:8443/docker.io/a_b~c%20" },
+		{ GR_PATH, "/data/etcd+x" },
+		{ GR_LOCALPATH, "~/k8s-bundle/x" },
+		{ GR_VERSION, "v1.30.0-rc.1" },
+		{ GR_USER, "_ops-1" },
+		{ GR_BASTION, "ops@jump.example.com:2222" },
+		{ GR_BASTION, "ops@[fd00::1]:22" },
+		{ GR_TOKEN, "dtalk-k8s_etcd.1" },
 	};
-	char value[32];
+	char value[160];
 
 	(void)state;
 	for (size_t g = 0; g < sizeof shell_bound / sizeof shell_bound[0]; g++) {
+		const char *base = shell_bound[g].valid;
+		size_t n = strlen(base);
+
+		assert_true(n + 2 <= sizeof value);
+		if (!grammar_check(shell_bound[g].g, base, NULL))
+			fail_msg("grammar %d rejects its valid base '%s'", shell_bound[g].g, base);
 		for (const char *m = meta; *m != '\0'; m++) {
-			/* The metacharacter in the middle of otherwise valid text. */
-			snprintf(value, sizeof value, "node%cx", *m);
-			if (grammar_check(shell_bound[g], value, NULL))
-				fail_msg("grammar %d accepted '%s'", shell_bound[g], value);
-			snprintf(value, sizeof value, "/data/x%c", *m);
-			if (grammar_check(shell_bound[g], value, NULL))
-				fail_msg("grammar %d accepted '%s'", shell_bound[g], value);
+			for (size_t at = 0; at <= n; at++) {
+				memcpy(value, base, at);
+				value[at] = *m;
+				memcpy(value + at + 1, base + at, n - at + 1);
+				if (grammar_check(shell_bound[g].g, value, NULL))
+					fail_msg("grammar %d accepted '%s'", shell_bound[g].g, value);
+			}
 		}
 	}
 }

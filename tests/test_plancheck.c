@@ -169,7 +169,51 @@ MUT(loopback_lab, { for (size_t i = 0; i < p->n_hosts; i++) { char a[32];
 	strlist_clear(&p->addons.csr_approver.provider_ip_prefixes);
 	strlist_add(&p->addons.csr_approver.provider_ip_prefixes, "127.0.0.0/8"); })
 
+/* n more workers, node3..., at 10.2.x.y (inside the CSR prefixes: widened). */
+static void add_workers(struct plan *p, size_t n)
+{
+	strlist_add(&p->addons.csr_approver.provider_ip_prefixes, "10.2.0.0/16");
+	for (size_t i = 0; i < n; i++) {
+		struct plan_host *h = plan_add_host(p, NULL);
+		char s[32];
+
+		snprintf(s, sizeof s, "node%zu", i + 3);
+		set(&h->name, s);
+		snprintf(s, sizeof s, "10.2.%zu.%zu", i / 250, i % 250 + 1);
+		set(&h->address, s);
+		h->roles = ROLE_WORKER;
+	}
+}
+
+MUT(pod_blocks_two_workers, set(&p->network.pod_cidr, "172.18.0.0/26"))
+MUT(pod_blocks_1003_workers, { set(&p->network.pod_cidr, "172.18.0.0/24"); add_workers(p, 1001); })
+MUT(pod_blocks_v6, { ipip_v6(p); set(&p->network.pod_cidr, "fd00:20::/122"); })
+MUT(pod_blocks_fit, set(&p->network.pod_cidr, "172.18.0.0/25"))
+MUT(pod_blocks_1003_fit, { set(&p->network.pod_cidr, "172.18.0.0/16"); add_workers(p, 1001); })
+MUT(pod_blocks_no_calico, { set(&p->network.pod_cidr, "172.18.0.0/26");
+	p->addons.calico.enabled = false; })
+MUT(service_tiny, { set(&p->network.service_cidr, "192.168.0.0/29");
+	set(&p->network.cluster_dns, "192.168.0.2"); })
+MUT(service_too_small, { set(&p->network.service_cidr, "192.168.0.0/30");
+	set(&p->network.cluster_dns, "192.168.0.2"); })
+MUT(host_family, set(&p->hosts[4].address, "fd00::5"))
+MUT(service_256, { set(&p->network.service_cidr, "192.168.0.0/24");
+	set(&p->network.cluster_dns, "192.168.0.2"); })
+
 static const struct rule rules[] = {
+	{ "pod network: a Calico block per worker", pod_blocks_two_workers, PROBLEM_ERROR,
+	  "network.podCIDR", "172.18.0.0/26 holds 1 blocks of /26 and Calico gives 2 workers "
+	  "one each: use a /25 or larger" },
+	{ "pod network: 1,003 workers", pod_blocks_1003_workers, PROBLEM_ERROR, "network.podCIDR",
+	  "holds 4 blocks of /26 and Calico gives 1003 workers one each: use a /16 or larger" },
+	{ "pod network: IPv6 blocks", pod_blocks_v6, PROBLEM_ERROR, "network.podCIDR",
+	  "holds 1 blocks of /122 and Calico gives 2 workers one each: use a /121" },
+	{ "service network: a handful", service_too_small, PROBLEM_ERROR, "network.serviceCIDR",
+	  "192.168.0.0/30 is too small" },
+	{ "host family", host_family, PROBLEM_ERROR, "hosts[4].address",
+	  "fd00::5 is IPv6 but serviceCIDR is IPv4: dual-stack" },
+	{ "service network: room", service_tiny, PROBLEM_WARNING, "network.serviceCIDR",
+	  "192.168.0.0/29 leaves room for 6 Services at most (each takes an address): use a /24" },
 	{ "cluster name grammar", bad_name, PROBLEM_ERROR, "name", "is not valid" },
 	{ "host name grammar", bad_host_name, PROBLEM_ERROR, "hosts[0].name", "RFC 1123" },
 	{ "host name lowercase", upper_host_name, PROBLEM_ERROR, "hosts[1].name", "lowercase" },
@@ -276,7 +320,7 @@ static const struct rule rules[] = {
 	{ "metrics-server verifies kubelets", metrics_unverifiable, PROBLEM_WARNING,
 	  "addons.metricsServer.kubeletInsecureTLS", "csrApprover" },
 	{ "CSR regex compiles", csr_regex_bad, PROBLEM_ERROR, "addons.csrApprover.providerRegex",
-	  "regular expression" },
+	  "has no closing ]" },
 	{ "CSR regex matches workers", csr_regex_miss, PROBLEM_WARNING,
 	  "addons.csrApprover.providerRegex", "worker2" },
 	{ "CSR prefixes hold workers", csr_prefix_miss, PROBLEM_WARNING,
@@ -290,7 +334,12 @@ static const struct rule rules[] = {
 /* Mutations that must leave the plan valid. */
 static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
-	masters_only, loopback_lab,
+	masters_only, loopback_lab, pod_blocks_no_calico,
+};
+
+/* Mutations at the edge of a rule that must leave the plan without a word. */
+static void (*const quiet_mutations[])(struct plan *) = {
+	pod_blocks_fit, pod_blocks_1003_fit, service_256,
 };
 
 static void default_plan_is_valid(void **state)
@@ -333,20 +382,32 @@ static void each_rule(void **state)
 	}
 }
 
-static void valid_variants(void **state)
+/* Each mutation leaves the plan without an error (quiet: without any problem). */
+static void run_variants(void (*const *mutations)(struct plan *), size_t n, bool quiet)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof valid_mutations / sizeof valid_mutations[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct plan *p = plan_new_default();
 		struct problems out = { 0 };
 
-		valid_mutations[i](p);
+		mutations[i](p);
 		plancheck_run(p, &out);
-		if (problems_count(&out, PROBLEM_ERROR) != 0)
+		if (quiet ? out.n != 0 : problems_count(&out, PROBLEM_ERROR) != 0)
 			fail_msg("variant %zu: %s: %s", i, out.v[0].path, out.v[0].message);
 		problems_clear(&out);
 		plan_free(&p);
 	}
+}
+
+static void valid_variants(void **state)
+{
+	(void)state;
+	run_variants(valid_mutations, sizeof valid_mutations / sizeof valid_mutations[0], false);
+}
+
+static void quiet_variants(void **state)
+{
+	(void)state;
+	run_variants(quiet_mutations, sizeof quiet_mutations / sizeof quiet_mutations[0], true);
 }
 
 /* Problems carry the position of the field in the file the plan came from. */
@@ -393,6 +454,7 @@ int main(void)
 		cmocka_unit_test(default_plan_is_valid),
 		cmocka_unit_test(each_rule),
 		cmocka_unit_test(valid_variants),
+		cmocka_unit_test(quiet_variants),
 		cmocka_unit_test(positions_from_marks),
 		cmocka_unit_test(reports_everything),
 	};

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "plan.h"
 #include "planfile.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* Give every field of a table a value different from its default. */
@@ -245,6 +247,8 @@ static void load_errors(void **state)
 		     "valid keys here: serviceCIDR");
 	expect_error(HEAD HOSTS "ssh:\n  port: \"22\"\n", "ssh.port", 8, 9, "expected a number");
 	expect_error(HEAD HOSTS "ssh:\n  port: twenty\n", "ssh.port", 8, 9, "not a whole number");
+	expect_error(HEAD HOSTS "ssh:\n  port: 022\n", "ssh.port", 8, 9, "reads as octal: write 22");
+	expect_error(HEAD HOSTS "ssh:\n  port: 00\n", "ssh.port", 8, 9, "reads as octal: write 0");
 	expect_error(HEAD HOSTS "ssh:\n  sudo: yes\n", "ssh.sudo", 8, 9, "use true or false");
 	expect_error(HEAD HOSTS "network:\n  kubeProxyMode: IPVS\n", "network.kubeProxyMode", 8,
 		     18, "use ipvs or iptables");
@@ -256,6 +260,11 @@ static void load_errors(void **state)
 	expect_error("apiVersion: k8s-wizard/v1\nkind: Plan\n" HOSTS, "kind", 2, 7,
 		     "reads ClusterPlan");
 	expect_error("kind: ClusterPlan\n" HOSTS, "apiVersion", 1, 1, "apiVersion is missing");
+	expect_error("apiVersion: k8s-wizard/v1\n" HOSTS, "kind", 1, 1, "kind is missing");
+	expect_error(HEAD HOSTS "ssh:\n  sudo: \"true\"\n", "ssh.sudo", 8, 9,
+		     "expected true or false, found a quoted string");
+	expect_error(HEAD "hosts:\n- name: m1\n  roles: master\n", "hosts[0].roles", 5, 10,
+		     "expected a list of roles");
 	expect_error(HEAD, "hosts", 1, 1, "hosts is missing");
 	expect_error(HEAD "hosts:\n- name: m1\n  roles: [master, boss]\n", "hosts[0].roles", 5, 19,
 		     "unknown role 'boss'");
@@ -272,6 +281,11 @@ static void load_errors(void **state)
 	expect_error(HEAD HOSTS "network:\n  podCIDR: [\n", "yaml", 9, 1, "syntax error");
 	expect_error("", "apiVersion", 1, 1, "the file is empty");
 	expect_error(HEAD HOSTS "name: \"a\\0b\"\n", "name", 7, 7, "NUL character");
+	/* A NUL in a key is refused, not cut short to a valid key. */
+	expect_error(HEAD HOSTS "\"name\\0junk\": a\n", "", 7, 1, "a key contains a NUL");
+	expect_error(HEAD HOSTS "ssh:\n  \"port\\0\": 22\n", "ssh", 8, 3, "a key contains a NUL");
+	expect_error(HEAD HOSTS "registries:\n  mirrors:\n    \"docker.io\\0x\": [https://m.x]\n",
+		     "registries.mirrors", 9, 5, "a key contains a NUL");
 	expect_error("- a\n", "apiVersion", 1, 1, "a plan is a mapping");
 	expect_error(HEAD HOSTS "? [a]\n: b\n", "", 7, 3, "a key must be a plain word");
 }
@@ -341,6 +355,87 @@ static void defaults_fill_missing(void **state)
 	plan_free(&p);
 }
 
+/* HEAD HOSTS and "extra: " followed by opens, a value and as many closes. */
+static char *nested(size_t levels, const char *open, const char *value, const char *close)
+{
+	struct strbuf b = { 0 };
+
+	strbuf_adds(&b, HEAD HOSTS "extra: ");
+	for (size_t i = 0; i < levels; i++)
+		strbuf_adds(&b, open);
+	strbuf_adds(&b, value);
+	for (size_t i = 0; i < levels; i++)
+		strbuf_adds(&b, close);
+	strbuf_adds(&b, "\n");
+	return strbuf_detach(&b, NULL);
+}
+
+/* Depth and size are refused before a tree is built, at the first value
+ * past the limit; up to the limit the loader runs as usual (here it finds
+ * the unknown key). */
+static void limits(void **state)
+{
+	char *text = NULL;
+
+	(void)state;
+	/* The root mapping is level 1, so 31 more brackets reach the limit. */
+	text = nested(PLANFILE_MAX_DEPTH - 1, "[", "a", "]");
+	expect_error(text, "extra", 7, 1, "unknown key 'extra'");
+	free(text);
+	text = nested(PLANFILE_MAX_DEPTH, "[", "a", "]");
+	expect_error(text, "yaml", 7, 8 + PLANFILE_MAX_DEPTH - 1, "nest deeper than 32 levels");
+	free(text);
+	text = nested(PLANFILE_MAX_DEPTH, "{a: ", "b", "}");
+	expect_error(text, "yaml", 7, 8 + 4 * (PLANFILE_MAX_DEPTH - 1),
+		     "nest deeper than 32 levels");
+	free(text);
+	/* 80,000 levels, which took libyaml 13 s to build, stop at level 33. */
+	text = nested(80000, "[", "", "]");
+	expect_error(text, "yaml", 7, 8 + PLANFILE_MAX_DEPTH - 1, "nest deeper");
+	free(text);
+
+	/* HEAD HOSTS has 16 values (the root mapping, 11 scalars, the host list,
+	 * a host, its roles list); "extra" and its list make 2 more. */
+	{
+		size_t fit = PLANFILE_MAX_VALUES - 18;
+		struct strbuf b = { 0 };
+
+		strbuf_adds(&b, HEAD HOSTS "extra: [");
+		for (size_t i = 0; i < fit; i++)
+			strbuf_adds(&b, i > 0 ? ",a" : "a");
+		strbuf_adds(&b, "]\n");
+		text = strbuf_detach(&b, NULL);
+		expect_error(text, "extra", 7, 1, "unknown key 'extra'");
+		free(text);
+		strbuf_adds(&b, HEAD HOSTS "extra: [");
+		for (size_t i = 0; i <= fit; i++)
+			strbuf_adds(&b, i > 0 ? ",a" : "a");
+		strbuf_adds(&b, "]\n");
+		text = strbuf_detach(&b, NULL);
+		/* The value past the limit is the last a, item fit, at column 9 + 2 * fit. */
+		expect_error(text, "yaml", 7, (unsigned)(9 + 2 * fit), "more than 250000 values");
+		free(text);
+	}
+}
+
+/* A lone 0 is a number, not a leading zero; 10 and 2222 read as written. */
+static void zero_is_a_number(void **state)
+{
+	const char *text = HEAD "hosts:\n- name: m1\n  address: 10.1.1.1\n  roles: [master, etcd]\n"
+			   "  port: 0\n- name: w1\n  address: 10.1.1.4\n  roles: [worker]\n"
+			   "  port: 2222\nssh:\n  port: 10\n";
+	struct problems problems = { 0 };
+	struct plan *p = planfile_parse(text, strlen(text), &problems, NULL);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(p->hosts[0].port, 0);
+	assert_int_equal(p->hosts[1].port, 2222);
+	assert_int_equal(p->ssh.port, 10);
+	plan_free(&p);
+	problems_clear(&problems);
+}
+
 static void save_is_atomic_and_loads(void **state)
 {
 	char dir[] = "/tmp/k8sw-planfile-XXXXXX";
@@ -377,6 +472,70 @@ static void save_is_atomic_and_loads(void **state)
 	plan_free(&p);
 }
 
+/* A plan kept as a symbolic link loads, and saving through the link replaces
+ * the file it points to, not the link. A FIFO is refused at once: alarm()
+ * kills the test if the load waits for a writer. */
+static void links_and_fifos(void **state)
+{
+	char dir[] = "/tmp/k8sw-planfile-XXXXXX";
+	struct problems problems = { 0 };
+	struct plan *p = plan_new_default();
+	struct plan *q = NULL;
+	char *err = NULL, *target = NULL, *link = NULL, *fifo = NULL, *dangling = NULL;
+	char buf[256];
+	struct stat st;
+	ssize_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	target = xasprintf("%s/real.yaml", dir);
+	link = xasprintf("%s/plan.yaml", dir);
+	fifo = xasprintf("%s/fifo.yaml", dir);
+	dangling = xasprintf("%s/dangling.yaml", dir);
+	assert_int_equal(planfile_save(p, target, &err), 0);
+	assert_int_equal(symlink("real.yaml", link), 0);
+	q = planfile_load(link, &problems, NULL);
+	assert_non_null(q);
+	assert_int_equal(problems.n, 0);
+	plan_free(&q);
+
+	plan_set_string(&p->name, "renamed");
+	assert_int_equal(planfile_save(p, link, &err), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	n = readlink(link, buf, sizeof buf - 1);
+	assert_int_equal(n, strlen("real.yaml"));
+	q = planfile_load(target, &problems, NULL);
+	assert_non_null(q);
+	assert_string_equal(q->name, "renamed");
+	plan_free(&q);
+
+	assert_int_equal(symlink("nowhere.yaml", dangling), 0);
+	assert_int_equal(planfile_save(p, dangling, &err), -1);
+	assert_non_null(strstr(err, "cannot save through the link"));
+	xfree(&err);
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	q = planfile_load(fifo, &problems, NULL);
+	alarm(0);
+	assert_null(q);
+	assert_int_equal(problems.n, 1);
+	assert_non_null(strstr(problems.v[0].message, "not a regular file"));
+	problems_clear(&problems);
+
+	unlink(dangling);
+	unlink(fifo);
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
+	free(dangling);
+	free(fifo);
+	free(link);
+	free(target);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +547,9 @@ int main(void)
 		cmocka_unit_test(all_errors_reported),
 		cmocka_unit_test(marks_point_at_values),
 		cmocka_unit_test(defaults_fill_missing),
+		cmocka_unit_test(zero_is_a_number),
+		cmocka_unit_test(links_and_fifos),
+		cmocka_unit_test(limits),
 		cmocka_unit_test(save_is_atomic_and_loads),
 	};
 

@@ -570,6 +570,24 @@ static void from_plan(void **state)
 	plan_free(&p);
 }
 
+/* identityFile: ~/.ssh/key means the operator's home, as in ssh_config. */
+static void identity_file_tilde(void **state)
+{
+	struct remote_config c = { 0 };
+	struct remote_ctx *ctx = NULL;
+
+	(void)state;
+	setenv("HOME", "/home/op", 1);
+	c.identity_file = "~/.ssh/cluster_ed25519";
+	ctx = remote_ctx_new(&c);
+	assert_string_equal(ctx->identity_file, "/home/op/.ssh/cluster_ed25519");
+	remote_ctx_free(&ctx);
+	c.identity_file = "keys/cluster";
+	ctx = remote_ctx_new(&c);
+	assert_string_equal(ctx->identity_file, "keys/cluster");
+	remote_ctx_free(&ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +602,7 @@ int main(void)
 		cmocka_unit_test(upload_script_memory_and_cancel),
 		cmocka_unit_test(upload_links_and_directories),
 		cmocka_unit_test(from_plan),
+		cmocka_unit_test(identity_file_tilde),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,12 +103,16 @@ static void round_trip(void **state)
 static void join(void **state)
 {
 	size_t n = sizeof hostile / sizeof hostile[0];
-	char *cmd = shquote_join(hostile, n);
-	char *script = xasprintf("for a in %s; do printf '%%s|' \"$a\"; done", cmd);
-	char *out = sh_output(script);
+	char *cmd = NULL;
+	char *script = NULL;
+	char *out = NULL;
 	char *want = xstrdup("");
 
 	(void)state;
+	for (size_t i = 0; i < n; i++)
+		shquote_append(&cmd, hostile[i]);
+	script = xasprintf("for a in %s; do printf '%%s|' \"$a\"; done", cmd);
+	out = sh_output(script);
 	for (size_t i = 0; i < n; i++) {
 		char *w = xasprintf("%s%s|", want, hostile[i]);
 
@@ -120,9 +124,6 @@ static void join(void **state)
 	free(want);
 	free(out);
 	free(script);
-	free(cmd);
-	cmd = shquote_join(NULL, 0);
-	assert_string_equal(cmd, "");
 	free(cmd);
 	cmd = NULL;
 	shquote_append(&cmd, "a b");
