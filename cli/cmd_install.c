@@ -9,29 +9,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "engine.h"
 #include "event.h"
-#include "fileio.h"
 #include "frontend.h"
-#include "journal.h"
+#include "install.h"
 #include "nls.h"
 #include "plan.h"
-#include "planfile.h"
-#include "stage.h"
-#include "strbuf.h"
 #include "tty.h"
-#include "transport_ssh.h"
 #include "xmalloc.h"
 
 #define EXIT_STOPPED 130
@@ -47,7 +38,7 @@ enum {
 	OPT_HELP,
 };
 
-static const struct option install_options[] = {
+static const struct option apply_options[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "cluster", required_argument, NULL, OPT_CLUSTER },
 	{ "skip-check", required_argument, NULL, OPT_SKIP_CHECK },
@@ -100,7 +91,7 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, struct i
 	memset(a, 0, sizeof *a);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:v", install_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:v", apply_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_HELP:
 			cmd_usage(stdout, e);
@@ -168,99 +159,27 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-struct engine_thread {
-	struct engine *engine;
-	enum engine_outcome outcome;
-	char *err;
-	atomic_bool finished;
-};
-
-static void *engine_main(void *arg)
+static void print_summary(struct frontend *fe, const struct install *in,
+			  enum engine_outcome out, const char *err)
 {
-	struct engine_thread *t = arg;
+	const char *cluster = install_plan(in)->name, *kubeconfig = install_kubeconfig(in);
+	const char *why = NULL, *listed = install_nodes(in, &why);
+	char *nodes = listed != NULL ? xstrdup(listed) : NULL, *save = NULL;
+	struct engine_stats st;
 
-	t->outcome = engine_run(t->engine, &t->err);
-	atomic_store(&t->finished, true);
-	return NULL;
-}
-
-/* A new run id (the local time) and its log directory under state_dir. */
-static char *make_run_dir(const char *state_dir, char **id, char **err)
-{
-	char *runs = xasprintf("%s/runs", state_dir);
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	char *dir = NULL;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	if (mkdir(runs, 0700) < 0 && errno != EEXIST) {
-		/* L10N: a path and the system's error message. */
-		*err = xasprintf(_("cannot create %s: %s"), runs, strerror(errno));
-		free(runs);
-		return NULL;
-	}
-	for (unsigned n = 1; n < 100 && dir == NULL; n++) {
-		*id = n == 1 ? xstrdup(stamp) : xasprintf("%s-%u", stamp, n);
-		dir = xasprintf("%s/%s", runs, *id);
-		if (mkdir(dir, 0700) == 0)
-			break;
-		if (errno != EEXIST) {
-			/* L10N: a path and the system's error message. */
-			*err = xasprintf(_("cannot create %s: %s"), dir, strerror(errno));
-			xfree(&dir);
-			xfree(id);
-			break;
-		}
-		xfree(&dir);
-		xfree(id);
-	}
-	free(runs);
-	return dir;
-}
-
-/* The admin kubeconfig the masters received, for the operator's kubectl. */
-static char *save_admin_kubeconfig(const struct render *r, const char *state_dir, char **err)
-{
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		const struct render_host *h = &r->hosts[i];
-
-		for (size_t k = 0; k < h->n_files; k++) {
-			const struct render_file *f = &h->files[k];
-			char *path = NULL;
-
-			if (strcmp(f->path, "/etc/kubernetes/admin.kubeconfig") != 0 ||
-			    f->source_type != RENDER_TEXT)
-				continue;
-			path = xasprintf("%s/admin.kubeconfig", state_dir);
-			if (fileio_write_atomic(path, f->content, f->len, 0600, err) < 0)
-				xfree(&path);
-			return path;
-		}
-	}
-	return NULL;
-}
-
-static void print_summary(struct frontend *fe, struct engine *engine,
-			  const struct engine_stats *st, enum engine_outcome out, const char *err,
-			  const char *cluster, const char *log_dir, const char *kubeconfig)
-{
-	char *nodes = NULL, *why = NULL, *save = NULL;
-
+	install_stats(in, &st);
 	frontend_finish(fe);
 	switch (out) {
 	case ENGINE_DONE:
 		/* L10N: cluster, steps run, steps skipped, retries. */
 		frontend_say(fe, _("cluster %s is installed and healthy: %zu steps run, %zu already "
 				   "done, %zu retries"),
-			     cluster, st->steps_run, st->steps_skipped, st->retries);
+			     cluster, st.steps_run, st.steps_skipped, st.retries);
 		for (int p = 0; p < PHASE_COUNT; p++) {
-			if (st->phase_ms[p] >= 0)
+			if (st.phase_ms[p] >= 0)
 				frontend_say(fe, "  %-20s %6.1f s", phase_name((enum phase)p),
-					     (double)st->phase_ms[p] / 1000.0);
+					     (double)st.phase_ms[p] / 1000.0);
 		}
-		nodes = engine_nodes(engine, &why);
 		if (nodes != NULL) {
 			frontend_say(fe, "%s", _("nodes:"));
 			for (char *line = strtok_r(nodes, "\n", &save); line != NULL;
@@ -268,8 +187,7 @@ static void print_summary(struct frontend *fe, struct engine *engine,
 				frontend_say(fe, "  %s", line);
 		} else {
 			/* L10N: why the nodes could not be listed. */
-			frontend_say(fe, _("nodes: cannot list them: %s"), why);
-			xfree(&why);
+			frontend_say(fe, _("nodes: cannot list them: %s"), why != NULL ? why : "?");
 		}
 		if (kubeconfig != NULL) {
 			/* L10N: path of the admin kubeconfig. */
@@ -294,17 +212,15 @@ static void print_summary(struct frontend *fe, struct engine *engine,
 		break;
 	}
 	/* L10N: the run's log directory. */
-	frontend_say(fe, _("logs: %s"), log_dir);
+	frontend_say(fe, _("logs: %s"), install_run_dir(in));
 	free(nodes);
 }
 
-/* Drive the engine in a thread and the front end here until the run ends. */
-static enum engine_outcome drive(struct engine *engine, struct event_queue *q,
-				 struct frontend *fe, char **err)
+/* Drive the engine's thread and the front end here until the run ends. */
+static enum engine_outcome drive(struct install *in, struct event_queue *q, struct frontend *fe,
+				 const char **err)
 {
-	struct engine_thread t = { .engine = engine };
 	struct sigaction sa = { 0 }, old_int, old_term;
-	pthread_t thread;
 	bool ended = false;
 	sig_atomic_t seen = 0;
 
@@ -315,8 +231,6 @@ static enum engine_outcome drive(struct engine *engine, struct event_queue *q,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (pthread_create(&thread, NULL, engine_main, &t) != 0)
-		xalloc_die("pthread_create");
 	while (!ended) {
 		struct pollfd p[2] = { { .fd = event_queue_fd(q), .events = POLLIN },
 				       { .fd = signal_pipe[0], .events = POLLIN } };
@@ -330,11 +244,11 @@ static enum engine_outcome drive(struct engine *engine, struct event_queue *q,
 		if (signals != seen) {
 			seen = signals;
 			if (seen == 1) {
-				engine_stop(engine);
+				install_stop(in);
 				frontend_say(fe, "%s", _("stopping: the steps under way finish, no new "
 							 "one starts (Ctrl-C again ends them now)"));
 			} else {
-				engine_abort(engine);
+				install_abort(in);
 				frontend_say(fe, "%s", _("ending what runs on the hosts now"));
 			}
 		}
@@ -345,56 +259,14 @@ static enum engine_outcome drive(struct engine *engine, struct event_queue *q,
 		}
 		/* The engine always ends with EVENT_RUN_END; its thread's end is
 		 * the backstop. */
-		ended = ended || atomic_load(&t.finished);
+		ended = ended || install_finished(in);
 		frontend_tick(fe);
 	}
-	pthread_join(thread, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	close(signal_pipe[0]);
 	close(signal_pipe[1]);
-	*err = t.err;
-	return t.outcome;
-}
-
-/* Every bundle file the render names must be there before any host is
- * contacted: name each one that is not. */
-static bool bundle_complete(const struct render *r)
-{
-	bool ok = true;
-
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		const struct render_host *h = &r->hosts[i];
-
-		for (size_t k = 0; k < h->n_files; k++) {
-			const struct render_file *f = &h->files[k];
-			bool seen = false;
-			int error;
-
-			if (f->source_type != RENDER_BUNDLE || access(f->source, R_OK) == 0)
-				continue;
-			error = errno;
-			/* Name each missing file once, not once per host. */
-			for (size_t j = 0; j < i && !seen; j++) {
-				for (size_t m = 0; m < r->hosts[j].n_files && !seen; m++)
-					seen = r->hosts[j].files[m].source_type == RENDER_BUNDLE &&
-					       strcmp(r->hosts[j].files[m].source, f->source) == 0;
-			}
-			for (size_t m = 0; m < k && !seen; m++)
-				seen = h->files[m].source_type == RENDER_BUNDLE &&
-				       strcmp(h->files[m].source, f->source) == 0;
-			if (!seen)
-				/* L10N: a path and the system's error message. */
-				fprintf(stderr, _("k8s-wizard: bundle file %s: %s\n"), f->source,
-					strerror(error));
-			ok = false;
-		}
-	}
-	if (!ok)
-		fprintf(stderr, "%s", _("k8s-wizard: the bundle is not complete: doc/bundle.md says "
-					 "what it holds and where each file comes from; no host was "
-					 "contacted\n"));
-	return ok;
+	return install_wait(in, err);
 }
 
 /* The plan to install: the file given, or the last run's of the cluster. */
@@ -431,18 +303,12 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 {
 	struct install_args a;
 	struct plan *plan = NULL;
-	struct stage st = { 0 };
-	struct journal *journal = NULL;
+	struct install *in = NULL;
 	struct event_queue *q = NULL;
 	struct frontend *fe = NULL;
-	struct transport_ssh *transport = NULL;
-	struct engine *engine = NULL;
 	struct tty_answers term = { 0 };
-	struct remote_prompts prompts;
-	struct remote_config rc_cfg = { 0 };
-	struct engine_stats stats = { 0 };
-	char *plan_file = NULL, *err = NULL, *run_id = NULL, *run_dir = NULL, *journal_path = NULL;
-	char *copy = NULL, *kubeconfig = NULL;
+	char *plan_file = NULL, *err = NULL;
+	const char *run_err = NULL;
 	enum engine_outcome outcome;
 	int rc = parse_args(e, argc, argv, &a);
 
@@ -456,90 +322,50 @@ static int run_install(const struct cmd_entry *e, const char *command, int argc,
 	plan = find_plan(e, &a, &plan_file);
 	if (plan == NULL)
 		goto out;
-	rc = EXIT_FAILED;
-	switch (stage_prepare(plan, plan_file, command, &st, &err)) {
-	case 0:
-		break;
-	case -2:
-		rc = EXIT_USAGE;
-		goto fail;
-	default:
-		goto fail;
-	}
-	if (!bundle_complete(st.render)) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	journal_path = xasprintf("%s/journal", st.state_dir);
-	if (journal_open(journal_path, &journal, &err) < 0)
-		goto fail;
-	if (strcmp(command, "resume") == 0 && journal_last_run(journal) == NULL) {
-		/* L10N: cluster name. */
-		err = xasprintf(_("cluster %s has no run to resume: start one with k8s-wizard apply "
-				  "-f PLAN"), plan->name);
-		rc = EXIT_USAGE;
-		goto fail;
-	}
-	run_dir = make_run_dir(st.state_dir, &run_id, &err);
-	if (run_dir == NULL)
-		goto fail;
-	copy = xasprintf("%s/plan.yaml", run_dir);
-	if (planfile_save(plan, copy, &err) < 0)
-		goto fail;
-	kubeconfig = save_admin_kubeconfig(st.render, st.state_dir, &err);
-	if (err != NULL)
-		goto fail;
+	{
+		struct install_options o = {
+			.command = command, .need_run = strcmp(command, "resume") == 0,
+			.known_hosts = a.known_hosts, .skip_checks = (const char *const *)a.skip,
+			.n_skip_checks = a.n_skip, .parallel = a.parallel,
+			.step_timeout = a.step_timeout,
+		};
 
+		switch (install_prepare(plan, plan_file, &o, &in, &err)) {
+		case INSTALL_OK:
+			break;
+		case INSTALL_INPUT:
+			rc = EXIT_USAGE;
+			goto fail;
+		default:
+			rc = EXIT_FAILED;
+			goto fail;
+		}
+	}
 	q = event_queue_new();
 	term.accept_new = a.accept_new;
 	fe = frontend_new(a.json ? FRONTEND_JSON : isatty(STDOUT_FILENO) ? FRONTEND_LIVE
 									 : FRONTEND_LINES,
 			  a.verbose, &term, stdout);
-	event_prompts(q, &prompts);
-	remote_config_from_plan(plan, &rc_cfg);
-	rc_cfg.known_hosts = a.known_hosts;
-	rc_cfg.prompts = &prompts;
-	transport = transport_ssh_new(plan, &rc_cfg);
-	{
-		struct engine_config cfg = {
-			.plan = plan, .render = st.render, .certs = st.certs, .journal = journal,
-			.events = q, .ops = &transport_ssh_ops, .transport = transport,
-			.run_id = run_id, .command = command, .log_dir = run_dir,
-			.workers = a.parallel, .skip_checks = (const char *const *)a.skip,
-			.n_skip_checks = a.n_skip, .step_timeout = a.step_timeout,
-		};
-
-		engine = engine_new(&cfg, &err);
-	}
-	if (engine == NULL) {
+	if (install_start(in, q, &err) < 0) {
 		rc = EXIT_USAGE;
 		goto fail;
 	}
-	outcome = drive(engine, q, fe, &err);
-	engine_get_stats(engine, &stats);
-	print_summary(fe, engine, &stats, outcome, err, plan->name, run_dir, kubeconfig);
+	outcome = drive(in, q, fe, &run_err);
+	print_summary(fe, in, outcome, run_err);
 	rc = outcome == ENGINE_DONE ? EXIT_OK : outcome == ENGINE_STOPPED ? EXIT_STOPPED
 									  : EXIT_FAILED;
 	goto out;
 fail:
 	cmd_error(NULL, err);
 out:
-	engine_free(&engine);
-	transport_ssh_free(&transport);
+	install_free(&in);
 	frontend_free(&fe);
 	event_queue_free(&q);
 	tty_clear(&term);
-	journal_close(&journal);
-	stage_clear(&st);
 	plan_free(&plan);
 	args_clear(&a);
 	free(plan_file);
 	free(err);
-	free(run_id);
-	free(run_dir);
-	free(journal_path);
-	free(copy);
-	free(kubeconfig);
 	return rc;
 }
 

@@ -72,6 +72,10 @@ static void usage(FILE *f)
 	fprintf(f, _("\n"
 		     "Options:\n"
 		     "  --plan FILE    open the wizard on this plan\n"
+		     "  --known-hosts FILE  host keys for the Run page (default ~/.ssh/known_hosts)\n"
+		     "  --skip-check NAME   a preflight check the Run page does not run (as apply's)\n"
+		     "  --demo         the Run page says which parts of the lab are stand-ins\n"
+		     "                 (contrib/dev.sh demo)\n"
 		     "  -h, --help     show this help (COMMAND --help: the command's own)\n"
 		     "  -V, --version  show the version\n"
 		     "\n"
@@ -89,7 +93,7 @@ static int bad_usage(const char *fmt, const char *arg)
 
 /* Start the wizard on a plan file, or (without one) on the saved or the
  * default plan: the wizard looks in the state directory itself. */
-static int run_wizard(const char *plan_file)
+static int run_wizard(const char *plan_file, const struct ui_options *opt)
 {
 	struct problems problems = { 0 };
 	struct plan *plan = NULL;
@@ -108,7 +112,7 @@ static int run_wizard(const char *plan_file)
 			return EXIT_USAGE;
 		}
 	}
-	rc = ui_run(plan, plan_file);
+	rc = ui_run(plan, plan_file, opt);
 	plan_free(&plan);
 	return rc;
 }
@@ -169,9 +173,31 @@ static void stderr_sink(enum log_level level, enum log_subsystem sub, const char
 	free(safe);
 }
 
+/* The wizard's option NAME VALUE or NAME=VALUE at argv[*i]: the value, or
+ * NULL when argv[*i] is not that option. *missing when it lacks its value. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(argv[*i], name) == 0) {
+		if (*i + 1 == argc) {
+			*missing = true;
+			return NULL;
+		}
+		return argv[++*i];
+	}
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static bool verbose;
+	static const char *skips[32];
+	struct ui_options uo = { .skip_checks = skips };
+	const char *value = NULL;
+	bool missing = false, wizard_options = false;
 	const struct cmd_entry *cmd = NULL;
 	const char *plan_file = NULL;
 	const char *localedir = NULL;
@@ -210,10 +236,34 @@ int main(int argc, char **argv)
 			plan_file = argv[i] + 7;
 			continue;
 		}
+		value = option_value(argc, argv, &i, "--known-hosts", &missing);
+		if (value != NULL) {
+			uo.known_hosts = value;
+			wizard_options = true;
+			continue;
+		}
+		value = missing ? NULL : option_value(argc, argv, &i, "--skip-check", &missing);
+		if (value != NULL) {
+			if (uo.n_skip_checks == sizeof skips / sizeof skips[0])
+				return bad_usage(_("too many --skip-check options"), NULL);
+			skips[uo.n_skip_checks++] = value;
+			wizard_options = true;
+			continue;
+		}
+		if (missing)
+			return bad_usage(_("option %s needs a value"), argv[i]);
+		if (strcmp(argv[i], "--demo") == 0) {
+			uo.demo = true;
+			wizard_options = true;
+			continue;
+		}
 		return bad_usage(_("unknown option %s"), argv[i]);
 	}
 	if (i == argc)
-		return run_wizard(plan_file);
+		return run_wizard(plan_file, &uo);
+	if (wizard_options)
+		return bad_usage(_("%s is an option of the wizard; commands take their own"),
+				 argv[1]);
 	if (plan_file != NULL)
 		return bad_usage(_("--plan opens the wizard and takes no command; commands take "
 				   "-f FILE"), NULL);

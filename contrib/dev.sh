@@ -1,7 +1,11 @@
 #!/bin/sh
-# The README's two commands. On a fresh Debian 12 machine, as root:
+# The README's three commands. On a fresh Debian 12 machine, as root:
 #   sh contrib/dev.sh run     install what is needed, build, start k8s-wizard
 #   sh contrib/dev.sh check   install what is needed, build, run every test
+#   sh contrib/dev.sh demo    install what is needed, build, start the lab's
+#                             hosts (tests/lab/machines.sh) and the wizard on
+#                             a plan that points at them; quitting the wizard
+#                             stops the hosts
 # "check" is what CI runs: a -Werror build with make check, the same tests
 # under AddressSanitizer + UndefinedBehaviorSanitizer, the core library's unit
 # tests under valgrind, and make distcheck.
@@ -72,6 +76,37 @@ run)
 	export K8SW_ASSETS_DIR
 	exec "$top/build/k8s-wizard" "$@"
 	;;
+demo)
+	install_deps
+	[ -f "$top/build/Makefile" ] || configure_build "$top/build"
+	step "building"
+	make -C "$top/build" -j"$jobs" -s
+	shift
+	demo=$(mktemp -d /tmp/k8sw-demo.XXXXXX)
+	lab_dir=
+	# Everything the demo started goes when the wizard ends, however.
+	cleanup() {
+		[ -z "$lab_dir" ] || sh "$top/tests/lab/machines.sh" stop "$lab_dir" >/dev/null 2>&1 || true
+		rm -rf "$demo"
+	}
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	step "starting the lab's hosts: master1, node1, node2 (systemd-nspawn; the first time, the base image is built)"
+	K8SW="$top/build/k8s-wizard" sh "$top/tests/lab/machines.sh" start --dir "$demo/lab" \
+		master1 node1 node2 >"$demo/lab.env"
+	. "$demo/lab.env"
+	lab_dir=$LAB_DIR
+	# The lab's kernel has no IPVS: kube-proxy in iptables mode.
+	sed 's/kubeProxyMode: ipvs/kubeProxyMode: iptables/' "$LAB_PLAN" >"$demo/plan.yaml"
+	step "the wizard on $demo/plan.yaml; state in $demo/state (removed at the end)"
+	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
+	K8SW_STATE_DIR="$demo/state"
+	export K8SW_ASSETS_DIR K8SW_STATE_DIR
+	# Not exec: the hosts are stopped when the wizard ends.
+	"$top/build/k8s-wizard" --plan "$demo/plan.yaml" --known-hosts "$LAB_KNOWN_HOSTS" \
+		--demo "$@" || true
+	step "stopping the lab's hosts"
+	;;
 check)
 	install_deps "$TEST_DEPS"
 	step "autoreconf"
@@ -105,7 +140,7 @@ check)
 	step "all checks passed"
 	;;
 *)
-	echo "usage: sh contrib/dev.sh run|check" >&2
+	echo "usage: sh contrib/dev.sh run|check|demo" >&2
 	exit 2
 	;;
 esac

@@ -6,7 +6,10 @@
 #
 #   sh doc/capture-screens.sh [path/to/k8s-wizard]
 #
-# Needs tmux, msgfmt and localedef (Debian: tmux gettext locales).
+# Needs tmux, msgfmt and localedef (Debian: tmux gettext locales). The Run
+# page during a run (9-run-running, 10-run-failed, 11-run-finished) needs the
+# machines lab: tests/tui-run.sh writes those when K8SW_CAPTURE_DIR is set,
+#   K8SW_CAPTURE_DIR=$PWD/doc/screens make -C build check TESTS=tests/tui-run.sh
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$top_srcdir/build
@@ -60,7 +63,7 @@ walk() {
 echo "capturing into $out"
 ENVS=""
 walk "$out" "No saved plan yet" "SSH access" "Address ranges" "Registry mirrors and" \
-	"Versions, binaries" "Every problem left" "The install engine is not built yet"
+	"Versions, binaries" "Every problem left" "Ready to install cluster"
 ENVS="$TUI_ZH_ENV LANG=zh_CN.UTF-8"
 walk "$out/zh_CN" "还没有保存的规划" "SSH 登录" "集群的网段和地址" "镜像加速和集群拉取的镜像" \
-	"版本、二进制文件" "所有尚存的问题" "安装引擎尚未实现"
+	"版本、二进制文件" "所有尚存的问题" "准备安装集群"

@@ -4,6 +4,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -17,13 +18,16 @@
 
 /* fileio_read() with extra open(2) flags. O_NONBLOCK lets the open of a FIFO
  * return at once (it would wait for a writer) so that fstat can refuse it; it
- * changes nothing for a regular file. */
-static int read_with(const char *path, int flags, size_t max, char **out, size_t *len,
-		     char **err)
+ * changes nothing for a regular file. tail: instead of refusing a file over
+ * max bytes, read its last max bytes (what is written after the fstat() is
+ * not read). */
+static int read_with(const char *path, int flags, size_t max, bool tail, char **out,
+		     size_t *len, char **err)
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, want = 0;
+	off_t from = 0;
 	int fd = -1;
 	int rc = -1;
 
@@ -39,17 +43,25 @@ static int read_with(const char *path, int flags, size_t max, char **out, size_t
 		*err = xasprintf(_("cannot read %s: not a regular file"), path);
 		goto out;
 	}
-	if ((size_t)st.st_size > max) {
+	if (!tail && (size_t)st.st_size > max) {
 		/* L10N: %1$s is a file name, %2$zu its limit in bytes. */
 		*err = xasprintf(_("cannot read %s: larger than %zu bytes"), path, max);
 		goto out;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	want = (size_t)st.st_size;
+	if (want > max) {
+		from = st.st_size - (off_t)max;
+		want = max;
+	}
+	buf = xmalloc(want + 1);
+	while (got < want) {
+		ssize_t n = pread(fd, buf + got, want - got, from + (off_t)got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A log may be cut while read: what was read stays. */
+		if (n == 0 && tail)
+			break;
 		if (n <= 0) {
 			*err = xasprintf(_("cannot read %s: %s"), path,
 					 n < 0 ? strerror(errno) : _("file shrank while reading"));
@@ -72,12 +84,17 @@ out:
 
 int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err)
 {
-	return read_with(path, O_NOFOLLOW, max, out, len, err);
+	return read_with(path, O_NOFOLLOW, max, false, out, len, err);
 }
 
 int fileio_read_named(const char *path, size_t max, char **out, size_t *len, char **err)
 {
-	return read_with(path, 0, max, out, len, err);
+	return read_with(path, 0, max, false, out, len, err);
+}
+
+int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	return read_with(path, O_NOFOLLOW, max, true, out, len, err);
 }
 
 /* Make a rename durable: fsync the directory that holds path. */

@@ -15,6 +15,11 @@
  * *err set (free it). */
 int fileio_read(const char *path, size_t max, char **out, size_t *len, char **err);
 
+/* The last max bytes (or fewer) of a file that may still grow (a log), into
+ * a NUL-terminated buffer as fileio_read(). Returns 0; 1 when the file does
+ * not exist; -1 with *err set. */
+int fileio_read_tail(const char *path, size_t max, char **out, size_t *len, char **err);
+
 /* The same for a file the operator named (a plan): a symbolic link is
  * followed. Like fileio_read(), anything but a regular file (a FIFO, a
  * device) is refused at once, never waited on. */

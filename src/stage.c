@@ -22,9 +22,12 @@ int stage_prepare(const struct plan *p, const char *plan_file, const char *comma
 	if (s->state_dir == NULL)
 		return -1;
 	s->pki_dir = xasprintf("%s/pki", s->state_dir);
-	if (statedir_create(s->state_dir, err) < 0 ||
-	    statelock_take(s->state_dir, command, &s->lock, err) != 0 ||
-	    certs_ensure(p, s->pki_dir, &s->certs, err) < 0)
+	if (statedir_create(s->state_dir, err) < 0)
+		return -1;
+	rc = statelock_take(s->state_dir, command, &s->lock, err);
+	if (rc != 0)
+		return rc;
+	if (certs_ensure(p, s->pki_dir, &s->certs, err) < 0)
 		return -1;
 	copy = xstrdup(plan_file != NULL ? plan_file : ".");
 	ro.base_dir = plan_file != NULL ? dirname(copy) : ".";

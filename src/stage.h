@@ -19,9 +19,10 @@ struct stage {
 /* Prepare p (validated), loaded from plan_file (relative bundle paths start
  * at its directory), for command ("apply", "render"): the state directory's
  * lock is taken before anything in it is written, and held until
- * stage_clear(). Returns 0; -2 with *err set when the input is at fault (the
- * bundle); -1 with *err set otherwise (another run holds the lock, a file
- * cannot be written). stage_clear() in every case. */
+ * stage_clear(). Returns 0; 1 with *err naming the holder when another
+ * process holds the lock; -2 with *err set when the input is at fault (the
+ * bundle); -1 with *err set otherwise (a file cannot be written).
+ * stage_clear() in every case. */
 int stage_prepare(const struct plan *p, const char *plan_file, const char *command,
 		  struct stage *s, char **err);
 void stage_clear(struct stage *s);

@@ -34,12 +34,7 @@ PEER=$(cat "$TMP/peer_port")
 
 # The bundle: the test fixtures' manifests, and placeholders for the
 # binaries (never uploaded: the run ends in preflight; never run).
-mkdir -p "$TMP/bundle/bin"
-cp -r "$top_srcdir/tests/fixtures/bundle/manifests" "$TMP/bundle/"
-for b in containerd containerd-shim-runc-v2 ctr runc crictl kubelet kubectl; do
-	printf '#!/bin/sh\necho "placeholder of tests/apply-lines.sh, not %s" >&2\nexit 1\n' "$b" \
-		>"$TMP/bundle/bin/$b"
-done
+placeholder_bundle "$TMP/bundle"
 
 P="$TMP/plan.yaml"
 cat >"$P" <<EOF

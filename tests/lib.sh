@@ -58,3 +58,15 @@ finish() {
 	[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
 	pass "${1:-all checks}"
 }
+
+# placeholder_bundle DIR: a bundle of the test fixtures' manifests and, for
+# the binaries, placeholders that fail if run: for runs that end before any
+# upload.
+placeholder_bundle() {
+	mkdir -p "$1/bin"
+	cp -r "$top_srcdir/tests/fixtures/bundle/manifests" "$1/"
+	for _b in containerd containerd-shim-runc-v2 ctr runc crictl kubelet kubectl; do
+		printf '#!/bin/sh\necho "placeholder of a test bundle, not %s" >&2\nexit 1\n' "$_b" \
+			>"$1/bin/$_b"
+	done
+}

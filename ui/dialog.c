@@ -5,10 +5,12 @@
 
 #include "dialog.h"
 
+#include <limits.h>
 #include <menu.h>
 #include <panel.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "../src/nls.h"
 #include "../src/xmalloc.h"
@@ -24,6 +26,9 @@ struct dialog {
 	int selected;
 	bool vertical;
 	struct lineedit *input;
+	bool secret;
+	char hidden[DIALOG_SECRET_MAX]; /* the secret typed so far */
+	size_t hidden_len;
 	int scroll; /* first line of text shown, for long help */
 	int text_rows;
 	int n_lines;
@@ -85,6 +90,7 @@ void dialog_free(struct dialog **pd)
 		return;
 	destroy_window(d);
 	lineedit_free(&d->input);
+	explicit_bzero(d->hidden, sizeof d->hidden);
 	for (size_t i = 0; i < d->n_items; i++)
 		free(d->names[i]);
 	free(d->names);
@@ -109,6 +115,60 @@ void dialog_set_input(struct dialog *d, const char *text)
 {
 	lineedit_free(&d->input);
 	d->input = lineedit_new(text);
+}
+
+void dialog_set_secret(struct dialog *d)
+{
+	d->secret = true;
+	explicit_bzero(d->hidden, sizeof d->hidden);
+	d->hidden_len = 0;
+}
+
+bool dialog_is_secret(const struct dialog *d)
+{
+	return d->secret;
+}
+
+void dialog_scroll_end(struct dialog *d)
+{
+	/* dialog_draw() brings it back to the last page. */
+	d->scroll = INT_MAX / 2;
+}
+
+/* A key typed into a secret: characters are added, Backspace takes the last
+ * one back, ^U all of them. */
+static void secret_key(struct dialog *d, const struct ui_event *ev)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	if (ev->type == EV_CHAR) {
+		memset(&st, 0, sizeof st);
+		n = wcrtomb(mb, ev->ch, &st);
+		if (n != (size_t)-1 && d->hidden_len + n < sizeof d->hidden) {
+			memcpy(d->hidden + d->hidden_len, mb, n);
+			d->hidden_len += n;
+			d->hidden[d->hidden_len] = '\0';
+		}
+		explicit_bzero(mb, sizeof mb);
+		return;
+	}
+	if (ev->type != EV_KEY)
+		return;
+	if (ev->key == KEY_BACKSPACE || ev->key == 127 || ev->key == 8) {
+		/* Back over one whole UTF-8 character. */
+		while (d->hidden_len > 0) {
+			unsigned char c = (unsigned char)d->hidden[--d->hidden_len];
+
+			d->hidden[d->hidden_len] = '\0';
+			if ((c & 0xc0) != 0x80)
+				break;
+		}
+	} else if (ev->key == UI_KEY_CTRL('u')) {
+		explicit_bzero(d->hidden, sizeof d->hidden);
+		d->hidden_len = 0;
+	}
 }
 
 /* Columns the menu of items takes: each item is as wide as the widest name
@@ -154,7 +214,9 @@ void dialog_draw(struct dialog *d)
 {
 	char **lines = NULL;
 	const char *hint = d->input != NULL ? _("Enter: confirm   Esc: cancel")
-			   : d->n_items == 0 ? _("Enter or Esc: close") : NULL;
+			   : d->secret	     ? _("Enter: confirm   Esc: refuse")
+			   : d->n_items == 0 ? _("Enter or Esc: close")
+					     : NULL;
 	int width = text_width(d->title) + 6;
 	int height, text_w, rows = 0, y;
 
@@ -163,7 +225,7 @@ void dialog_draw(struct dialog *d)
 		width = text_width(hint) + 4;
 	if (items_width(d) + 4 > width)
 		width = items_width(d) + 4;
-	if (d->input != NULL && width < 64)
+	if ((d->input != NULL || d->secret) && width < 64)
 		width = 64;
 	if (text_width(d->text) + 4 > width)
 		width = text_width(d->text) + 4 < 72 ? text_width(d->text) + 4 : 72;
@@ -175,8 +237,8 @@ void dialog_draw(struct dialog *d)
 		rows = d->vertical ? (int)d->n_items : 1;
 	/* Borders, a blank line, text, a blank line, then the input, the items
 	 * or the hint. */
-	height = 2 + 1 + d->n_lines + 1 + (d->input != NULL ? 2 : 0) + (rows > 0 ? rows : 0) +
-		 (hint != NULL ? 1 : 0);
+	height = 2 + 1 + d->n_lines + 1 + (d->input != NULL || d->secret ? 2 : 0) +
+		 (rows > 0 ? rows : 0) + (hint != NULL ? 1 : 0);
 	if (height > LINES - 2) {
 		int over = height - (LINES - 2);
 
@@ -227,6 +289,11 @@ void dialog_draw(struct dialog *d)
 	if (d->input != NULL) {
 		lineedit_place(d->input, (LINES - height) / 2 + y, (COLS - width) / 2 + 2, text_w);
 		y += 2;
+	} else if (d->secret) {
+		/* Where it is typed, and that it is not shown: nothing of it. */
+		text_draw(d->win, y, 2, _("(typing is not shown)"), text_w,
+			  theme_attr(ROLE_DIALOG), false);
+		y += 2;
 	}
 	if (rows > 0) {
 		int cols = items_width(d);
@@ -274,6 +341,14 @@ bool dialog_key(struct dialog *d, const struct ui_event *ev, int *choice)
 			*choice = i;
 			return true;
 		}
+		return false;
+	}
+	if (d->secret) {
+		if (ev->type == EV_KEY && (ev->key == UI_KEY_ENTER || ev->key == KEY_ENTER)) {
+			*choice = 0;
+			return true;
+		}
+		secret_key(d, ev);
 		return false;
 	}
 	if (d->input != NULL) {
@@ -330,6 +405,8 @@ bool dialog_key(struct dialog *d, const struct ui_event *ev, int *choice)
 
 const char *dialog_input(struct dialog *d)
 {
+	if (d->secret)
+		return d->hidden;
 	return d->input != NULL ? lineedit_text(d->input) : NULL;
 }
 

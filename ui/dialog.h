@@ -23,6 +23,18 @@ void dialog_set_items(struct dialog *d, const char *const *items, size_t n, int 
 /* A line to type in, starting with text. */
 void dialog_set_input(struct dialog *d, const char *text);
 
+/* The longest secret a dialog takes, with its NUL. */
+#define DIALOG_SECRET_MAX 1024
+
+/* A secret to type in (a passphrase, a password): nothing of it is drawn,
+ * not even its length; it is kept in the dialog only, and wiped when the
+ * dialog is freed. dialog_input() returns it. */
+void dialog_set_secret(struct dialog *d);
+bool dialog_is_secret(const struct dialog *d);
+
+/* Show the end of a long text first (a log). */
+void dialog_scroll_end(struct dialog *d);
+
 /* Draw the dialog centered on the terminal (again after a resize). */
 void dialog_draw(struct dialog *d);
 

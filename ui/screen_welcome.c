@@ -1,6 +1,8 @@
 /* The welcome page: what the wizard does, where it keeps the plan, and, when
  * a plan was saved there before, the choice to resume it, edit it or start
- * over (an ncurses menu). */
+ * over (an ncurses menu). When the cluster's journal has a run, it says how
+ * that run ended (what is done, what failed) and offers to continue an
+ * unfinished install, or to check a finished cluster again. */
 #include "config.h"
 
 #include <menu.h>
@@ -10,16 +12,19 @@
 
 #include "../src/nls.h"
 #include "../src/planstore.h"
+#include "../src/runstate.h"
 #include "../src/xmalloc.h"
 #include "text.h"
 #include "theme.h"
 #include "wizard.h"
 
-enum choice { CHOICE_START, CHOICE_RESUME, CHOICE_EDIT, CHOICE_OVER };
+enum choice { CHOICE_START, CHOICE_RESUME, CHOICE_EDIT, CHOICE_OVER, CHOICE_CONTINUE,
+	      CHOICE_CHECK };
 
-#define MAX_CHOICES 3
+#define MAX_CHOICES 4
 
 struct welcome {
+	struct runstate run; /* the plan's cluster, as its journal tells it */
 	enum choice choices[MAX_CHOICES];
 	size_t n;
 	int selected;
@@ -30,10 +35,17 @@ struct welcome {
 	int win_y;
 };
 
-static void *welcome_init(struct wizard *w)
+/* The choices, from where the plan came from and what the journal says. */
+static void set_choices(struct welcome *s, struct wizard *w)
 {
-	struct welcome *s = xcalloc(1, sizeof *s);
+	char *err = NULL;
 
+	runstate_clear(&s->run);
+	if (w->origin != ORIGIN_BROKEN && runstate_read(w->plan->name, &s->run, &err) < 0)
+		free(err);
+	s->n = 0;
+	if (s->run.has_run)
+		s->choices[s->n++] = s->run.state == JOURNAL_DONE ? CHOICE_CHECK : CHOICE_CONTINUE;
 	switch (w->origin) {
 	case ORIGIN_SAVED:
 		s->choices[s->n++] = CHOICE_RESUME;
@@ -48,6 +60,15 @@ static void *welcome_init(struct wizard *w)
 		s->choices[s->n++] = CHOICE_START;
 		break;
 	}
+	if (s->selected >= (int)s->n)
+		s->selected = 0;
+}
+
+static void *welcome_init(struct wizard *w)
+{
+	struct welcome *s = xcalloc(1, sizeof *s);
+
+	set_choices(s, w);
 	return s;
 }
 
@@ -70,6 +91,15 @@ static void drop_menu(struct welcome *s)
 	}
 }
 
+static void welcome_enter(void *state, struct wizard *w)
+{
+	struct welcome *s = state;
+
+	/* The journal may have changed: a run ended since. */
+	drop_menu(s);
+	set_choices(s, w);
+}
+
 static void welcome_free(void **state)
 {
 	struct welcome *s = *state;
@@ -77,6 +107,7 @@ static void welcome_free(void **state)
 	if (s == NULL)
 		return;
 	drop_menu(s);
+	runstate_clear(&s->run);
 	free(s);
 	*state = NULL;
 }
@@ -88,6 +119,8 @@ static const char *choice_name(enum choice c)
 		[CHOICE_RESUME] = N_("Resume"),
 		[CHOICE_EDIT] = N_("Edit"),
 		[CHOICE_OVER] = N_("Start over"),
+		[CHOICE_CONTINUE] = N_("Continue the install"),
+		[CHOICE_CHECK] = N_("Check the cluster"),
 	};
 
 	return _(names[c]);
@@ -100,6 +133,8 @@ static const char *choice_desc(enum choice c)
 		[CHOICE_RESUME] = N_("open the saved plan where you left off"),
 		[CHOICE_EDIT] = N_("open the saved plan on the server plan page"),
 		[CHOICE_OVER] = N_("begin again from the default plan"),
+		[CHOICE_CONTINUE] = N_("finish it on the Run page: done steps are skipped"),
+		[CHOICE_CHECK] = N_("run it again on the Run page: what changed runs, then every check"),
 	};
 
 	return _(descs[c]);
@@ -167,6 +202,89 @@ static char *origin_text(struct wizard *w, enum theme_role *role)
 			 "3 masters and 2 workers."));
 }
 
+static char *format_when(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32] = "";
+
+	if (ms > 0 && localtime_r(&t, &tm) != NULL)
+		strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+	return xstrdup(buf);
+}
+
+/* How the cluster's last run ended, in two sentences at most; NULL without
+ * a run. */
+static char *run_text(const struct welcome *s, struct wizard *w, enum theme_role *role)
+{
+	const struct runstate *rs = &s->run;
+	char *first = NULL, *second = NULL, *when = NULL, *text = NULL;
+	int last_done = -1;
+
+	if (!rs->has_run)
+		return NULL;
+	when = format_when(rs->end_ms > 0 ? rs->end_ms : rs->start_ms);
+	if (rs->state == JOURNAL_DONE) {
+		*role = ROLE_OK;
+		/* L10N: the cluster's name, the date of its last run. */
+		text = xasprintf(_("%s Cluster %s is installed: its last run ended %s with every "
+				   "phase done and healthy."),
+				 text_symbol(SYM_OK), w->plan->name, when);
+		free(when);
+		return text;
+	}
+	*role = ROLE_WARNING;
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		if (rs->recorded[p] &&
+		    (rs->phases[p] == JOURNAL_DONE || rs->phases[p] == JOURNAL_SKIPPED))
+			last_done = p;
+		else
+			break;
+	}
+	if (last_done >= 0)
+		/* L10N: cluster, phases done, phases in all, the last phase done. */
+		first = xasprintf(_("The install of cluster %s has not finished: %zu of %d phases "
+				    "are done (up to %s)."),
+				  w->plan->name, rs->phases_done, PHASE_COUNT,
+				  phase_name((enum phase)last_done));
+	else
+		/* L10N: cluster, phases in all. */
+		first = xasprintf(_("The install of cluster %s has not finished: none of its %d "
+				    "phases is done yet."),
+				  w->plan->name, PHASE_COUNT);
+	if (rs->state == JOURNAL_FAILED && rs->has_failure && !rs->failure_is_check &&
+	    rs->failed_exit >= 0)
+		/* L10N: phase, host, the step's command, its exit status. */
+		second = xasprintf(_("The last run failed in phase %s on %s: %s (exit status %d)."),
+				   phase_name(rs->failed_phase), rs->failed_host, rs->failed_what,
+				   rs->failed_exit);
+	else if (rs->state == JOURNAL_FAILED && rs->has_failure && !rs->failure_is_check)
+		/* L10N: phase, host, the step's command (it ended without an exit
+		 * status: timed out, or the connection was lost). */
+		second = xasprintf(_("The last run failed in phase %s on %s: %s."),
+				   phase_name(rs->failed_phase), rs->failed_host, rs->failed_what);
+	else if (rs->state == JOURNAL_FAILED && rs->has_failure)
+		/* L10N: phase, host, check name, what it expected and saw. */
+		second = xasprintf(_("The last run failed in phase %s on %s: check %s: %s."),
+				   phase_name(rs->failed_phase), rs->failed_host, rs->failed_what,
+				   rs->failed_detail != NULL ? rs->failed_detail : "");
+	else if (rs->state == JOURNAL_FAILED)
+		/* L10N: the date. */
+		second = xasprintf(_("The last run failed, %s."), when);
+	else if (rs->state == JOURNAL_STOPPED)
+		/* L10N: the date. */
+		second = xasprintf(_("The last run was stopped, %s."), when);
+	else
+		/* L10N: the date the run began. */
+		second = xasprintf(_("The last run, begun %s, was interrupted: k8s-wizard ended "
+				     "during it (or another one is running it now)."), when);
+	text = xasprintf("%s %s", first, second);
+	free(first);
+	free(second);
+	free(when);
+	return text;
+}
+
 static void welcome_draw(void *state, struct wizard *w, WINDOW *win)
 {
 	struct welcome *s = state;
@@ -178,13 +296,15 @@ static void welcome_draw(void *state, struct wizard *w, WINDOW *win)
 	s->win_y = getbegy(win);
 	text_draw(win, y++, 1, _("Welcome to k8s-wizard"), width, theme_attr(ROLE_HEADING), false);
 	y++;
-	y = paragraph(win, y, _("This wizard plans a Kubernetes 1.29 cluster that k8s-wizard "
+	/* Someone with a run behind them knows what the wizard is for: the
+	 * room goes to how the run ended. */
+	if (!s->run.has_run)
+		y = paragraph(win, y, _("This wizard plans a Kubernetes 1.29 cluster that k8s-wizard "
 				"installs from binaries over SSH: the servers and their roles, the "
 				"network ranges, registry mirrors, versions, certificates and "
 				"add-ons. Every value is checked as you type, and the review page "
 				"lists what is left to fix. No server is contacted until you start "
-				"the run on the last page."), ROLE_NORMAL);
-	y++;
+				"the run on the last page."), ROLE_NORMAL) + 1;
 	dir = wizard_statedir_display(w->plan->name);
 	text = xasprintf(_("State directory: %s"), dir);
 	y = paragraph(win, y, text, ROLE_NORMAL);
@@ -197,6 +317,10 @@ static void welcome_draw(void *state, struct wizard *w, WINDOW *win)
 	y = paragraph(win, y, text, role);
 	free(text);
 	y++;
+	text = run_text(s, w, &role);
+	if (text != NULL)
+		y = paragraph(win, y, text, role) + 1;
+	free(text);
 
 	/* The choices: a menu of names, each described beside it. */
 	if (y + (int)s->n > getmaxy(win))
@@ -241,6 +365,12 @@ static int choose(struct welcome *s, struct wizard *w)
 	case CHOICE_EDIT:
 		wizard_goto(w, "hosts");
 		return UI_REDRAW;
+	case CHOICE_CONTINUE:
+	case CHOICE_CHECK:
+		w->start_run = true;
+		if (!wizard_goto(w, "run"))
+			w->start_run = false;
+		return UI_REDRAW;
 	case CHOICE_OVER:
 		wizard_set_plan(w, plan_new_default());
 		wizard_goto(w, "hosts");
@@ -248,6 +378,14 @@ static int choose(struct welcome *s, struct wizard *w)
 		return UI_REDRAW | UI_CHANGED;
 	}
 	return 0;
+}
+
+/* The menu of the last draw is the one the next draw takes the choice from. */
+static void select_choice(struct welcome *s, int i)
+{
+	s->selected = i;
+	if (s->menu != NULL)
+		set_current_item(s->menu, s->items[i]);
 }
 
 static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
@@ -259,7 +397,7 @@ static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
 
 		if (row < 0 || row >= s->menu_rows)
 			return 0;
-		s->selected = row;
+		select_choice(s, row);
 		return choose(s, w) | UI_HANDLED;
 	}
 	if (ev->type != EV_KEY)
@@ -267,11 +405,11 @@ static int welcome_key(void *state, struct wizard *w, const struct ui_event *ev)
 	switch (ev->key) {
 	case KEY_UP:
 	case KEY_BTAB:
-		s->selected = (s->selected + (int)s->n - 1) % (int)s->n;
+		select_choice(s, (s->selected + (int)s->n - 1) % (int)s->n);
 		return UI_HANDLED | UI_REDRAW;
 	case KEY_DOWN:
 	case UI_KEY_TAB:
-		s->selected = (s->selected + 1) % (int)s->n;
+		select_choice(s, (s->selected + 1) % (int)s->n);
 		return UI_HANDLED | UI_REDRAW;
 	case UI_KEY_ENTER:
 	case KEY_ENTER:
@@ -296,6 +434,7 @@ const struct screen_ops screen_welcome_ops = {
 	.intro = N_("What the wizard does, and where it keeps the plan"),
 	.init = welcome_init,
 	.free = welcome_free,
+	.enter = welcome_enter,
 	.draw = welcome_draw,
 	.key = welcome_key,
 	.footer = welcome_footer,

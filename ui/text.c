@@ -30,8 +30,10 @@ bool text_utf8(void)
 
 const char *text_symbol(enum text_symbol s)
 {
-	static const char *const uni[] = { "✗", "!", "✓", "…", "↑", "↓", "> " };
-	static const char *const ascii[] = { "x", "!", "+", "~", "^", "v", "> " };
+	static const char *const uni[] = { "✗", "!", "✓", "…", "↑", "↓", "> ",
+					   "·", "▸", "–", "■", "█", "░" };
+	static const char *const ascii[] = { "x", "!", "+", "~", "^", "v", "> ",
+					     ".", ">", "-", "s", "#", "." };
 
 	return utf8 ? uni[s] : ascii[s];
 }

@@ -21,6 +21,12 @@ enum text_symbol {
 	SYM_UP,       /* more above */
 	SYM_DOWN,     /* more below */
 	SYM_CURRENT,  /* the current choice in a list */
+	SYM_PENDING,  /* a step or phase not reached yet */
+	SYM_RUNNING,  /* ...under way */
+	SYM_SKIPPED,  /* ...not needed */
+	SYM_STOPPED,  /* ...stopped by the operator */
+	SYM_BAR_FULL, /* the done part of a progress bar */
+	SYM_BAR_EMPTY, /* the rest of it */
 };
 
 const char *text_symbol(enum text_symbol s);

@@ -24,6 +24,7 @@
 	X(ERROR, COLOR_RED, -1, A_BOLD, A_BOLD)                                   \
 	X(WARNING, COLOR_YELLOW, -1, A_BOLD, A_BOLD)                              \
 	X(OK, COLOR_GREEN, -1, A_BOLD, A_BOLD)                                    \
+	X(RUNNING, COLOR_CYAN, -1, A_BOLD, A_BOLD)                                \
 	X(BUTTON, -1, -1, A_BOLD, A_BOLD)                                         \
 	X(DISABLED, -1, -1, A_DIM, A_DIM)                                         \
 	X(FOOTER_KEY, COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE)               \

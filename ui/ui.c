@@ -1,22 +1,28 @@
-/* The screen manager: it owns the terminal, reads every key, draws the step
- * bar, the title, the help line and the footer around the current screen,
- * and does what is the same on every screen: moving between screens,
- * validating the plan after each change and saving it to the state
- * directory, help (F1), export (F2), the language switch (F3), quitting
- * (F10), the dialogs, resizes and signals. */
+/* The screen manager: it owns the terminal and runs the one loop of the
+ * wizard. The loop sleeps in poll() on the keyboard, a pipe its signal
+ * handler writes to, and whatever the screens wait on (the Run page's
+ * engine events), so that it wakes for any of them; it hands keys to the
+ * current screen (the dialog first), lets the screens take what their
+ * background work brought, and draws once per turn when something changed,
+ * at most every MIN_FRAME_MS for changes that did not come from a key. It
+ * does what is the same on every screen: moving between screens (not away
+ * from a run under way), validating the plan after each change and saving
+ * it to the state directory, dialogs, resizes and signals. What it draws is
+ * chrome.c; the F-key flows are fkeys.c. */
 #include "config.h"
 
 #include "ui.h"
 
 #include <errno.h>
-#include <locale.h>
-#include <panel.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../src/nls.h"
 #include "../src/plancheck.h"
@@ -25,62 +31,29 @@
 #include "../src/statedir.h"
 #include "../src/xmalloc.h"
 #include "dialog.h"
+#include "manager.h"
 #include "text.h"
 #include "theme.h"
-#include "wizard.h"
 
-static const struct screen_ops *const screens[] = {
+const struct screen_ops *const manager_screens[N_SCREENS] = {
 	&screen_welcome_ops, &screen_hosts_ops,  &screen_network_ops, &screen_registries_ops,
 	&screen_options_ops, &screen_review_ops, &screen_run_ops,
 };
 
-#define N_SCREENS (sizeof screens / sizeof screens[0])
-#define SCREEN_REVIEW 5
-#define SCREEN_RUN 6
+#define screens manager_screens
 
-/* Rows around the screen's own area. */
-#define ROW_BAR 0
-#define ROW_TITLE 1
-#define CONTENT_TOP 2
-#define ROWS_BELOW 3 /* the help line and two footer lines */
-
-/* A place on the terminal that a click turns into a key or a screen. */
-struct hotspot {
-	int y, x, w;
-	int key;    /* the key it sends, or 0 */
-	int screen; /* the screen it goes to, or -1 */
-};
-
-#define MAX_HOTSPOTS 32
-
-struct manager {
-	struct wizard w; /* first: the screens' wizard is the manager */
-	void *state[N_SCREENS];
-	WINDOW *base;
-	PANEL *base_panel;
-	WINDOW *content;
-	bool too_small;
-
-	struct dialog *dialog;
-	dialog_done_fn done;
-	void *done_ctx;
-
-	char *export_path; /* the path last exported to */
-	bool quit;
-	char *farewell; /* printed once the terminal is back */
-
-	struct hotspot hot[MAX_HOTSPOTS];
-	size_t n_hot;
-};
+/* Changes that did not come from a key are drawn at most this often: a run
+ * printing at full speed costs a few frames a second, not one per line. */
+#define MIN_FRAME_MS 40
+/* The longest a turn of the loop spends taking a screen's background work
+ * before it looks at the keyboard again. */
+#define WAKE_BUDGET_MS 30
 
 /* Signals and the fatal-allocation hook only set or read these. */
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t interrupts; /* SIGINTs seen */
 static volatile sig_atomic_t curses_active;
-
-static struct manager *manager_of(struct wizard *w)
-{
-	return (struct manager *)w;
-}
+static int signal_pipe[2] = { -1, -1 };
 
 /* Give the terminal back. Safe to call twice. */
 static void restore_terminal(void)
@@ -93,7 +66,26 @@ static void restore_terminal(void)
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	int saved = errno;
+	char c = (char)sig;
+	ssize_t n;
+
+	if (sig == SIGINT)
+		interrupts++;
+	else
+		got_signal = sig;
+	/* Only wakes the loop; what happened is in the variables. */
+	n = write(signal_pipe[1], &c, 1);
+	(void)n;
+	errno = saved;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Messages and footers. */
@@ -135,7 +127,7 @@ char *wizard_statedir_display(const char *cluster)
 
 /* The plan: validation and saving. */
 
-static void validate(struct manager *m)
+void manager_validate(struct manager *m)
 {
 	problems_clear(&m->w.problems);
 	m->w.errors = plancheck_run(m->w.plan, &m->w.problems);
@@ -161,7 +153,7 @@ static void touch(struct manager *m, const char *cluster)
 
 /* Save the plan in its state directory. Returns 0, or -1 with the reason on
  * the help line. */
-static int autosave(struct manager *m)
+int manager_autosave(struct manager *m)
 {
 	struct wizard *w = &m->w;
 	char *err = NULL;
@@ -184,7 +176,7 @@ static int autosave(struct manager *m)
 	return 0;
 }
 
-static bool plan_changed(struct manager *m)
+bool manager_plan_changed(struct manager *m)
 {
 	char *now = planfile_emit(m->w.plan, NULL);
 	bool changed = strcmp(now, m->w.baseline) != 0;
@@ -195,7 +187,7 @@ static bool plan_changed(struct manager *m)
 
 /* Screens. */
 
-static void enter_all(struct manager *m)
+void manager_enter_all(struct manager *m)
 {
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		if (screens[i]->enter != NULL)
@@ -206,7 +198,7 @@ static void enter_all(struct manager *m)
 static void apply_flags(struct manager *m, int flags);
 
 /* Finish the current screen's edit. Returns false when it cannot be. */
-static bool commit_screen(struct manager *m)
+bool manager_commit_screen(struct manager *m)
 {
 	const struct screen_ops *ops = screens[m->w.screen];
 	int flags = 0;
@@ -230,7 +222,12 @@ static bool go_screen(struct manager *m, size_t to)
 
 	if (to >= N_SCREENS || to == w->screen)
 		return to == w->screen;
-	if (!commit_screen(m))
+	if (manager_busy_screen(m, NULL) == screens[w->screen]) {
+		wizard_status(w, STATUS_ERROR, "%s",
+			      _("The install is running: stop it first (F10) to leave this page."));
+		return false;
+	}
+	if (!manager_commit_screen(m))
 		return false;
 	if (to == SCREEN_RUN && w->errors > 0) {
 		wizard_status(w, STATUS_ERROR,
@@ -240,12 +237,19 @@ static bool go_screen(struct manager *m, size_t to)
 		return false;
 	}
 	w->screen = to;
-	if (screens[to]->enter != NULL)
-		screens[to]->enter(m->state[to], w);
-	/* Remember the screen for Resume, once the plan is saved at all. */
+	/* Remember the screen for Resume, once the plan is saved at all. Before
+	 * enter(): the Run page's may start a run, whose lock would refuse the
+	 * write (and the write would refuse the run). */
 	if (w->store_active && planstore_set_screen(w->plan->name, screens[to]->name, &err) < 0)
 		free(err);
+	if (screens[to]->enter != NULL)
+		screens[to]->enter(m->state[to], w);
 	return true;
+}
+
+bool wizard_save(struct wizard *w)
+{
+	return manager_autosave(manager_of(w)) == 0;
 }
 
 bool wizard_goto(struct wizard *w, const char *name)
@@ -280,18 +284,18 @@ void wizard_set_plan(struct wizard *w, struct plan *plan)
 
 	plan_free(&w->plan);
 	w->plan = plan;
-	validate(m);
-	enter_all(m);
+	manager_validate(m);
+	manager_enter_all(m);
 }
 
 static void apply_flags(struct manager *m, int flags)
 {
 	if (flags & UI_CHANGED)
-		validate(m);
+		manager_validate(m);
 	if (flags & UI_SAVE)
-		autosave(m);
+		manager_autosave(m);
 	if (flags & UI_REBUILD)
-		enter_all(m);
+		manager_enter_all(m);
 	if (flags & UI_NEXT)
 		go_screen(m, m->w.screen + 1);
 	if ((flags & UI_BACK) && m->w.screen > 0)
@@ -319,496 +323,43 @@ void wizard_message(struct wizard *w, const char *title, const char *text)
 	wizard_choose(w, title, text, NULL, 0, 0, false, NULL, NULL);
 }
 
-static void ask_input(struct manager *m, const char *title, const char *text,
-		      const char *initial, dialog_done_fn done)
+void wizard_ask_secret(struct wizard *w, const char *title, const char *text,
+		       dialog_done_fn done, void *ctx)
 {
-	wizard_choose(&m->w, title, text, NULL, 0, 0, false, done, m);
-	dialog_set_input(m->dialog, initial);
+	struct manager *m = manager_of(w);
+
+	wizard_choose(w, title, text, NULL, 0, 0, false, done, ctx);
+	dialog_set_secret(m->dialog);
 }
 
-/* Append a line to *text. */
-static void add_line(char **text, const char *line)
+bool wizard_dialog_open(struct wizard *w)
 {
-	char *next = xasprintf("%s%s\n", *text, line);
-
-	free(*text);
-	*text = next;
+	return manager_of(w)->dialog != NULL;
 }
 
-/* The line of help that says what a field accepts, or NULL: a new string. */
-static char *accepts(const struct plan_field *f)
+void wizard_dialog_scroll_end(struct wizard *w)
 {
-	char *list = NULL, *line = NULL;
+	struct manager *m = manager_of(w);
 
-	switch (f->type) {
-	case PT_ENUM:
-		list = xstrdup(f->enum_names[0]);
-		for (size_t i = 1; f->enum_names[i] != NULL; i++) {
-			char *l = xasprintf("%s, %s", list, f->enum_names[i]);
-
-			free(list);
-			list = l;
-		}
-		line = xasprintf(_("Choices: %s"), list);
-		free(list);
-		return line;
-	case PT_UINT:
-		/* L10N: the smallest and the largest value of a number. */
-		return xasprintf(_("A whole number from %u to %u."), f->min, f->max);
-	case PT_STRLIST:
-		return xstrdup(_("Several values: separate them with commas."));
-	case PT_STRING:
-		return f->optional ? xstrdup(_("May be left empty.")) : NULL;
-	default:
-		return NULL;
-	}
+	if (m->dialog != NULL)
+		dialog_scroll_end(m->dialog);
 }
 
-/* F1: what the focused field is for, what it accepts, what is wrong with it. */
-static void show_help(struct manager *m)
+const char *wizard_screen_name(const struct wizard *w)
 {
-	const struct screen_ops *ops = screens[m->w.screen];
-	const struct plan_field *f = NULL;
-	const char *path = NULL, *help = NULL;
-	char *text = xstrdup("");
-	char *line = NULL;
-
-	if (ops->focused != NULL && ops->focused(m->state[m->w.screen], &m->w, &f, &path, &help)) {
-		if (help != NULL) {
-			add_line(&text, _(help));
-			add_line(&text, "");
-		}
-		if (f != NULL) {
-			line = xasprintf(_("In the plan file: %s"), path);
-			add_line(&text, line);
-			free(line);
-			line = accepts(f);
-			if (line != NULL)
-				add_line(&text, line);
-			free(line);
-			if (f->def != NULL && *f->def != '\0' && f->type != PT_ROLES) {
-				line = xasprintf(_("Default: %s"), f->def);
-				add_line(&text, line);
-				free(line);
-			}
-		}
-		for (size_t i = 0; path != NULL && *path != '\0' && i < m->w.problems.n; i++) {
-			const struct problem *p = &m->w.problems.v[i];
-
-			if (!problems_match(p, path, f == NULL))
-				continue;
-			line = xasprintf("%s %s",
-					 text_symbol(p->severity == PROBLEM_ERROR ? SYM_ERROR : SYM_WARNING),
-					 p->message);
-			add_line(&text, line);
-			free(line);
-		}
-		add_line(&text, "");
-	}
-	add_line(&text, _("Keys: Tab and Shift-Tab move between fields, Enter edits a value "
-			  "(Enter or Tab again to finish, Esc to undo), PgDn and PgUp change "
-			  "the page, F2 exports the plan, F3 switches the language, F10 "
-			  "quits. The plan is saved after every change."));
-	wizard_message(&m->w, f != NULL ? _(f->label) : _("Help"), text);
-	free(text);
+	return screens[w->screen]->name;
 }
 
-/* F2: export the plan. */
-
-static int export_write(struct manager *m)
+const struct screen_ops *manager_busy_screen(struct manager *m, void **state)
 {
-	char *err = NULL;
-
-	if (planfile_save(m->w.plan, m->export_path, &err) < 0) {
-		wizard_message(&m->w, _("Export failed"), err);
-		free(err);
-		return UI_REDRAW;
-	}
-	if (m->w.errors > 0)
-		/* L10N: the file, and how many errors the plan has. */
-		wizard_status(&m->w, STATUS_INFO,
-			      P_("Plan written to %s; it still has %zu error.",
-				 "Plan written to %s; it still has %zu errors.", m->w.errors),
-			      m->export_path, m->w.errors);
-	else
-		wizard_status(&m->w, STATUS_OK, _("Plan written to %s."), m->export_path);
-	return UI_REDRAW;
-}
-
-static int overwrite_done(struct wizard *w, void *ctx, int choice, const char *text)
-{
-	(void)text;
-	if (choice != 0) {
-		wizard_status(w, STATUS_INFO, "%s", _("Export cancelled."));
-		return UI_REDRAW;
-	}
-	return export_write(ctx);
-}
-
-static int export_path_done(struct wizard *w, void *ctx, int choice, const char *text)
-{
-	struct manager *m = ctx;
-	const char *home = getenv("HOME");
-	struct stat st;
-	size_t start = strspn(text != NULL ? text : "", " \t");
-	char *path = NULL;
-
-	if (choice < 0 || text == NULL || text[start] == '\0') {
-		wizard_status(w, STATUS_INFO, "%s", _("Export cancelled."));
-		return UI_REDRAW;
-	}
-	/* ~/ means the home directory, as in a shell. */
-	if (strncmp(text + start, "~/", 2) == 0 && home != NULL)
-		path = xasprintf("%s%s", home, text + start + 1);
-	else
-		path = xstrdup(text + start);
-	free(m->export_path);
-	m->export_path = path;
-	if (stat(path, &st) == 0) {
-		static const char *items[2];
-		char *question = NULL;
-
-		if (S_ISDIR(st.st_mode)) {
-			question = xasprintf(_("%s is a directory: give the path of a file."), path);
-			wizard_message(w, _("Export"), question);
-			free(question);
-			return UI_REDRAW;
-		}
-		items[0] = _("Replace");
-		items[1] = _("Cancel");
-		question = xasprintf(_("%s exists. Replace it with this plan?"), path);
-		wizard_choose(w, _("File exists"), question, items, 2, 1, false, overwrite_done, m);
-		free(question);
-		return UI_REDRAW;
-	}
-	return export_write(m);
-}
-
-static void ask_export(struct manager *m)
-{
-	char *initial = NULL, *text = NULL;
-
-	if (!commit_screen(m))
-		return;
-	if (m->export_path != NULL)
-		initial = xstrdup(m->export_path);
-	else if (m->w.plan_file != NULL)
-		initial = xstrdup(m->w.plan_file);
-	else
-		initial = xasprintf("%s.yaml", m->w.plan->name != NULL ? m->w.plan->name : "plan");
-	if (m->w.errors > 0)
-		text = xasprintf(P_("Write the plan as YAML to this file. It still has %zu error, "
-				    "which 'plan check' will report.",
-				    "Write the plan as YAML to this file. It still has %zu errors, "
-				    "which 'plan check' will report.", m->w.errors), m->w.errors);
-	else
-		text = xstrdup(_("Write the plan as YAML to this file."));
-	ask_input(m, _("Export the plan"), text, initial, export_path_done);
-	free(text);
-	free(initial);
-}
-
-/* F10: quit, saving or discarding what changed. */
-
-static int quit_done(struct wizard *w, void *ctx, int choice, const char *text)
-{
-	struct manager *m = ctx;
-	char *err = NULL;
-
-	(void)text;
-	if (choice == 0) {
-		if (autosave(m) < 0) {
-			wizard_message(w, _("Cannot save"), w->status);
-			return UI_REDRAW;
-		}
-		if (w->plan_file != NULL && planfile_save(w->plan, w->plan_file, &err) < 0) {
-			wizard_message(w, _("Cannot save"), err);
-			free(err);
-			return UI_REDRAW;
-		}
-		m->quit = true;
-	} else if (choice == 1) {
-		for (size_t i = 0; i < w->n_touched; i++) {
-			const struct wizard_touched *t = &w->touched[i];
-
-			if (planstore_restore(t->cluster, t->before, t->len, &err) < 0) {
-				char *line = xasprintf("%s%s\n", m->farewell ? m->farewell : "", err);
-
-				free(m->farewell);
-				m->farewell = line;
-				xfree(&err);
-			}
-		}
-		w->store_active = false;
-		m->quit = true;
-	}
-	return UI_REDRAW;
-}
-
-static void ask_quit(struct manager *m)
-{
-	static const char *items[3];
-	char *text = NULL;
-
-	/* A value that cannot be stored is left as it was; quitting still
-	 * works. */
-	commit_screen(m);
-	if (!plan_changed(m)) {
-		m->quit = true;
-		return;
-	}
-	/* L10N: dialog buttons: one short word each. */
-	items[0] = _("Save");
-	items[1] = _("Discard");
-	items[2] = _("Cancel");
-	if (m->w.plan_file != NULL)
-		text = xasprintf(_("The plan has changed. Save it (to %s and to the state directory) "
-				   "or discard the changes?"), m->w.plan_file);
-	else
-		text = xstrdup(_("The plan has changed since the wizard started. Keep it in the "
-				 "state directory, or discard the changes?"));
-	wizard_choose(&m->w, _("Quit"), text, items, 3, 0, false, quit_done, m);
-	free(text);
-}
-
-/* F3: English <-> Chinese, keeping everything typed. */
-
-static bool chinese(void)
-{
-	const char *messages = setlocale(LC_MESSAGES, NULL);
-	const char *language = getenv("LANGUAGE");
-
-	/* gettext ignores LANGUAGE in the C locale. */
-	if (messages == NULL || strcmp(messages, "C") == 0 || strcmp(messages, "POSIX") == 0)
-		return false;
-	if (language != NULL && *language != '\0')
-		return strncmp(language, "zh", 2) == 0;
-	return strncmp(messages, "zh", 2) == 0;
-}
-
-static void switch_language(struct manager *m)
-{
-	bool to_chinese = !chinese();
-	const char *old = getenv("LANGUAGE");
-	char *saved = old != NULL ? xstrdup(old) : NULL;
-	/* L10N: a message that must be translated: it tells whether the
-	 * Chinese catalog was found. Translate it as "语言：中文". */
-	const char *probe = N_("Language: English");
-
-	if (to_chinese && !text_utf8()) {
-		wizard_status(&m->w, STATUS_ERROR, "%s",
-			      _("Chinese needs a UTF-8 terminal: start k8s-wizard with "
-				"LANG=zh_CN.UTF-8 or C.UTF-8."));
-		free(saved);
-		return;
-	}
-	setenv("LANGUAGE", to_chinese ? "zh_CN" : "en", 1);
-	/* Setting the locale again makes gettext forget its cached
-	 * translations. */
-	setlocale(LC_MESSAGES, "");
-	if (to_chinese && strcmp(_(probe), probe) == 0) {
-		if (saved != NULL)
-			setenv("LANGUAGE", saved, 1);
-		else
-			unsetenv("LANGUAGE");
-		setlocale(LC_MESSAGES, "");
-		wizard_status(&m->w, STATUS_ERROR, _("No Chinese translation found in %s."),
-			      bindtextdomain(PACKAGE, NULL));
-		free(saved);
-		return;
-	}
-	free(saved);
-	m->w.generation++;
-	validate(m);
-	enter_all(m);
-}
-
-/* Drawing. */
-
-static void add_hotspot(struct manager *m, int y, int x, int w, int key, int screen)
-{
-	if (m->n_hot < MAX_HOTSPOTS)
-		m->hot[m->n_hot++] = (struct hotspot){ y, x, w, key, screen };
-}
-
-static void draw_bar(struct manager *m)
-{
-	int x = 0;
-
-	wattrset(m->base, (int)theme_attr(ROLE_BAR));
-	mvwhline(m->base, ROW_BAR, 0, ' ', COLS);
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		char *label = xasprintf(" %zu %s ", i + 1, _(screens[i]->title));
-		int lw = text_width(label);
-		enum theme_role role = i == m->w.screen ? ROLE_BAR_CURRENT
-				       : i == SCREEN_RUN && m->w.errors > 0 ? ROLE_BAR_DISABLED
-									     : ROLE_BAR;
-
-		if (x + lw > COLS) {
-			free(label);
-			break;
+		if (screens[i]->busy != NULL && screens[i]->busy(m->state[i], &m->w)) {
+			if (state != NULL)
+				*state = m->state[i];
+			return screens[i];
 		}
-		text_draw(m->base, ROW_BAR, x, label, lw, theme_attr(role), false);
-		add_hotspot(m, ROW_BAR, x, lw, 0, (int)i);
-		x += lw;
-		free(label);
 	}
-	if (x + 12 <= COLS)
-		text_draw(m->base, ROW_BAR, COLS - 11, PACKAGE, 10, theme_attr(ROLE_BAR), false);
-}
-
-static void draw_title(struct manager *m)
-{
-	struct wizard *w = &m->w;
-	char *summary = NULL;
-	enum theme_role role = ROLE_OK;
-	int sw;
-
-	/* L10N: the title line's summary: a symbol (✗, ! or ✓) and a count. */
-	if (w->errors > 0) {
-		summary = xasprintf(P_("%s %zu error", "%s %zu errors", w->errors),
-				    text_symbol(SYM_ERROR), w->errors);
-		role = ROLE_ERROR;
-	} else if (w->warnings > 0) {
-		summary = xasprintf(P_("%s %zu warning", "%s %zu warnings", w->warnings),
-				    text_symbol(SYM_WARNING), w->warnings);
-		role = ROLE_WARNING;
-	} else {
-		summary = xasprintf(_("%s no problems"), text_symbol(SYM_OK));
-	}
-	sw = text_width(summary);
-	text_draw(m->base, ROW_TITLE, 1, _(screens[w->screen]->intro), COLS - sw - 4,
-		  theme_attr(ROLE_TITLE), false);
-	text_draw(m->base, ROW_TITLE, COLS - sw - 1, summary, sw, theme_attr(role), false);
-	add_hotspot(m, ROW_TITLE, COLS - sw - 1, sw, 0, SCREEN_REVIEW);
-	free(summary);
-}
-
-/* One footer line, and the keys' places for clicks. Keys are two columns
- * apart, or one when that is what makes them fit. */
-static void draw_footer_line(struct manager *m, int y, const struct footer *f)
-{
-	int x = 0, gap = 2, total = 0;
-
-	for (size_t i = 0; i < f->n; i++)
-		total += text_width(f->keys[i].name) + 1 + text_width(_(f->keys[i].what)) + 2;
-	if (total - 2 > COLS)
-		gap = 1;
-	for (size_t i = 0; i < f->n; i++) {
-		const char *what = _(f->keys[i].what);
-		int kw = text_width(f->keys[i].name), ww = text_width(what);
-
-		if (x + kw + 1 + ww > COLS)
-			break;
-		text_draw(m->base, y, x, f->keys[i].name, kw, theme_attr(ROLE_FOOTER_KEY), false);
-		text_draw(m->base, y, x + kw + 1, what, ww, theme_attr(ROLE_FOOTER), false);
-		add_hotspot(m, y, x, kw + 1 + ww, f->keys[i].key, -1);
-		x += kw + 1 + ww + gap;
-	}
-}
-
-static void draw_footer(struct manager *m)
-{
-	const struct screen_ops *ops = screens[m->w.screen];
-	struct footer own = { .n = 0 }, global = { .n = 0 };
-
-	if (m->dialog != NULL) {
-		footer_add(&own, "Enter", N_("confirm"), UI_KEY_ENTER);
-		footer_add(&own, "Esc", N_("cancel"), UI_KEY_ESC);
-	} else if (ops->footer != NULL) {
-		ops->footer(m->state[m->w.screen], &m->w, &own);
-	}
-	/* L10N: footer words: keep them short, the footer holds every key in
-	 * 80 columns. */
-	footer_add(&global, "Tab/S-Tab", N_("field"), UI_KEY_TAB);
-	footer_add(&global, "PgDn", N_("next"), KEY_NPAGE);
-	footer_add(&global, "PgUp", N_("back"), KEY_PPAGE);
-	footer_add(&global, "F1", N_("help"), KEY_F(1));
-	footer_add(&global, "F2", N_("export"), KEY_F(2));
-	/* The switch names the other language in that language. */
-	if (text_utf8())
-		footer_add(&global, "F3", chinese() ? "English" : "中文", KEY_F(3));
-	footer_add(&global, "F10", N_("quit"), KEY_F(10));
-	draw_footer_line(m, LINES - 2, &own);
-	draw_footer_line(m, LINES - 1, &global);
-}
-
-static void draw_help_line(struct manager *m)
-{
-	struct wizard *w = &m->w;
-	const struct screen_ops *ops = screens[w->screen];
-	const struct plan_field *f = NULL;
-	const char *path = NULL, *help = NULL;
-	int y = LINES - ROWS_BELOW;
-
-	if (w->status != NULL) {
-		enum theme_role role = w->status_kind == STATUS_ERROR ? ROLE_ERROR
-				       : w->status_kind == STATUS_OK   ? ROLE_OK
-								       : ROLE_NORMAL;
-
-		text_draw(m->base, y, 1, w->status, COLS - 2, theme_attr(role), false);
-		return;
-	}
-	if (ops->focused != NULL && ops->focused(m->state[w->screen], w, &f, &path, &help) &&
-	    help != NULL)
-		text_draw(m->base, y, 1, _(help), COLS - 2, theme_attr(ROLE_HELP), false);
-}
-
-static void hide_panels_above_base(struct manager *m)
-{
-	for (PANEL *p = panel_above(NULL); p != NULL; p = panel_above(p)) {
-		if (p != m->base_panel)
-			hide_panel(p);
-	}
-}
-
-static void draw_too_small(struct manager *m)
-{
-	/* L10N: the terminal's columns and lines, then the least of each. */
-	char *text = xasprintf(_("The terminal is %dx%d; k8s-wizard needs at least %dx%d. "
-				 "Enlarge it to go on: nothing you typed is lost."),
-			       COLS, LINES, UI_MIN_COLS, UI_MIN_LINES);
-	char **lines = NULL;
-	size_t n = text_wrap(text, COLS > 4 ? COLS - 2 : 2, &lines);
-
-	hide_panels_above_base(m);
-	for (size_t i = 0; i < n && (int)i < LINES; i++)
-		text_draw(m->base, (LINES - (int)n) / 2 + (int)i, 1, lines[i], COLS - 2,
-			  theme_attr(ROLE_WARNING), false);
-	text_lines_free(&lines, n);
-	free(text);
-}
-
-static void draw(struct manager *m)
-{
-	const struct screen_ops *ops = screens[m->w.screen];
-	bool cursor = false;
-
-	werase(m->base);
-	m->n_hot = 0;
-	if (m->too_small) {
-		draw_too_small(m);
-		curs_set(0);
-		update_panels();
-		doupdate();
-		return;
-	}
-	draw_bar(m);
-	draw_title(m);
-	werase(m->content);
-	if (ops->draw != NULL)
-		ops->draw(m->state[m->w.screen], &m->w, m->content);
-	draw_help_line(m);
-	draw_footer(m);
-	if (m->dialog != NULL) {
-		dialog_draw(m->dialog);
-		cursor = dialog_cursor(m->dialog);
-	} else if (ops->cursor != NULL) {
-		cursor = ops->cursor(m->state[m->w.screen], &m->w);
-	}
-	curs_set(cursor ? 1 : 0);
-	update_panels();
-	doupdate();
+	return NULL;
 }
 
 /* The terminal changed size: lay everything out again. */
@@ -824,19 +375,21 @@ static void resize(struct manager *m)
 
 /* Input. */
 
-static bool read_event(struct ui_event *ev)
+/* Read one input event without waiting. Returns 1 with *ev set, 0 for
+ * input that is no event (a mouse release), -1 when there is none. */
+static int read_event(struct ui_event *ev)
 {
 	wint_t wch = 0;
 	int r = wget_wch(stdscr, &wch);
 
 	memset(ev, 0, sizeof *ev);
 	if (r == ERR)
-		return false;
+		return -1;
 	if (r == KEY_CODE_YES && wch == KEY_MOUSE) {
 		MEVENT me;
 
 		if (getmouse(&me) != OK)
-			return false;
+			return 0;
 		ev->y = me.y;
 		ev->x = me.x;
 		if (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
@@ -850,14 +403,14 @@ static bool read_event(struct ui_event *ev)
 			ev->delta = 3;
 #endif
 		} else {
-			return false;
+			return 0;
 		}
-		return true;
+		return 1;
 	}
 	if (r == KEY_CODE_YES) {
 		ev->type = EV_KEY;
 		ev->key = (int)wch;
-		return true;
+		return 1;
 	}
 	if (wch == '\r')
 		wch = '\n';
@@ -868,7 +421,7 @@ static bool read_event(struct ui_event *ev)
 		ev->type = EV_CHAR;
 		ev->ch = (wchar_t)wch;
 	}
-	return true;
+	return 1;
 }
 
 /* A click on the bar, the title or the footer becomes a screen or a key. */
@@ -918,13 +471,21 @@ static void handle(struct manager *m, struct ui_event *ev)
 		if (dialog_key(m->dialog, ev, &choice)) {
 			dialog_done_fn done = m->done;
 			void *ctx = m->done_ctx;
-			char *text = dialog_input(m->dialog) != NULL ? xstrdup(dialog_input(m->dialog))
-								       : NULL;
+			bool secret = dialog_is_secret(m->dialog);
+			char hidden[DIALOG_SECRET_MAX] = "";
+			char *text = NULL;
 
+			/* A secret is copied only here, on the stack, and wiped
+			 * after its one use; never into the heap. */
+			if (secret)
+				xsnprintf(hidden, sizeof hidden, "%s", dialog_input(m->dialog));
+			else if (dialog_input(m->dialog) != NULL)
+				text = xstrdup(dialog_input(m->dialog));
 			dialog_free(&m->dialog);
 			m->done = NULL;
 			if (done != NULL)
-				apply_flags(m, done(w, ctx, choice, text));
+				apply_flags(m, done(w, ctx, choice, secret ? hidden : text));
+			explicit_bzero(hidden, sizeof hidden);
 			free(text);
 		}
 		return;
@@ -934,16 +495,16 @@ static void handle(struct manager *m, struct ui_event *ev)
 	if (ev->type == EV_KEY) {
 		switch (ev->key) {
 		case KEY_F(1):
-			show_help(m);
+			fkeys_help(m);
 			return;
 		case KEY_F(2):
-			ask_export(m);
+			fkeys_export(m);
 			return;
 		case KEY_F(3):
-			switch_language(m);
+			fkeys_language(m);
 			return;
 		case KEY_F(10):
-			ask_quit(m);
+			fkeys_quit(m);
 			return;
 		default:
 			break;
@@ -1032,14 +593,25 @@ static void install_signals(void)
 {
 	struct sigaction sa;
 
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		xalloc_die("pipe2");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the signal interrupts the wait for a key, so the loop
-	 * sees it at once. */
+	/* No SA_RESTART: the signal interrupts the wait, and the pipe wakes a
+	 * poll that had not begun yet. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void close_signals(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (signal_pipe[i] >= 0)
+			close(signal_pipe[i]);
+		signal_pipe[i] = -1;
+	}
 }
 
 static int start_curses(struct manager *m)
@@ -1080,14 +652,88 @@ static void stop_curses(struct manager *m)
 	restore_terminal();
 }
 
-int ui_run(const struct plan *plan, const char *plan_file)
+/* Figures of the loop, written to K8SW_UI_STATS at the end (benchmarks). */
+struct loop_stats {
+	int64_t start_ms;
+	unsigned long frames, keys, wakes;
+	int64_t frame_us_total, frame_us_max;
+	int64_t key_us_total, key_us_max; /* from a key read to its frame on the terminal */
+};
+
+static int64_t mono_us(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void write_stats(const struct loop_stats *st, const char *path)
+{
+	FILE *f = NULL;
+	double secs = (double)(mono_ms() - st->start_ms) / 1000.0;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "seconds %.3f\nframes %lu\nframes_per_second %.1f\n", secs, st->frames,
+		secs > 0 ? (double)st->frames / secs : 0.0);
+	fprintf(f, "frame_ms_avg %.2f\nframe_ms_max %.2f\n",
+		st->frames > 0 ? (double)st->frame_us_total / 1000.0 / (double)st->frames : 0.0,
+		(double)st->frame_us_max / 1000.0);
+	fprintf(f, "keys %lu\nkey_ms_avg %.2f\nkey_ms_max %.2f\nwakes %lu\n", st->keys,
+		st->keys > 0 ? (double)st->key_us_total / 1000.0 / (double)st->keys : 0.0,
+		(double)st->key_us_max / 1000.0, st->wakes);
+	fclose(f);
+}
+
+/* The fds to sleep on: the keyboard, the signal pipe, and every screen's
+ * background work; *timeout is lowered to what the screens ask. */
+static nfds_t wait_fds(struct manager *m, struct pollfd *fds, int *timeout)
+{
+	nfds_t n = 0;
+
+	fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+	for (size_t i = 0; i < N_SCREENS; i++) {
+		int t = -1, fd;
+
+		if (screens[i]->wait == NULL)
+			continue;
+		fd = screens[i]->wait(m->state[i], &m->w, &t);
+		if (fd >= 0)
+			fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (t >= 0 && (*timeout < 0 || t < *timeout))
+			*timeout = t;
+	}
+	return n;
+}
+
+/* Ctrl-C: a run under way is offered to stop (as F10 does); otherwise it
+ * ends the wizard as it always did. */
+static void interrupted(struct manager *m)
+{
+	void *state = NULL;
+	const struct screen_ops *busy = manager_busy_screen(m, &state);
+
+	if (busy != NULL && busy->quit != NULL && busy->quit(state, &m->w))
+		return;
+	got_signal = SIGINT;
+}
+
+int ui_run(const struct plan *plan, const char *plan_file, const struct ui_options *opt)
+{
+	static const struct ui_options none = { 0 };
 	struct manager m;
+	struct loop_stats st = { .start_ms = mono_ms() };
+	int64_t drawn_ms = 0, key_us = 0;
+	bool dirty = true, key_dirty = true, more_keys = false;
+	sig_atomic_t seen_interrupts = 0;
 	int sig = 0;
 
 	memset(&m, 0, sizeof m);
+	m.w.opt = opt != NULL ? opt : &none;
 	open_plan(&m.w, plan, plan_file);
-	validate(&m);
+	manager_validate(&m);
 	install_signals();
 	xmalloc_set_fatal_hook(restore_terminal);
 	if (start_curses(&m) < 0) {
@@ -1095,24 +741,92 @@ int ui_run(const struct plan *plan, const char *plan_file)
 		fprintf(stderr, _("%s: cannot use this terminal (TERM=%s)\n"), PACKAGE,
 			getenv("TERM") != NULL ? getenv("TERM") : "");
 		close_wizard(&m);
+		close_signals();
 		return 1;
 	}
+	nodelay(stdscr, TRUE);
 	for (size_t i = 0; i < N_SCREENS; i++)
 		m.state[i] = screens[i]->init != NULL ? screens[i]->init(&m.w) : NULL;
-	enter_all(&m);
+	manager_enter_all(&m);
+	if (m.w.opt->start_run) {
+		m.w.start_run = true;
+		wizard_goto(&m.w, "run");
+	}
 	while (!m.quit && !got_signal) {
+		struct pollfd fds[2 + N_SCREENS];
 		struct ui_event ev;
+		int timeout = -1;
+		nfds_t n = wait_fds(&m, fds, &timeout);
+		int64_t now = mono_ms();
+		char drain[16];
 
-		draw(&m);
-		if (read_event(&ev) && !got_signal)
-			handle(&m, &ev);
+		if (dirty && (key_dirty || now - drawn_ms >= MIN_FRAME_MS)) {
+			int64_t t0 = mono_us(), took;
+
+			chrome_draw(&m);
+			took = mono_us() - t0;
+			st.frames++;
+			st.frame_us_total += took;
+			st.frame_us_max = took > st.frame_us_max ? took : st.frame_us_max;
+			if (key_us != 0) {
+				int64_t k = mono_us() - key_us;
+
+				st.key_us_total += k;
+				st.key_us_max = k > st.key_us_max ? k : st.key_us_max;
+				key_us = 0;
+			}
+			drawn_ms = mono_ms();
+			dirty = key_dirty = false;
+		} else if (dirty) {
+			int left = (int)(MIN_FRAME_MS - (now - drawn_ms));
+
+			timeout = timeout < 0 || left < timeout ? left : timeout;
+		}
+		if (poll(fds, n, more_keys ? 0 : timeout) < 0 && errno != EINTR)
+			break;
+		while (read(signal_pipe[0], drain, sizeof drain) > 0)
+			;
+		if (interrupts != seen_interrupts) {
+			seen_interrupts = interrupts;
+			interrupted(&m);
+			dirty = key_dirty = true;
+		}
+		/* One key per turn, drawn before the next: a key may open an
+		 * editor that the following ones type into. ncurses may hold
+		 * more keys than the fd shows: the next poll does not sleep. */
+		more_keys = false;
+		if (!got_signal) {
+			int r = read_event(&ev);
+
+			more_keys = r >= 0;
+			if (r > 0) {
+				if (key_us == 0)
+					key_us = mono_us();
+				st.keys++;
+				handle(&m, &ev);
+				dirty = key_dirty = true;
+			}
+		}
+		for (size_t i = 0; i < N_SCREENS && !got_signal; i++) {
+			int flags;
+
+			if (screens[i]->wake == NULL)
+				continue;
+			flags = screens[i]->wake(m.state[i], &m.w, WAKE_BUDGET_MS);
+			st.wakes++;
+			if (flags & UI_REDRAW)
+				dirty = true;
+			apply_flags(&m, flags & ~UI_REDRAW);
+		}
 	}
 	sig = got_signal;
+	write_stats(&st, m.w.opt->stats_file);
 	/* Interrupted: keep what was typed, as after every change. */
-	if (sig != 0 && plan_changed(&m))
-		autosave(&m);
+	if (sig != 0 && manager_plan_changed(&m))
+		manager_autosave(&m);
 	close_wizard(&m);
 	stop_curses(&m);
+	close_signals();
 	if (m.farewell != NULL) {
 		fputs(m.farewell, stderr);
 		free(m.farewell);

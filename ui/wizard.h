@@ -102,6 +102,20 @@ struct screen_ops {
 	/* Where the terminal cursor goes (an editor's), in screen coordinates;
 	 * false to hide it. */
 	bool (*cursor)(void *state, struct wizard *w);
+	/* Work going on in the background (the Run page's install): the fd the
+	 * loop sleeps on for it (-1: none) and, in *timeout_ms, the longest it
+	 * may sleep before calling wake anyway (-1: no limit). The manager asks
+	 * every screen that has these, shown or not. */
+	int (*wait)(void *state, struct wizard *w, int *timeout_ms);
+	/* Take what the background work brought, spending at most budget_ms
+	 * (the rest waits for the next turn): UI_* flags. Called every turn. */
+	int (*wake)(void *state, struct wizard *w, int budget_ms);
+	/* Work that must not be left: moving to another screen is refused
+	 * while it returns true. */
+	bool (*busy)(void *state, struct wizard *w);
+	/* F10 or Ctrl-C: true when the screen takes it (it offers to stop its
+	 * run) instead of the wizard quitting. */
+	bool (*quit)(void *state, struct wizard *w);
 };
 
 extern const struct screen_ops screen_welcome_ops;
@@ -130,7 +144,10 @@ struct wizard_touched {
 
 enum status_kind { STATUS_INFO, STATUS_OK, STATUS_ERROR };
 
+struct ui_options;
+
 struct wizard {
+	const struct ui_options *opt; /* the program's options (ui.h) */
 	struct plan *plan;
 	struct problems problems; /* of plan, as plancheck_run() finds them */
 	size_t errors, warnings;
@@ -153,6 +170,10 @@ struct wizard {
 
 	char *status; /* one message for the help line until the next key */
 	enum status_kind status_kind;
+
+	/* Set by the welcome page's Resume: the Run page starts the run as
+	 * soon as it is shown. */
+	bool start_run;
 };
 
 /* Show a message on the help line until the next key. */
@@ -161,6 +182,11 @@ void wizard_status(struct wizard *w, enum status_kind kind, const char *fmt, ...
 
 /* Replace the plan (the welcome screen's Start over and Resume). */
 void wizard_set_plan(struct wizard *w, struct plan *plan);
+
+/* Save the plan in the state directory now (as UI_SAVE does after the
+ * screen's key). Returns false, with the reason on the status line, when it
+ * could not be saved. */
+bool wizard_save(struct wizard *w);
 
 /* Go to the screen with that name; false when there is none. */
 bool wizard_goto(struct wizard *w, const char *name);
@@ -178,6 +204,20 @@ void wizard_choose(struct wizard *w, const char *title, const char *text,
 		   const char *const *items, size_t n_items, int selected, bool vertical,
 		   dialog_done_fn done, void *ctx);
 void wizard_message(struct wizard *w, const char *title, const char *text);
+
+/* A dialog that asks for a secret: what is typed is never drawn, and the
+ * text done receives is wiped when done returns (copy nothing of it). */
+void wizard_ask_secret(struct wizard *w, const char *title, const char *text,
+		       dialog_done_fn done, void *ctx);
+
+/* Whether a dialog is open (a question waits until none is). */
+bool wizard_dialog_open(struct wizard *w);
+
+/* The open dialog shows the end of its text first (a log). */
+void wizard_dialog_scroll_end(struct wizard *w);
+
+/* The name of the current screen ("run"). */
+const char *wizard_screen_name(const struct wizard *w);
 
 /* The state directory for display: "~/.local/state/k8s-wizard/kubernetes". */
 char *wizard_statedir_display(const char *cluster);
