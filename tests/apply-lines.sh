@@ -36,6 +36,8 @@ PEER=$(cat "$TMP/peer_port")
 # binaries (never uploaded: the run ends in preflight; never run).
 placeholder_bundle "$TMP/bundle"
 
+# etcd's client port is the lab's sshd port (random, 20000-39999), its peer
+# port an ephemeral one: the NodePort range stays clear of both.
 P="$TMP/plan.yaml"
 cat >"$P" <<EOF
 apiVersion: k8s-wizard/v1
@@ -50,6 +52,7 @@ hosts:
   roles: [worker]
 network:
   apiserverVIP: 127.0.0.11
+  serviceNodePortRange: 61000-63000
 etcd:
   clientPort: $LAB_PORT
   peerPort: $PEER

@@ -29,11 +29,13 @@ cp "$KH" "$TMP/known_hosts.orig"
 placeholder_bundle "$TMP/bundle"
 
 # master1 and node1 (lab hosts 1 and 2), as the password user with sudo;
-# etcd's client port is the lab's sshd port, so preflight fails there.
+# etcd's client port is the lab's sshd port, so preflight fails there. That
+# port is random (20000-39999): the NodePort range is kept clear of it, or
+# the plan would be refused when it falls in the default 30000-32767.
 P="$TMP/plan.yaml"
 lab_plan 1 "$P" "user: $LAB_PW_USER" "identityFile: $TMP/no_such_key" "sudo: true" \
 	"sudoPassword: true"
-printf 'network:\n  apiserverVIP: 127.0.0.11\netcd:\n  clientPort: %s\nbinaries:\n  bundleDir: %s\n' \
+printf 'network:\n  apiserverVIP: 127.0.0.11\n  serviceNodePortRange: 61000-63000\netcd:\n  clientPort: %s\nbinaries:\n  bundleDir: %s\n' \
 	"$LAB_PORT" "$TMP/bundle" >>"$P"
 
 # type_secret NAME: the password typed into the dialog is nowhere on the
