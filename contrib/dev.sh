@@ -119,7 +119,8 @@ check)
 	}
 	step "the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	configure_build "$top/build-asan" --enable-werror --enable-asan --enable-debug
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C "$top/build-asan" -j"$jobs" check || {
 		show_failures "$top/build-asan"
 		exit 1
