@@ -56,7 +56,14 @@ tui_start() {
 	} > "$tui_script"
 	chmod +x "$tui_script"
 	rm -f "$TMP/$tui_name.pid"
-	tmux_ new-session -d -s "$tui_name" -x "$tui_cols" -y "$tui_lines" "$tui_script"
+	# Right after tui_stop of the last session the server may still be on
+	# its way out ("server exited unexpectedly"): a new one is started then.
+	for _try in 1 2 3 4 5; do
+		tmux_ new-session -d -s "$tui_name" -x "$tui_cols" -y "$tui_lines" "$tui_script" &&
+			return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 # The screen as text.
