@@ -3,7 +3,7 @@
 # `apply` of a hostile plan (escape sequences, OSC 52 to the clipboard, a
 # fake "the plan is valid" line through \r and \n, in quoted YAML keys and
 # values) print them escaped (\xNN), each problem on one line, and contact
-# no host (the plan is invalid).
+# no host (the plan is invalid; its hosts are on loopback all the same).
 . "$top_srcdir/tests/lib.sh"
 export LC_ALL=C.UTF-8 LANGUAGE=
 export K8SW_STATE_DIR="$TMP/state"
@@ -15,16 +15,16 @@ kind: ClusterPlan
 name: prod
 hosts:
 - name: master1
-  address: 10.1.1.1
+  address: 127.0.99.1
   roles: [master, etcd]
 - name: master2
-  address: 10.1.1.2
+  address: 127.0.99.2
   roles: [master, etcd]
 - name: master3
-  address: 10.1.1.3
+  address: 127.0.99.3
   roles: [master, etcd]
 - name: node1
-  address: 10.1.1.4
+  address: 127.0.99.4
   roles: ["wr\roker\nk8s-wizard: the plan is valid\e[2A\e[K"]
 "colour\e]52;c;cm0gLXJmIH4=\a": blue
 "size\u009b2J\r\nk8s-wizard: the plan is valid": 1
