@@ -77,7 +77,12 @@ chmod 0770 "$TMP/state/kubernetes"
 "$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
 rc=$?
 refused "a group-writable state directory" "can be written by others (mode 0770)"
-chmod go-w "$TMP/state/kubernetes"
+# The sticky bit that makes /tmp fine above it does not make it fine itself.
+chmod 1777 "$TMP/state/kubernetes"
+"$K8SW" pki list -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err"
+rc=$?
+refused "a sticky world-writable state directory" "can be written by others (mode 1777)"
+chmod 0700 "$TMP/state/kubernetes"
 
 # A directory above it that others can write (no sticky bit): refused.
 chmod 0777 "$TMP/state"
