@@ -29,15 +29,15 @@ check() {
 	fi
 }
 
-# machines_lab HOST...: start the machines lab (tests/lab/machines.sh) with
-# these hosts, or skip (77) when it cannot run here. Sets LAB and what
-# lab.env says (LAB_DIR, LAB_ADDR_*...), HOME and K8SW_STATE_DIR in $TMP,
-# STATE (the cluster's state directory) and KUBECTL (the real 1.29 client);
-# the lab stops when the test exits.
-machines_lab() {
-	LAB="$top_srcdir/tests/lab/machines.sh"
-	export K8SW
-	K8SW=$K8SW sh "$LAB" start --dir "$TMP/lab" "$@" >"$TMP/lab.env" 2>"$TMP/lab.err"
+# lab_up SCRIPT ARGS...: start a lab (sh SCRIPT start ARGS prints its
+# variables, or exits 77 when it cannot run here), or skip (77). Sets LAB to
+# SCRIPT and what the lab printed (LAB_DIR...), HOME to an empty $TMP/home
+# (no default keys, no known_hosts of the real user) and no SSH agent; the
+# lab stops when the test exits. The labs' own helpers start with it.
+lab_up() {
+	LAB=$1
+	shift
+	sh "$LAB" start "$@" >"$TMP/lab.env" 2>"$TMP/lab.err"
 	_rc=$?
 	if [ "$_rc" = 77 ]; then
 		cat "$TMP/lab.err"
@@ -47,8 +47,17 @@ machines_lab() {
 	. "$TMP/lab.env"
 	trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 	unset SSH_AUTH_SOCK
-	export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
+	export HOME="$TMP/home"
 	mkdir -p "$HOME"
+}
+
+# machines_lab HOST...: lab_up of the machines lab (tests/lab/machines.sh)
+# with these hosts; also sets K8SW_STATE_DIR in $TMP, STATE (the cluster's
+# state directory) and KUBECTL (the real 1.29 client).
+machines_lab() {
+	export K8SW
+	lab_up "$top_srcdir/tests/lab/machines.sh" --dir "$TMP/lab" "$@"
+	export K8SW_STATE_DIR="$TMP/state"
 	STATE="$K8SW_STATE_DIR/kubernetes"
 	KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.29
 	[ -x "$KUBECTL" ] || KUBECTL=kubectl

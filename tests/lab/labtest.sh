@@ -1,10 +1,9 @@
 # Helpers for the shell tests that run against the lab (tests/lab/lab.sh),
 # sourced after tests/lib.sh:
-#   lab_start N        start hosts 1..N on a free port (exit 77 when the lab
-#                      cannot run here), stopped at exit; sets the LAB_*
-#                      variables, HOME="$TMP/home" (no default keys, no
-#                      known_hosts of the real user) and KH, a copy of the
-#                      lab's known_hosts
+#   lab_start N        lib.sh's lab_up of hosts 1..N on a free port (skips
+#                      when the lab cannot run here, stopped at exit, the
+#                      LAB_* variables, HOME="$TMP/home"); sets KH, a copy
+#                      of the lab's known_hosts
 #   on I CMD...        run a command inside lab host I (not over SSH)
 #   lab_plan W FILE [SSH LINES...]
 #                      a plan: master1 on host 1, node1..W on hosts 2..W+1,
@@ -23,18 +22,7 @@ LAB="$top_srcdir/tests/lab/lab.sh"
 DRIVER="$top_builddir/tests/lab_transport"
 
 lab_start() {
-	sh "$LAB" start "$1" --port auto --dir "$TMP/lab" >"$TMP/lab.env" 2>"$TMP/lab.err"
-	_lab_rc=$?
-	if [ "$_lab_rc" = 77 ]; then
-		cat "$TMP/lab.err"
-		exit 77
-	fi
-	[ "$_lab_rc" = 0 ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
-	. "$TMP/lab.env"
-	trap 'sh "$LAB" stop "$LAB_DIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-	unset SSH_AUTH_SOCK
-	export HOME="$TMP/home"
-	mkdir -p "$HOME"
+	lab_up "$LAB" "$1" --port auto --dir "$TMP/lab"
 	KH="$TMP/known_hosts"
 	cp "$LAB_KNOWN_HOSTS" "$KH"
 }
