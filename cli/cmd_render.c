@@ -332,11 +332,10 @@ static int write_render(const struct render *r, const char *out, struct counts *
 	}
 	rc = 0;
 out:
+	/* A failure ends this process with a status other than 0: the one that
+	 * waits for it removes tmp.path then, as after a signal. */
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0 && cmd_remove_tree(tmp.path) < 0)
-		/* L10N: a path and the system's error message. */
-		fprintf(stderr, _("k8s-wizard: cannot remove %s: %s\n"), tmp.path, strerror(errno));
 	free(tmp.path);
 	return rc;
 }
