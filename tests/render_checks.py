@@ -26,6 +26,7 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
 Prints "ok - ..." / "not ok - ..." lines; exits 1 when a check failed."""
 
 import base64
+import functools
 import glob
 import ipaddress
 import os
@@ -295,6 +296,11 @@ class Host:
         self.files = manifest(render, name)
         self.dirs = created_dirs(render, name)
 
+    @functools.cached_property
+    def address(self):
+        """The host's plan address, from the header of its steps."""
+        return re.search(r"^# The commands \S+ \((\S+)\)", steps(self.render, self.name)).group(1)
+
     def local(self, path):
         return f"{self.render}/{self.name}{path}"
 
@@ -303,6 +309,14 @@ class Host:
 
     def has_dir(self, path):
         return path in self.dirs or any(p.startswith(path + "/") for p in self.files)
+
+
+def render_hosts(render):
+    """Every host of the render, its masters (those that run an apiserver) and
+    its workers (the others)."""
+    all_hosts = [Host(render, n) for n in hosts(render)]
+    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    return all_hosts, masters, [h for h in all_hosts if h not in masters]
 
 
 def host_path(pod, container, path):
@@ -651,12 +665,8 @@ def check_secrets(render, masters, workers):
 
 
 def check_consistency(render):
-    names = hosts(render)
-    all_hosts = [Host(render, n) for n in names]
-    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
-    workers = [h for h in all_hosts if h not in masters]
+    all_hosts, masters, workers = render_hosts(render)
     for h in all_hosts:
-        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
         check_static_pods(h)
         check_kubelet(h)
     ssl = Openssl()
@@ -922,9 +932,7 @@ def check_bootstrap_token(render, h, masters):
 
 
 def check_secure(render):
-    names = hosts(render)
-    all_hosts = [Host(render, n) for n in names]
-    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
+    all_hosts, masters, _ = render_hosts(render)
     for h in all_hosts:
         check_host_settings(render, h)
         check_kubelet_runtime(h)
@@ -955,11 +963,7 @@ def check_addresses(render):
     """Nodes are known by their plan addresses: the kubelet registers it, the
     apiserver dials it, Calico takes it, the CSR approver checks names and
     addresses without a DNS that knows the hosts."""
-    all_hosts = [Host(render, n) for n in hosts(render)]
-    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
-    workers = [h for h in all_hosts if h not in masters]
-    for h in all_hosts:
-        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    _, masters, workers = render_hosts(render)
     for m in masters:
         _, a = container_args(load_yaml(m.local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0])
         types = a.get("--kubelet-preferred-address-types", "").split(",")
@@ -1007,11 +1011,7 @@ def check_endpoint(render, mode):
     """How the apiservers are reached, network.apiserverEndpoint MODE: who runs
     haproxy and keepalived, where they listen and forward, what each client's
     kubeconfig names, where the apiserver binds."""
-    all_hosts = [Host(render, n) for n in hosts(render)]
-    masters = [h for h in all_hosts if h.has("/etc/kubernetes/staticPods/kube-apiserver.yaml")]
-    workers = [h for h in all_hosts if h not in masters]
-    for h in all_hosts:
-        h.address = re.search(r"^# The commands \S+ \((\S+)\)", steps(render, h.name)).group(1)
+    all_hosts, masters, workers = render_hosts(render)
     api = load_yaml(masters[0].local("/etc/kubernetes/staticPods/kube-apiserver.yaml"))[0]
     _, a = container_args(api)
     port = a["--secure-port"]

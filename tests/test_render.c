@@ -285,6 +285,41 @@ static void test_options(void **state)
 	f->plan->binaries.source = BINARIES_BUNDLE;
 }
 
+/* apiserverEndpoint keepalived: the masters' priorities fall in plan order
+ * (the first master starts with the VIP), and the step that finds the
+ * interface quotes the plan's address and the message naming it. */
+static void test_keepalived(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = NULL;
+
+	f->plan->network.apiserver_endpoint = ENDPOINT_KEEPALIVED;
+	r = build_ok(f);
+	for (size_t i = 0; i < 3; i++) {
+		const struct plan_host *ph = &f->plan->hosts[i];
+		const struct render_host *h = host(r, ph->name);
+		const struct render_file *conf = file(h, "/etc/keepalived/keepalived.conf");
+		char *want = xasprintf("    priority %zu\n", 150 - i);
+		char *text = render_steps_text(r, h);
+
+		assert_true(ph->roles & ROLE_MASTER);
+		assert_non_null(conf);
+		if (strstr(conf->content, want) == NULL)
+			fail_msg("%s: no '%s' in its keepalived.conf", ph->name, want);
+		free(want);
+		want = xasprintf("i=$(ip -o addr show to '%s' | awk '{ print $2; exit }'); "
+				 "[ -n \"$i\" ] || { echo 'no interface of %s has its plan address "
+				 "%s' >&2; exit 1; };",
+				 ph->address, ph->name, ph->address);
+		if (strstr(text, want) == NULL)
+			fail_msg("%s: no quoted interface step '%s'", ph->name, want);
+		free(want);
+		free(text);
+	}
+	render_free(&r);
+	f->plan->network.apiserver_endpoint = ENDPOINT_EXTERNAL;
+}
+
 static void expect_error(struct fixture *f, int want, const char *text)
 {
 	struct render *r = NULL;
@@ -333,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_bootstrap_token),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_keepalived),
 		cmocka_unit_test(test_errors),
 	};
 
