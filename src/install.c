@@ -309,16 +309,6 @@ const struct plan *install_plan(const struct install *in)
 	return in->plan;
 }
 
-const char *install_state_dir(const struct install *in)
-{
-	return in->stage.state_dir;
-}
-
-const char *install_run_id(const struct install *in)
-{
-	return in->run_id;
-}
-
 const char *install_run_dir(const struct install *in)
 {
 	return in->run_dir;
