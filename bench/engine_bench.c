@@ -252,24 +252,6 @@ static struct render *build_render(const struct plan *p, const struct args *a)
 	return r;
 }
 
-static void free_render(struct render **pr)
-{
-	struct render *r = *pr;
-
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		for (size_t k = 0; k < r->hosts[i].n_steps; k++)
-			free(r->hosts[i].steps[k].command);
-		free(r->hosts[i].steps);
-		free(r->hosts[i].name);
-		free(r->hosts[i].address);
-	}
-	free(r->hosts);
-	free(r);
-	*pr = NULL;
-}
-
 struct engine_thread {
 	struct engine *engine;
 	enum engine_outcome outcome;
@@ -452,7 +434,7 @@ out:
 	transport_ssh_free(&transport);
 	event_queue_free(&q);
 	journal_close(&journal);
-	free_render(&render);
+	render_free(&render);
 	plan_free(&plan);
 	strbuf_clear(&ran);
 	free(t.err);

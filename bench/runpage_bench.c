@@ -86,23 +86,6 @@ static struct render *build_render(const struct plan *p, unsigned long lines)
 	return r;
 }
 
-static void free_render(struct render **pr)
-{
-	struct render *r = *pr;
-
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		free(r->hosts[i].steps[0].command);
-		free(r->hosts[i].steps);
-		free(r->hosts[i].name);
-		free(r->hosts[i].address);
-	}
-	free(r->hosts);
-	free(r);
-	*pr = NULL;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -152,7 +135,7 @@ int main(int argc, char **argv)
 		o.render = r;
 		rc = ui_run(p, file, &o);
 	}
-	free_render(&r);
+	render_free(&r);
 	plan_free(&p);
 	return rc;
 }

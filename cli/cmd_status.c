@@ -97,32 +97,6 @@ static char *format_time(int64_t ms)
 	return xstrdup(buf);
 }
 
-/* The last failed step of the last run, if any. */
-static const struct journal_step *failed_step(const struct journal *j, const char *run)
-{
-	const struct journal_step *found = NULL;
-
-	for (size_t i = 0; i < journal_n_steps(j); i++) {
-		const struct journal_step *s = journal_get_step(j, i);
-
-		if (strcmp(s->run, run) == 0 && s->state == JOURNAL_FAILED &&
-		    (found == NULL || s->end_ms > found->end_ms))
-			found = s;
-	}
-	return found;
-}
-
-static const struct journal_check *failed_check(const struct journal *j, const char *run)
-{
-	for (size_t i = 0; i < journal_n_checks(j); i++) {
-		const struct journal_check *c = journal_get_check(j, i);
-
-		if (strcmp(c->run, run) == 0 && !c->ok)
-			return c;
-	}
-	return NULL;
-}
-
 /* s, then blanks up to width columns (display width: a Chinese character
  * takes two). */
 static void print_padded(const char *s, size_t width)
@@ -171,8 +145,8 @@ static int print_text(const struct journal *j, const struct plan *p)
 	/* L10N: log directory. */
 	printf(_("logs: %s\n\n"), run->log_dir);
 	print_table(j, p);
-	fs = failed_step(j, run->id);
-	fc = failed_check(j, run->id);
+	fs = journal_failed_step(j, run->id);
+	fc = journal_failed_check(j, run->id);
 	if (fs != NULL) {
 		char *when = format_time(fs->end_ms);
 
@@ -203,7 +177,7 @@ static int print_json(const struct journal *j, const struct plan *p)
 {
 	const struct journal_run *run = journal_last_run(j);
 	json_object *o = json_object_new_object(), *phases = json_object_new_array();
-	const struct journal_step *fs = failed_step(j, run->id);
+	const struct journal_step *fs = journal_failed_step(j, run->id);
 
 	json_object_object_add(o, "cluster", json_object_new_string(p->name));
 	json_object_object_add(o, "run", json_object_new_string(run->id));

@@ -523,8 +523,7 @@ static enum attempt_result attempt_step(struct ehost *eh, const struct estep *st
 		}
 	} else {
 		struct remote_cmd cmd = { .command = rs->command,
-					  .timeout = e->cfg.step_timeout != 0 ? e->cfg.step_timeout
-									      : DEFAULT_STEP_TIMEOUT,
+					  .timeout = e->cfg.step_timeout,
 					  .on_line = on_line, .data = eh };
 
 		if (rs->type == RENDER_STEP_APPLY) {
@@ -620,9 +619,7 @@ static void diagnose(struct ehost *eh, enum phase phase, const char *what)
 static bool run_step(struct ehost *eh, struct estep *st)
 {
 	struct engine *e = eh->e;
-	unsigned attempts = e->cfg.attempts != 0 ? e->cfg.attempts : DEFAULT_ATTEMPTS;
-	unsigned delay = e->cfg.retry_delay_ms != 0 ? e->cfg.retry_delay_ms
-						     : DEFAULT_RETRY_DELAY_MS;
+	unsigned attempts = e->cfg.attempts, delay = e->cfg.retry_delay_ms;
 	enum attempt_result r = ATTEMPT_FAILED;
 	char *why = NULL;
 	int exit_code = -1;
@@ -782,8 +779,7 @@ static bool run_check(struct ehost *eh, size_t ci)
 				    .name = c->name };
 	int64_t deadline = mono_ms() + (int64_t)c->deadline_s * 1000;
 	int64_t last_waiting = 0;
-	unsigned attempts = e->cfg.attempts != 0 ? e->cfg.attempts : DEFAULT_ATTEMPTS;
-	unsigned delay = e->cfg.retry_delay_ms != 0 ? e->cfg.retry_delay_ms : DEFAULT_RETRY_DELAY_MS;
+	unsigned attempts = e->cfg.attempts, delay = e->cfg.retry_delay_ms;
 	enum check_status st = CHECK_FAIL;
 	char *detail = NULL, *err = NULL;
 	bool stopped = false;
@@ -1037,6 +1033,13 @@ struct engine *engine_new(const struct engine_config *cfg, char **err)
 	}
 	e = xcalloc(1, sizeof *e);
 	e->cfg = *cfg;
+	/* The defaults, once for every step and check. */
+	if (e->cfg.step_timeout == 0)
+		e->cfg.step_timeout = DEFAULT_STEP_TIMEOUT;
+	if (e->cfg.attempts == 0)
+		e->cfg.attempts = DEFAULT_ATTEMPTS;
+	if (e->cfg.retry_delay_ms == 0)
+		e->cfg.retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
 	e->checks = cfg->checks;
 	e->n_checks = cfg->n_checks;
 	if (e->checks == NULL)

@@ -62,7 +62,7 @@ struct engine_config {
 	const struct check *checks; /* NULL: the built-in ones (health_checks()) */
 	size_t n_checks;
 	unsigned step_timeout;   /* seconds a command may run; 0: 900 */
-	unsigned attempts;       /* tries of a step whose connection is lost; 0: 3 */
+	unsigned attempts;       /* tries of a step or check whose connection is lost; 0: 3 */
 	unsigned retry_delay_ms; /* before a retry; 0: 2000 */
 	bool no_diagnostics;     /* do not collect diagnostics on failure */
 };

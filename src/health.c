@@ -27,6 +27,9 @@
 #define SYSCTL_FILE "/etc/sysctl.d/99-k8s-wizard.conf"
 /* systemd-resolved's list of the real name servers, beside its stub. */
 #define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
+/* The name servers a resolv.conf names, blank-separated, in a command. */
+#define NAME_SERVERS(file) \
+	"$(awk '$1 == \"nameserver\" { printf \"%s%s\", s, $2; s = \" \" }' " file " 2>/dev/null)"
 
 /* --- running a command for a check ---------------------------------------- */
 
@@ -94,10 +97,8 @@ static const char facts_command[] =
 	"ss -Htlnp 2>/dev/null | awk '{ n = split($4, a, \":\"); c = $6; "
 	"sub(/^users:\\(\\(\"/, \"\", c); sub(/\".*/, \"\", c); "
 	"print \"listen=\" a[n] \" \" c }'; "
-	"echo \"resolv=$(awk '$1 == \"nameserver\" { printf \"%s%s\", s, $2; s = \" \" }' "
-	"/etc/resolv.conf 2>/dev/null)\"; "
-	"[ ! -e " RESOLVED_CONF " ] || echo \"resolved=$(awk '$1 == \"nameserver\" "
-	"{ printf \"%s%s\", s, $2; s = \" \" }' " RESOLVED_CONF " 2>/dev/null)\"; "
+	"echo \"resolv=" NAME_SERVERS("/etc/resolv.conf") "\"; "
+	"[ ! -e " RESOLVED_CONF " ] || echo \"resolved=" NAME_SERVERS(RESOLVED_CONF) "\"; "
 	"ip -o addr show 2>/dev/null | awk '{ print \"inet=\" $2 \" \" $4 }'; "
 	"echo \"time_ms=$(date +%s%3N)\"; echo end=1";
 

@@ -18,8 +18,6 @@
 #include "nls.h"
 #include "planfile.h"
 #include "stage.h"
-#include "statedir.h"
-#include "statelock.h"
 #include "strbuf.h"
 #include "transport_ssh.h"
 #include "xmalloc.h"
@@ -28,10 +26,8 @@ struct install {
 	struct plan *plan;
 	struct install_options opt;
 	char **skip; /* the names of opt.skip_checks, copied */
-	struct stage stage;
+	struct stage stage; /* with opt.render: the state directory and its lock alone */
 	const struct render *render; /* stage's, or opt.render */
-	char *state_dir;
-	struct statelock *lock;
 	struct journal *journal;
 	char *run_id, *run_dir, *kubeconfig;
 
@@ -153,27 +149,14 @@ static char *bundle_missing(const struct render *r)
 	return strbuf_detach(&b, NULL);
 }
 
-/* The state directory alone and its lock, for a render given by the
- * caller. */
-static int prepare_state_dir(struct install *in, char **err)
-{
-	in->state_dir = statedir_path(in->plan->name, err);
-	if (in->state_dir == NULL || statedir_create(in->state_dir, err) < 0)
-		return INSTALL_ERROR;
-	switch (statelock_take(in->state_dir, in->opt.command, &in->lock, err)) {
-	case 0:
-		return INSTALL_OK;
-	case 1:
-		return INSTALL_LOCKED;
-	default:
-		return INSTALL_ERROR;
-	}
-}
-
-/* The stage (stage.h: the lock, then PKI and render), and the bundle. */
+/* The stage (stage.h: the lock, then PKI and render), and the bundle; for a
+ * render given by the caller, the state directory and its lock alone. */
 static int prepare_stage(struct install *in, const char *plan_file, char **err)
 {
-	switch (stage_prepare(in->plan, plan_file, in->opt.command, &in->stage, err)) {
+	const struct render *given = in->opt.render;
+
+	switch (given != NULL ? stage_lock(in->plan, in->opt.command, &in->stage, err)
+			      : stage_prepare(in->plan, plan_file, in->opt.command, &in->stage, err)) {
 	case 0:
 		break;
 	case 1:
@@ -183,9 +166,8 @@ static int prepare_stage(struct install *in, const char *plan_file, char **err)
 	default:
 		return INSTALL_ERROR;
 	}
-	in->render = in->stage.render;
-	in->state_dir = xstrdup(in->stage.state_dir);
-	*err = bundle_missing(in->render);
+	in->render = given != NULL ? given : in->stage.render;
+	*err = given != NULL ? NULL : bundle_missing(in->render);
 	return *err != NULL ? INSTALL_INPUT : INSTALL_OK;
 }
 
@@ -207,16 +189,11 @@ int install_prepare(const struct plan *plan, const char *plan_file,
 		in->skip[i] = xstrdup(o->skip_checks[i]);
 	in->opt.skip_checks = (const char *const *)in->skip;
 	atomic_init(&in->finished, false);
-	if (o->render != NULL) {
-		in->render = o->render;
-		rc = prepare_state_dir(in, err);
-	} else {
-		rc = prepare_stage(in, plan_file, err);
-	}
+	rc = prepare_stage(in, plan_file, err);
 	if (rc != INSTALL_OK)
 		goto out;
 	rc = INSTALL_ERROR;
-	journal_path = xasprintf("%s/journal", in->state_dir);
+	journal_path = xasprintf("%s/journal", in->stage.state_dir);
 	if (journal_open(journal_path, &in->journal, err) < 0)
 		goto out;
 	if (o->need_run && journal_last_run(in->journal) == NULL) {
@@ -226,14 +203,14 @@ int install_prepare(const struct plan *plan, const char *plan_file,
 		rc = INSTALL_INPUT;
 		goto out;
 	}
-	in->run_dir = make_run_dir(in->state_dir, &in->run_id, err);
+	in->run_dir = make_run_dir(in->stage.state_dir, &in->run_id, err);
 	if (in->run_dir == NULL)
 		goto out;
 	copy = xasprintf("%s/plan.yaml", in->run_dir);
 	if (planfile_save(in->plan, copy, err) < 0)
 		goto out;
 	if (o->render == NULL) {
-		in->kubeconfig = save_admin_kubeconfig(in->render, in->state_dir, err);
+		in->kubeconfig = save_admin_kubeconfig(in->render, in->stage.state_dir, err);
 		if (*err != NULL)
 			goto out;
 	}
@@ -332,16 +309,6 @@ const struct plan *install_plan(const struct install *in)
 	return in->plan;
 }
 
-const char *install_state_dir(const struct install *in)
-{
-	return in->state_dir;
-}
-
-const char *install_run_id(const struct install *in)
-{
-	return in->run_id;
-}
-
 const char *install_run_dir(const struct install *in)
 {
 	return in->run_dir;
@@ -388,7 +355,6 @@ void install_free(struct install **pin)
 	engine_free(&in->engine);
 	transport_ssh_free(&in->transport);
 	journal_close(&in->journal);
-	statelock_release(&in->lock);
 	stage_clear(&in->stage);
 	plan_free(&in->plan);
 	for (size_t i = 0; i < in->opt.n_skip_checks; i++)
@@ -396,7 +362,6 @@ void install_free(struct install **pin)
 	free(in->skip);
 	free((char *)in->opt.command);
 	free((char *)in->opt.known_hosts);
-	free(in->state_dir);
 	free(in->run_id);
 	free(in->run_dir);
 	free(in->kubeconfig);

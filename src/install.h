@@ -83,8 +83,6 @@ void install_stats(const struct install *in, struct engine_stats *out);
 const char *install_nodes(const struct install *in, const char **why);
 
 const struct plan *install_plan(const struct install *in);
-const char *install_state_dir(const struct install *in);
-const char *install_run_id(const struct install *in);
 const char *install_run_dir(const struct install *in);
 /* STATE/admin.kubeconfig, or NULL when the render has none. */
 const char *install_kubeconfig(const struct install *in);

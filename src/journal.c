@@ -816,6 +816,31 @@ const struct journal_check *journal_get_check(const struct journal *j, size_t i)
 	return i < j->n_checks ? &j->checks[i]->c : NULL;
 }
 
+const struct journal_step *journal_failed_step(const struct journal *j, const char *run)
+{
+	const struct journal_step *found = NULL;
+
+	for (size_t i = 0; i < journal_n_steps(j); i++) {
+		const struct journal_step *s = journal_get_step(j, i);
+
+		if (strcmp(s->run, run) == 0 && s->state == JOURNAL_FAILED &&
+		    (found == NULL || s->end_ms > found->end_ms))
+			found = s;
+	}
+	return found;
+}
+
+const struct journal_check *journal_failed_check(const struct journal *j, const char *run)
+{
+	for (size_t i = 0; i < journal_n_checks(j); i++) {
+		const struct journal_check *c = journal_get_check(j, i);
+
+		if (strcmp(c->run, run) == 0 && !c->ok)
+			return c;
+	}
+	return NULL;
+}
+
 size_t journal_replayed(const struct journal *j)
 {
 	return j->replayed;

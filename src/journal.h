@@ -112,6 +112,11 @@ const struct journal_step *journal_get_step(const struct journal *j, size_t i);
 size_t journal_n_checks(const struct journal *j);
 const struct journal_check *journal_get_check(const struct journal *j, size_t i);
 
+/* What stopped run: its last failed step (by its end), or NULL; its first
+ * failed check, or NULL. */
+const struct journal_step *journal_failed_step(const struct journal *j, const char *run);
+const struct journal_check *journal_failed_check(const struct journal *j, const char *run);
+
 /* Records replayed and torn lines dropped, for tests and diagnostics. */
 size_t journal_replayed(const struct journal *j);
 bool journal_had_torn_tail(const struct journal *j);

@@ -19,15 +19,9 @@ static char *dup_or_null(const char *s)
 /* The run's last failed step (by its end), else its first failed check. */
 static void find_failure(const struct journal *j, const char *run, struct runstate *rs)
 {
-	const struct journal_step *fs = NULL;
+	const struct journal_step *fs = journal_failed_step(j, run);
+	const struct journal_check *c = fs != NULL ? NULL : journal_failed_check(j, run);
 
-	for (size_t i = 0; i < journal_n_steps(j); i++) {
-		const struct journal_step *s = journal_get_step(j, i);
-
-		if (strcmp(s->run, run) == 0 && s->state == JOURNAL_FAILED &&
-		    (fs == NULL || s->end_ms > fs->end_ms))
-			fs = s;
-	}
 	if (fs != NULL) {
 		rs->has_failure = true;
 		rs->failed_phase = fs->phase;
@@ -36,11 +30,7 @@ static void find_failure(const struct journal *j, const char *run, struct runsta
 		rs->failed_exit = fs->exit_code;
 		return;
 	}
-	for (size_t i = 0; i < journal_n_checks(j); i++) {
-		const struct journal_check *c = journal_get_check(j, i);
-
-		if (strcmp(c->run, run) != 0 || c->ok)
-			continue;
+	if (c != NULL) {
 		rs->has_failure = true;
 		rs->failure_is_check = true;
 		rs->failed_phase = c->phase;
@@ -48,7 +38,6 @@ static void find_failure(const struct journal *j, const char *run, struct runsta
 		rs->failed_what = xstrdup(c->name);
 		rs->failed_exit = -1;
 		rs->failed_detail = dup_or_null(c->detail);
-		return;
 	}
 }
 

@@ -10,23 +10,25 @@
 #include "statedir.h"
 #include "xmalloc.h"
 
+int stage_lock(const struct plan *p, const char *command, struct stage *s, char **err)
+{
+	memset(s, 0, sizeof *s);
+	s->state_dir = statedir_path(p->name, err);
+	if (s->state_dir == NULL || statedir_create(s->state_dir, err) < 0)
+		return -1;
+	return statelock_take(s->state_dir, command, &s->lock, err);
+}
+
 int stage_prepare(const struct plan *p, const char *plan_file, const char *command,
 		  struct stage *s, char **err)
 {
 	struct render_options ro = { 0 };
 	char *copy = NULL;
-	int rc = -1;
+	int rc = stage_lock(p, command, s, err);
 
-	memset(s, 0, sizeof *s);
-	s->state_dir = statedir_path(p->name, err);
-	if (s->state_dir == NULL)
-		return -1;
-	s->pki_dir = xasprintf("%s/pki", s->state_dir);
-	if (statedir_create(s->state_dir, err) < 0)
-		return -1;
-	rc = statelock_take(s->state_dir, command, &s->lock, err);
 	if (rc != 0)
 		return rc;
+	s->pki_dir = xasprintf("%s/pki", s->state_dir);
 	if (certs_ensure(p, s->pki_dir, &s->certs, err) < 0)
 		return -1;
 	copy = xstrdup(plan_file != NULL ? plan_file : ".");

@@ -25,6 +25,10 @@ struct stage {
  * stage_clear() in every case. */
 int stage_prepare(const struct plan *p, const char *plan_file, const char *command,
 		  struct stage *s, char **err);
+/* Its first part alone, for a caller that brings its own render: the state
+ * directory and its lock (certs and render stay NULL). Returns 0, 1 or -1 as
+ * stage_prepare(); stage_clear() in every case. */
+int stage_lock(const struct plan *p, const char *command, struct stage *s, char **err);
 void stage_clear(struct stage *s);
 
 #endif

@@ -91,13 +91,6 @@ events() {
 	grep -c "\"event\":\"$2\"" "$TMP/$1.json"
 }
 
-# on NAME CMD...: run a command inside lab host NAME (not over SSH).
-on() {
-	h=$1
-	shift
-	sh "$LAB" run "$LAB_DIR" "$h" "$@"
-}
-
 # Logins sshd accepted, on every host: to prove a run contacted none.
 logins() {
 	for h in $LAB_HOSTS; do

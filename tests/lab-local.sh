@@ -12,12 +12,6 @@
 . "$top_srcdir/tests/lib.sh"
 machines_lab master1 node1
 
-on() {
-	h=$1
-	shift
-	sh "$LAB" run "$LAB_DIR" "$h" "$@"
-}
-
 # The lab's plan with the local endpoint and no VIP (and iptables: the lab's
 # kernel has no IPVS).
 PLAN="$TMP/plan.yaml"

@@ -63,6 +63,13 @@ machines_lab() {
 	[ -x "$KUBECTL" ] || KUBECTL=kubectl
 }
 
+# on HOST CMD...: run a command inside a host of the lab (not over SSH).
+on() {
+	_h=$1
+	shift
+	sh "$LAB" run "$LAB_DIR" "$_h" "$@"
+}
+
 finish() {
 	[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
 	pass "${1:-all checks}"

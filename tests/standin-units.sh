@@ -18,9 +18,10 @@ for c in kubelet kube-apiserver kube-controller-manager kube-scheduler; do
 	check "$c is the multi-call stand-in" cmp -s "$standin/$c" "$standin/k8sw-lab-standin"
 done
 
-# The pure functions, imported from the program.
-cat >"$TMP/units.py" <<'EOF'
-import importlib.machinery, importlib.util, os, sys, tempfile
+# The start of both Python scripts below: the program (their first argument)
+# imported as m, and check().
+cat >"$TMP/preamble.py" <<'EOF'
+import importlib.machinery, importlib.util, sys
 sys.dont_write_bytecode = True  # no __pycache__ beside the program
 loader = importlib.machinery.SourceFileLoader("standin", sys.argv[1])
 spec = importlib.util.spec_from_loader("standin", loader)
@@ -35,6 +36,13 @@ def check(name, got, want):
     else:
         failed += 1
         print("not ok - %s\n  got:  %r\n  want: %r" % (name, got, want), file=sys.stderr)
+
+EOF
+
+# The pure functions, imported from the program.
+cp "$TMP/preamble.py" "$TMP/units.py"
+cat >>"$TMP/units.py" <<'EOF'
+import os, tempfile
 
 dep = {"spec": {"template": {"spec": {"containers": [
     {"name": "a", "image": "i", "args": ["x", "y"],
@@ -182,22 +190,9 @@ export K8SW_ASSETS_DIR K8SW_STATE_DIR="$TMP/state"
 "$K8SW" plan init -o "$TMP/plan.yaml" >/dev/null || fail "plan init"
 sed -i "s|^  bundleDir: .*|  bundleDir: $top_srcdir/tests/fixtures/bundle|" "$TMP/plan.yaml"
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/render" >"$TMP/render.log" 2>&1 || fail "render: $(cat "$TMP/render.log")"
-cat >"$TMP/dnsunits.py" <<'EOF'
-import copy, importlib.machinery, importlib.util, ipaddress, socket, struct, sys, yaml
-sys.dont_write_bytecode = True
-loader = importlib.machinery.SourceFileLoader("standin", sys.argv[1])
-spec = importlib.util.spec_from_loader("standin", loader)
-m = importlib.util.module_from_spec(spec)
-loader.exec_module(m)
-failed = 0
-
-def check(name, got, want):
-    global failed
-    if got == want:
-        print("ok - " + name)
-    else:
-        failed += 1
-        print("not ok - %s\n  got:  %r\n  want: %r" % (name, got, want), file=sys.stderr)
+cp "$TMP/preamble.py" "$TMP/dnsunits.py"
+cat >>"$TMP/dnsunits.py" <<'EOF'
+import copy, ipaddress, socket, struct, yaml
 
 # The render's objects, and the plan's addresses (nothing taken on trust from the stand-in).
 docs = [d for f in ("coredns.yaml", "kube-proxy.yaml") for d in yaml.safe_load_all(open(sys.argv[2] + "/" + f)) if d]
