@@ -326,5 +326,3 @@ void fkeys_language(struct manager *m)
 	manager_validate(m);
 	manager_enter_all(m);
 }
-
-/* Drawing. */
