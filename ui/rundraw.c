@@ -146,16 +146,6 @@ static void sym_line(WINDOW *win, int y, int x, int width, struct sym_role look,
 	text_draw(win, y, x + sw + 1, text, width - sw - 1, theme_attr(text_role), false);
 }
 
-static char *shorten_home(const char *path)
-{
-	const char *home = getenv("HOME");
-	size_t n = home != NULL ? strlen(home) : 0;
-
-	if (path != NULL && n > 1 && strncmp(path, home, n) == 0 && path[n] == '/')
-		return xasprintf("~%s", path + n);
-	return xstrdup(path != NULL ? path : "");
-}
-
 /* --- before the run ------------------------------------------------------- */
 
 static int demo_notice(WINDOW *win, int y, int width, int last)
@@ -545,7 +535,7 @@ static void draw_failure(struct runpage *p, struct runmodel *m, WINDOW *win, int
 		line = xasprintf(_("Look first at: %s"), f->diag_hint);
 		y = para(win, y, x, width, last, line, ROLE_WARNING);
 		free(line);
-		path = shorten_home(f->diag_path);
+		path = wizard_home_short(f->diag_path);
 		/* L10N: the path of the diagnostics file. */
 		line = xasprintf(_("Diagnostics (journalctl, systemctl, crictl): %s"), path);
 		y = para(win, y, x, width, last, line, ROLE_NORMAL);
@@ -638,7 +628,7 @@ static void draw_summary(struct runpage *p, WINDOW *win)
 		free(line);
 	}
 	if (kubeconfig != NULL) {
-		path = shorten_home(kubeconfig);
+		path = wizard_home_short(kubeconfig);
 		/* L10N: path of the admin kubeconfig. */
 		line = xasprintf(_("Admin kubeconfig: %s (keep it safe: it is the cluster's root "
 				   "login)"), path);
@@ -670,7 +660,7 @@ static void draw_summary(struct runpage *p, WINDOW *win)
 	}
 	if (col != 0)
 		y++;
-	path = shorten_home(m->log_dir);
+	path = wizard_home_short(m->log_dir);
 	/* L10N: the run's log directory. */
 	line = xasprintf(_("Logs: %s"), path);
 	para(win, y, 1, width + 2, last, line, ROLE_NORMAL);

@@ -105,22 +105,29 @@ void footer_add(struct footer *f, const char *name, const char *what, int key)
 		f->keys[f->n++] = (struct footer_key){ name, what, key };
 }
 
+char *wizard_home_short(const char *path)
+{
+	const char *home = getenv("HOME");
+	size_t n = home != NULL ? strlen(home) : 0;
+
+	if (path == NULL)
+		return xstrdup("");
+	if (n > 1 && home[0] == '/' && strncmp(path, home, n) == 0 && path[n] == '/')
+		return xasprintf("~%s", path + n);
+	return xstrdup(path);
+}
+
 char *wizard_statedir_display(const char *cluster)
 {
 	char *err = NULL;
 	char *path = statedir_path(cluster != NULL ? cluster : "", &err);
-	const char *home = getenv("HOME");
 	char *shown = NULL;
 
 	if (path == NULL)
 		return err;
-	if (home != NULL && home[0] == '/' && strlen(home) > 1 &&
-	    strncmp(path, home, strlen(home)) == 0 && path[strlen(home)] == '/') {
-		shown = xasprintf("~%s", path + strlen(home));
-		free(path);
-		return shown;
-	}
-	return path;
+	shown = wizard_home_short(path);
+	free(path);
+	return shown;
 }
 
 /* The plan: validation and saving. */
