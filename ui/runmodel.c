@@ -258,7 +258,6 @@ static void run_start(struct runmodel *m, const struct event *ev, int64_t now)
 	m->run_id = xstrdup(ev->text != NULL ? ev->text : "");
 	m->log_dir = xstrdup(ev->detail != NULL ? ev->detail : "");
 	m->steps_total = ev->total;
-	m->steps_skipped = ev->done;
 	m->bytes_total = ev->bytes;
 	m->start_ms = now;
 }
@@ -417,7 +416,6 @@ bool runmodel_event(struct runmodel *m, const struct event *ev, int64_t now)
 			m->current = ev->phase;
 			m->phases[ev->phase].state = RM_PHASE_RUNNING;
 			m->phases[ev->phase].start_ms = now;
-			m->phases[ev->phase].steps = ev->total;
 		}
 		break;
 	case EVENT_PHASE_END:

@@ -86,7 +86,6 @@ struct runmodel_host {
 struct runmodel_phase {
 	enum runmodel_phase_state state;
 	int64_t start_ms, end_ms; /* monotonic; 0: not yet */
-	uint64_t steps;           /* to run in it */
 };
 
 struct runmodel_check {
@@ -123,7 +122,7 @@ struct runmodel {
 	char *end_error;
 	char *run_id, *log_dir;
 	int64_t start_ms, end_ms; /* monotonic */
-	uint64_t steps_total, steps_ended, steps_skipped;
+	uint64_t steps_total, steps_ended;
 	uint64_t bytes_total, bytes_done;
 	int current; /* the phase under way, or -1 */
 	bool stopping, aborting;
