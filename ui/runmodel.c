@@ -89,7 +89,6 @@ void runmodel_free(struct runmodel **pm)
 		free(m->feed[i].text);
 	}
 	failure_clear(&m->failure);
-	free(m->end_error);
 	free(m->run_id);
 	free(m->log_dir);
 	free(m);
@@ -404,8 +403,10 @@ bool runmodel_event(struct runmodel *m, const struct event *ev, int64_t now)
 	case EVENT_RUN_END:
 		m->state = RM_ENDED;
 		m->outcome = ev->status;
-		free(m->end_error);
-		m->end_error = ev->detail != NULL ? xstrdup(ev->detail) : NULL;
+		/* The engine's own error (the journal cannot be written) is no
+		 * step's or check's: nothing else on the page would say it. */
+		if (ev->status == ENGINE_ERROR && ev->detail != NULL)
+			add_feed(m, RM_LINE_FAILED, NULL, ev->detail);
 		m->end_ms = now;
 		m->current = -1;
 		for (size_t i = 0; i < m->n_hosts; i++)

@@ -119,7 +119,6 @@ enum runmodel_state {
 struct runmodel {
 	enum runmodel_state state;
 	int outcome; /* enum engine_outcome, once ended */
-	char *end_error;
 	char *run_id, *log_dir;
 	int64_t start_ms, end_ms; /* monotonic */
 	uint64_t steps_total, steps_ended;
@@ -135,7 +134,8 @@ struct runmodel {
 	size_t checks_next, n_checks;
 	uint64_t checks_passed, checks_failed;
 
-	/* What happened lately on any host: checks and notes. */
+	/* What happened lately on any host: checks and notes; and the engine's
+	 * own error, when the run ended in one. */
 	struct runmodel_feed {
 		enum runmodel_line_kind kind;
 		char *host; /* or NULL */
