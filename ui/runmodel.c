@@ -29,7 +29,6 @@ struct runmodel *runmodel_new(const struct plan *plan)
 		unsigned roles = cluster ? 0 : plan->hosts[i].roles;
 
 		h->name = xstrdup(cluster ? RENDER_CLUSTER : plan->hosts[i].name);
-		h->cluster = cluster;
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			bool concerned = cluster ? phase_roles((enum phase)p) == 0
 						 : (phase_roles((enum phase)p) & roles) != 0;

@@ -73,7 +73,6 @@ struct runmodel_ring {
 
 struct runmodel_host {
 	char *name;    /* the plan's name, or "_cluster" for the cluster's steps */
-	bool cluster;
 	enum runmodel_cell cells[PHASE_COUNT];
 	char *doing;   /* the step or check under way, or NULL */
 	unsigned attempt;
