@@ -3,7 +3,7 @@
  * much it prints; a step's failure is kept with the host's last lines and
  * later its diagnostics, and a second failure does not replace it; cells and
  * phases follow the engine's events; an upload's bytes count once; checks
- * that wait are not results. */
+ * that wait are not results; the engine's own error is in the feed. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -306,13 +306,39 @@ static void checks(void **state)
 	plan_free(&p);
 }
 
+/* A run that ends in the engine's own error says why in the feed; a run
+ * that failed has its failure there already. */
+static void run_error(void **state)
+{
+	struct plan *p = two_hosts();
+	struct runmodel *m = runmodel_new(p);
+	struct event ev = { .type = EVENT_RUN_END, .phase = -1, .step = -1,
+			    .status = ENGINE_FAILED };
+
+	(void)state;
+	ev.detail = (char *)"master1: step failed";
+	runmodel_event(m, &ev, 1);
+	assert_int_equal(m->state, RM_ENDED);
+	assert_null(runmodel_feed_at(m, 0));
+	ev.status = ENGINE_ERROR;
+	ev.detail = (char *)"cannot write the journal: No space left on device";
+	runmodel_event(m, &ev, 2);
+	assert_int_equal(m->outcome, ENGINE_ERROR);
+	assert_non_null(runmodel_feed_at(m, 0));
+	assert_int_equal(runmodel_feed_at(m, 0)->kind, RM_LINE_FAILED);
+	assert_null(runmodel_feed_at(m, 0)->host);
+	assert_string_equal(runmodel_feed_at(m, 0)->text, ev.detail);
+	runmodel_free(&m);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(unknown_host_ignored), cmocka_unit_test(lines_bounded),
 		cmocka_unit_test(cut_whole_characters), cmocka_unit_test(first_failure_kept),
 		cmocka_unit_test(cells_follow_phases),	cmocka_unit_test(bytes_once),
-		cmocka_unit_test(checks),
+		cmocka_unit_test(checks),		cmocka_unit_test(run_error),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");

@@ -92,6 +92,17 @@ export_plan() {
 		grep -A2 -- '- name: node3' "$TMP/exported.yaml" | grep -q 'address: 10.1.1.6'
 }
 
+# ~/ in the path is the home directory, as in a shell.
+export_home() {
+	tui_keys w F2 &&
+		tui_wait w "Export the plan" &&
+		tui_keys w C-u &&
+		tui_type w "~/exported.yaml" &&
+		tui_keys w Enter &&
+		tui_wait w "Plan written to $TMP/home/exported.yaml" &&
+		cmp -s "$TMP/exported.yaml" "$TMP/home/exported.yaml"
+}
+
 export_overwrite_asks() {
 	tui_keys w F2 &&
 		tui_wait w "Export the plan" &&
@@ -132,6 +143,7 @@ check "a problem links back to its field" link_back
 check "fixing it clears it on both screens" fix_network
 check "F2 exports a plan that plan check accepts, with the new worker" export_plan
 check "F2 warns before overwriting" export_overwrite_asks
+check "F2 expands ~/ to the home directory" export_home
 check "quit, reopen: the same plan" quit_and_reopen
 tui_stop w
 

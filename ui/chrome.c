@@ -13,7 +13,6 @@
 #include "text.h"
 #include "theme.h"
 
-
 void chrome_add_hotspot(struct manager *m, int y, int x, int w, int key, int screen)
 {
 	if (m->n_hot < MAX_HOTSPOTS)

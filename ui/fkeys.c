@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../src/homedir.h"
 #include "../src/nls.h"
 #include "../src/planfile.h"
 #include "../src/planstore.h"
@@ -146,20 +147,21 @@ static int overwrite_done(struct wizard *w, void *ctx, int choice, const char *t
 static int export_path_done(struct wizard *w, void *ctx, int choice, const char *text)
 {
 	struct manager *m = ctx;
-	const char *home = getenv("HOME");
 	struct stat st;
 	size_t start = strspn(text != NULL ? text : "", " \t");
-	char *path = NULL;
+	char *path = NULL, *err = NULL;
 
 	if (choice < 0 || text == NULL || text[start] == '\0') {
 		wizard_status(w, STATUS_INFO, "%s", _("Export cancelled."));
 		return UI_REDRAW;
 	}
 	/* ~/ means the home directory, as in a shell. */
-	if (strncmp(text + start, "~/", 2) == 0 && home != NULL)
-		path = xasprintf("%s%s", home, text + start + 1);
-	else
-		path = xstrdup(text + start);
+	path = homedir_expand(text + start, &err);
+	if (path == NULL) {
+		wizard_message(w, _("Export failed"), err);
+		free(err);
+		return UI_REDRAW;
+	}
 	free(m->export_path);
 	m->export_path = path;
 	if (stat(path, &st) == 0) {
@@ -326,5 +328,3 @@ void fkeys_language(struct manager *m)
 	manager_validate(m);
 	manager_enter_all(m);
 }
-
-/* Drawing. */

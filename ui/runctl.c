@@ -41,7 +41,7 @@ struct runctl {
 	bool stop_asked; /* a stop came while preparing */
 
 	/* What stays after the run. */
-	char *error;
+	char *error; /* why it could not start */
 	bool locked;
 	bool have_stats;
 	struct engine_stats stats;
@@ -209,9 +209,8 @@ static void finished(struct runctl *c)
 {
 	const char *err = NULL, *why = NULL, *nodes = NULL;
 
+	/* err came with the run's last event too: the model has it. */
 	install_wait(c->in, &err);
-	if (err != NULL && c->model->outcome == ENGINE_ERROR)
-		c->error = xstrdup(err);
 	install_stats(c->in, &c->stats);
 	c->have_stats = true;
 	nodes = install_nodes(c->in, &why);

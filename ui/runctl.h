@@ -65,8 +65,8 @@ bool runctl_pump(struct runctl *c, int64_t now_ms, int budget_ms);
 /* The model of the current (or last) run; NULL before the first. */
 struct runmodel *runctl_model(struct runctl *c);
 
-/* Why the run could not start or ended in an error (NULL: it did not);
- * locked tells that another process holds the cluster. */
+/* Why the run could not start (NULL: it started; how a run ended is in
+ * the model); locked tells that another process holds the cluster. */
 const char *runctl_error(const struct runctl *c, bool *locked);
 
 /* After the run: its counts, the nodes (NULL with *why), the kubeconfig

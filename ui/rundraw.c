@@ -14,6 +14,7 @@
 #include "../src/engine.h"
 #include "../src/nls.h"
 #include "../src/phase.h"
+#include "../src/render.h"
 #include "../src/xmalloc.h"
 #include "runpage.h"
 #include "text.h"
@@ -82,12 +83,15 @@ static struct sym_role line_look(enum runmodel_line_kind k)
 	}
 }
 
-const char *rundraw_host_name(const struct runmodel_host *h)
+/* The name of a host as shown: the cluster's steps and checks are under
+ * "cluster", translated. */
+static const char *shown_host(const char *name)
 {
-	return h->cluster ? _("cluster") : h->name;
+	return strcmp(name, RENDER_CLUSTER) == 0 ? _("cluster") : name;
 }
 
-char *rundraw_duration(int64_t ms)
+/* 12s, 3:05, 1:02:03. */
+static char *rundraw_duration(int64_t ms)
 {
 	int64_t s = ms / 1000;
 
@@ -144,16 +148,6 @@ static void sym_line(WINDOW *win, int y, int x, int width, struct sym_role look,
 		return;
 	text_draw(win, y, x, sym, sw, theme_attr(look.role), false);
 	text_draw(win, y, x + sw + 1, text, width - sw - 1, theme_attr(text_role), false);
-}
-
-static char *shorten_home(const char *path)
-{
-	const char *home = getenv("HOME");
-	size_t n = home != NULL ? strlen(home) : 0;
-
-	if (path != NULL && n > 1 && strncmp(path, home, n) == 0 && path[n] == '/')
-		return xasprintf("~%s", path + n);
-	return xstrdup(path != NULL ? path : "");
 }
 
 /* --- before the run ------------------------------------------------------- */
@@ -406,7 +400,7 @@ static void draw_hosts(struct runpage *p, struct runmodel *m, WINDOW *win, int y
 		char *doing = host_doing(h);
 
 		text_draw(win, y, x0, text_symbol(look.sym), 1, theme_attr(look.role), false);
-		text_draw(win, y, x0 + 2, rundraw_host_name(h), HOST_NAME_W,
+		text_draw(win, y, x0 + 2, shown_host(h->name), HOST_NAME_W,
 			  theme_attr(i == p->focus ? ROLE_FOCUS : ROLE_NORMAL), true);
 		for (int ph = 0; ph < PHASE_COUNT; ph++) {
 			struct sym_role c = cell_look(h->cells[ph]);
@@ -442,10 +436,10 @@ static void draw_pane(struct runpage *p, struct runmodel *m, WINDOW *win, int y0
 				  (unsigned long long)m->checks_failed);
 	else if (p->follow)
 		/* L10N: a host's name. Short: the pane may be 50 columns wide. */
-		title = xasprintf(_("%s: output, following (f: hold)"), rundraw_host_name(h));
+		title = xasprintf(_("%s: output, following (f: hold)"), shown_host(h->name));
 	else
 		/* L10N: a host's name. Short: the pane may be 50 columns wide. */
-		title = xasprintf(_("%s: output (f: follow)"), rundraw_host_name(h));
+		title = xasprintf(_("%s: output (f: follow)"), shown_host(h->name));
 	text_draw(win, y0, x0, title, width, theme_attr(ROLE_HEADING), false);
 	free(title);
 	if (p->scroll > 0) {
@@ -466,9 +460,7 @@ static void draw_pane(struct runpage *p, struct runmodel *m, WINDOW *win, int y0
 
 			if (c == NULL)
 				continue;
-			text = xasprintf("%s %s: %s",
-					 strcmp(c->host, "_cluster") == 0 ? _("cluster") : c->host,
-					 c->name, c->detail);
+			text = xasprintf("%s %s: %s", shown_host(c->host), c->name, c->detail);
 			sym_line(win, y, x0, w,
 				 c->status == EVENT_CHECK_PASSED   ? line_look(RM_LINE_CHECK_OK)
 				 : c->status == EVENT_CHECK_FAILED ? line_look(RM_LINE_FAILED)
@@ -499,7 +491,7 @@ static void draw_feed(struct runmodel *m, WINDOW *win, int y0, int rows, int wid
 
 		if (f == NULL)
 			continue;
-		text = f->host != NULL && strcmp(f->host, "_cluster") != 0
+		text = f->host != NULL && strcmp(f->host, RENDER_CLUSTER) != 0
 			       ? xasprintf("%s %s", f->host, f->text)
 			       : xstrdup(f->text);
 		sym_line(win, y0 + r, 1, width - 1, line_look(f->kind), text,
@@ -519,7 +511,7 @@ static void draw_failure(struct runpage *p, struct runmodel *m, WINDOW *win, int
 
 	/* L10N: host and phase of the failure. */
 	line = xasprintf(_("%s %s failed in phase %s"), text_symbol(SYM_ERROR),
-			 strcmp(f->host, "_cluster") == 0 ? _("cluster") : f->host,
+			 shown_host(f->host),
 			 f->phase >= 0 ? phase_name((enum phase)f->phase) : "?");
 	text_draw(win, y++, x, line, width, theme_attr(ROLE_ERROR), false);
 	free(line);
@@ -545,7 +537,7 @@ static void draw_failure(struct runpage *p, struct runmodel *m, WINDOW *win, int
 		line = xasprintf(_("Look first at: %s"), f->diag_hint);
 		y = para(win, y, x, width, last, line, ROLE_WARNING);
 		free(line);
-		path = shorten_home(f->diag_path);
+		path = wizard_home_short(f->diag_path);
 		/* L10N: the path of the diagnostics file. */
 		line = xasprintf(_("Diagnostics (journalctl, systemctl, crictl): %s"), path);
 		y = para(win, y, x, width, last, line, ROLE_NORMAL);
@@ -638,7 +630,7 @@ static void draw_summary(struct runpage *p, WINDOW *win)
 		free(line);
 	}
 	if (kubeconfig != NULL) {
-		path = shorten_home(kubeconfig);
+		path = wizard_home_short(kubeconfig);
 		/* L10N: path of the admin kubeconfig. */
 		line = xasprintf(_("Admin kubeconfig: %s (keep it safe: it is the cluster's root "
 				   "login)"), path);
@@ -670,7 +662,7 @@ static void draw_summary(struct runpage *p, WINDOW *win)
 	}
 	if (col != 0)
 		y++;
-	path = shorten_home(m->log_dir);
+	path = wizard_home_short(m->log_dir);
 	/* L10N: the run's log directory. */
 	line = xasprintf(_("Logs: %s"), path);
 	para(win, y, 1, width + 2, last, line, ROLE_NORMAL);

@@ -29,7 +29,6 @@ struct runmodel *runmodel_new(const struct plan *plan)
 		unsigned roles = cluster ? 0 : plan->hosts[i].roles;
 
 		h->name = xstrdup(cluster ? RENDER_CLUSTER : plan->hosts[i].name);
-		h->cluster = cluster;
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			bool concerned = cluster ? phase_roles((enum phase)p) == 0
 						 : (phase_roles((enum phase)p) & roles) != 0;
@@ -89,7 +88,6 @@ void runmodel_free(struct runmodel **pm)
 		free(m->feed[i].text);
 	}
 	failure_clear(&m->failure);
-	free(m->end_error);
 	free(m->run_id);
 	free(m->log_dir);
 	free(m);
@@ -258,7 +256,6 @@ static void run_start(struct runmodel *m, const struct event *ev, int64_t now)
 	m->run_id = xstrdup(ev->text != NULL ? ev->text : "");
 	m->log_dir = xstrdup(ev->detail != NULL ? ev->detail : "");
 	m->steps_total = ev->total;
-	m->steps_skipped = ev->done;
 	m->bytes_total = ev->bytes;
 	m->start_ms = now;
 }
@@ -405,8 +402,10 @@ bool runmodel_event(struct runmodel *m, const struct event *ev, int64_t now)
 	case EVENT_RUN_END:
 		m->state = RM_ENDED;
 		m->outcome = ev->status;
-		free(m->end_error);
-		m->end_error = ev->detail != NULL ? xstrdup(ev->detail) : NULL;
+		/* The engine's own error (the journal cannot be written) is no
+		 * step's or check's: nothing else on the page would say it. */
+		if (ev->status == ENGINE_ERROR && ev->detail != NULL)
+			add_feed(m, RM_LINE_FAILED, NULL, ev->detail);
 		m->end_ms = now;
 		m->current = -1;
 		for (size_t i = 0; i < m->n_hosts; i++)
@@ -417,7 +416,6 @@ bool runmodel_event(struct runmodel *m, const struct event *ev, int64_t now)
 			m->current = ev->phase;
 			m->phases[ev->phase].state = RM_PHASE_RUNNING;
 			m->phases[ev->phase].start_ms = now;
-			m->phases[ev->phase].steps = ev->total;
 		}
 		break;
 	case EVENT_PHASE_END:

@@ -73,7 +73,6 @@ struct runmodel_ring {
 
 struct runmodel_host {
 	char *name;    /* the plan's name, or "_cluster" for the cluster's steps */
-	bool cluster;
 	enum runmodel_cell cells[PHASE_COUNT];
 	char *doing;   /* the step or check under way, or NULL */
 	unsigned attempt;
@@ -86,7 +85,6 @@ struct runmodel_host {
 struct runmodel_phase {
 	enum runmodel_phase_state state;
 	int64_t start_ms, end_ms; /* monotonic; 0: not yet */
-	uint64_t steps;           /* to run in it */
 };
 
 struct runmodel_check {
@@ -120,10 +118,9 @@ enum runmodel_state {
 struct runmodel {
 	enum runmodel_state state;
 	int outcome; /* enum engine_outcome, once ended */
-	char *end_error;
 	char *run_id, *log_dir;
 	int64_t start_ms, end_ms; /* monotonic */
-	uint64_t steps_total, steps_ended, steps_skipped;
+	uint64_t steps_total, steps_ended;
 	uint64_t bytes_total, bytes_done;
 	int current; /* the phase under way, or -1 */
 	bool stopping, aborting;
@@ -136,7 +133,8 @@ struct runmodel {
 	size_t checks_next, n_checks;
 	uint64_t checks_passed, checks_failed;
 
-	/* What happened lately on any host: checks and notes. */
+	/* What happened lately on any host: checks and notes; and the engine's
+	 * own error, when the run ended in one. */
 	struct runmodel_feed {
 		enum runmodel_line_kind kind;
 		char *host; /* or NULL */

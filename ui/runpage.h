@@ -41,10 +41,4 @@ struct runpage {
 /* rundraw.c */
 void rundraw_page(struct runpage *p, struct wizard *w, WINDOW *win, int64_t now_ms);
 
-/* The name of a host as shown: the cluster's row is "cluster", translated. */
-const char *rundraw_host_name(const struct runmodel_host *h);
-
-/* 12 s, 3:05, 1:02:03. A new string. */
-char *rundraw_duration(int64_t ms);
-
 #endif

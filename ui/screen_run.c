@@ -540,7 +540,8 @@ static int run_wake(void *state, struct wizard *w, int budget_ms)
 	bool changed;
 	int flags = 0;
 
-	if (before == RUNCTL_IDLE || (before == RUNCTL_ENDED && runctl_question(p->ctl) == NULL))
+	/* An ended run asks nothing: runctl drops its question when it ends. */
+	if (before == RUNCTL_IDLE || before == RUNCTL_ENDED)
 		return 0;
 	changed = runctl_pump(p->ctl, now, budget_ms);
 	m = runctl_model(p->ctl);
@@ -549,8 +550,8 @@ static int run_wake(void *state, struct wizard *w, int budget_ms)
 		p->failure_seen = true;
 		p->view = VIEW_FAILURE;
 	}
-	if (before != RUNCTL_ENDED && runctl_state(p->ctl) == RUNCTL_ENDED &&
-	    m->state == RM_ENDED && m->outcome == ENGINE_DONE)
+	if (runctl_state(p->ctl) == RUNCTL_ENDED && m->state == RM_ENDED &&
+	    m->outcome == ENGINE_DONE)
 		p->view = VIEW_SUMMARY;
 	ask(p, w);
 	/* The clocks move while the run goes. */

@@ -64,12 +64,12 @@ static void set_choices(struct welcome *s, struct wizard *w)
 		s->selected = 0;
 }
 
+/* The choices are made by welcome_enter(): the manager enters every screen
+ * once they are all made. */
 static void *welcome_init(struct wizard *w)
 {
-	struct welcome *s = xcalloc(1, sizeof *s);
-
-	set_choices(s, w);
-	return s;
+	(void)w;
+	return xcalloc(1, sizeof(struct welcome));
 }
 
 static void drop_menu(struct welcome *s)

@@ -40,8 +40,6 @@ const struct screen_ops *const manager_screens[N_SCREENS] = {
 	&screen_options_ops, &screen_review_ops, &screen_run_ops,
 };
 
-#define screens manager_screens
-
 /* Changes that did not come from a key are drawn at most this often: a run
  * printing at full speed costs a few frames a second, not one per line. */
 #define MIN_FRAME_MS 40
@@ -107,22 +105,29 @@ void footer_add(struct footer *f, const char *name, const char *what, int key)
 		f->keys[f->n++] = (struct footer_key){ name, what, key };
 }
 
+char *wizard_home_short(const char *path)
+{
+	const char *home = getenv("HOME");
+	size_t n = home != NULL ? strlen(home) : 0;
+
+	if (path == NULL)
+		return xstrdup("");
+	if (n > 1 && home[0] == '/' && strncmp(path, home, n) == 0 && path[n] == '/')
+		return xasprintf("~%s", path + n);
+	return xstrdup(path);
+}
+
 char *wizard_statedir_display(const char *cluster)
 {
 	char *err = NULL;
 	char *path = statedir_path(cluster != NULL ? cluster : "", &err);
-	const char *home = getenv("HOME");
 	char *shown = NULL;
 
 	if (path == NULL)
 		return err;
-	if (home != NULL && home[0] == '/' && strlen(home) > 1 &&
-	    strncmp(path, home, strlen(home)) == 0 && path[strlen(home)] == '/') {
-		shown = xasprintf("~%s", path + strlen(home));
-		free(path);
-		return shown;
-	}
-	return path;
+	shown = wizard_home_short(path);
+	free(path);
+	return shown;
 }
 
 /* The plan: validation and saving. */
@@ -167,7 +172,7 @@ int manager_autosave(struct manager *m)
 	free(path);
 	touch(m, w->plan->name);
 	if (planstore_save(w->plan, &err) < 0 ||
-	    planstore_set_screen(w->plan->name, screens[w->screen]->name, &err) < 0) {
+	    planstore_set_screen(w->plan->name, manager_screens[w->screen]->name, &err) < 0) {
 		wizard_status(w, STATUS_ERROR, _("Not saved: %s"), err);
 		free(err);
 		return -1;
@@ -190,8 +195,8 @@ bool manager_plan_changed(struct manager *m)
 void manager_enter_all(struct manager *m)
 {
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		if (screens[i]->enter != NULL)
-			screens[i]->enter(m->state[i], &m->w);
+		if (manager_screens[i]->enter != NULL)
+			manager_screens[i]->enter(m->state[i], &m->w);
 	}
 }
 
@@ -200,7 +205,7 @@ static void apply_flags(struct manager *m, int flags);
 /* Finish the current screen's edit. Returns false when it cannot be. */
 bool manager_commit_screen(struct manager *m)
 {
-	const struct screen_ops *ops = screens[m->w.screen];
+	const struct screen_ops *ops = manager_screens[m->w.screen];
 	int flags = 0;
 
 	if (ops->commit == NULL)
@@ -222,7 +227,7 @@ static bool go_screen(struct manager *m, size_t to)
 
 	if (to >= N_SCREENS || to == w->screen)
 		return to == w->screen;
-	if (manager_busy_screen(m, NULL) == screens[w->screen]) {
+	if (manager_busy_screen(m, NULL) == manager_screens[w->screen]) {
 		wizard_status(w, STATUS_ERROR, "%s",
 			      _("The install is running: stop it first (F10) to leave this page."));
 		return false;
@@ -240,10 +245,11 @@ static bool go_screen(struct manager *m, size_t to)
 	/* Remember the screen for Resume, once the plan is saved at all. Before
 	 * enter(): the Run page's may start a run, whose lock would refuse the
 	 * write (and the write would refuse the run). */
-	if (w->store_active && planstore_set_screen(w->plan->name, screens[to]->name, &err) < 0)
+	if (w->store_active &&
+	    planstore_set_screen(w->plan->name, manager_screens[to]->name, &err) < 0)
 		free(err);
-	if (screens[to]->enter != NULL)
-		screens[to]->enter(m->state[to], w);
+	if (manager_screens[to]->enter != NULL)
+		manager_screens[to]->enter(m->state[to], w);
 	return true;
 }
 
@@ -255,7 +261,7 @@ bool wizard_save(struct wizard *w)
 bool wizard_goto(struct wizard *w, const char *name)
 {
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		if (strcmp(screens[i]->name, name) == 0)
+		if (strcmp(manager_screens[i]->name, name) == 0)
 			return go_screen(manager_of(w), i);
 	}
 	return false;
@@ -266,7 +272,7 @@ bool wizard_show_path(struct wizard *w, const char *path)
 	struct manager *m = manager_of(w);
 
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		const struct screen_ops *ops = screens[i];
+		const struct screen_ops *ops = manager_screens[i];
 
 		if (ops->focus == NULL)
 			continue;
@@ -347,16 +353,18 @@ void wizard_dialog_scroll_end(struct wizard *w)
 
 const char *wizard_screen_name(const struct wizard *w)
 {
-	return screens[w->screen]->name;
+	return manager_screens[w->screen]->name;
 }
 
 const struct screen_ops *manager_busy_screen(struct manager *m, void **state)
 {
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		if (screens[i]->busy != NULL && screens[i]->busy(m->state[i], &m->w)) {
+		const struct screen_ops *ops = manager_screens[i];
+
+		if (ops->busy != NULL && ops->busy(m->state[i], &m->w)) {
 			if (state != NULL)
 				*state = m->state[i];
-			return screens[i];
+			return ops;
 		}
 	}
 	return NULL;
@@ -451,7 +459,7 @@ static bool translate_click(struct manager *m, struct ui_event *ev)
 static void handle(struct manager *m, struct ui_event *ev)
 {
 	struct wizard *w = &m->w;
-	const struct screen_ops *ops = screens[w->screen];
+	const struct screen_ops *ops = manager_screens[w->screen];
 	int flags = 0;
 
 	xfree(&w->status);
@@ -570,8 +578,8 @@ static void close_wizard(struct manager *m)
 	struct wizard *w = &m->w;
 
 	for (size_t i = 0; i < N_SCREENS; i++) {
-		if (screens[i]->free != NULL)
-			screens[i]->free(&m->state[i]);
+		if (manager_screens[i]->free != NULL)
+			manager_screens[i]->free(&m->state[i]);
 	}
 	dialog_free(&m->dialog);
 	plan_free(&w->plan);
@@ -697,9 +705,9 @@ static nfds_t wait_fds(struct manager *m, struct pollfd *fds, int *timeout)
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		int t = -1, fd;
 
-		if (screens[i]->wait == NULL)
+		if (manager_screens[i]->wait == NULL)
 			continue;
-		fd = screens[i]->wait(m->state[i], &m->w, &t);
+		fd = manager_screens[i]->wait(m->state[i], &m->w, &t);
 		if (fd >= 0)
 			fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		if (t >= 0 && (*timeout < 0 || t < *timeout))
@@ -746,7 +754,8 @@ int ui_run(const struct plan *plan, const char *plan_file, const struct ui_optio
 	}
 	nodelay(stdscr, TRUE);
 	for (size_t i = 0; i < N_SCREENS; i++)
-		m.state[i] = screens[i]->init != NULL ? screens[i]->init(&m.w) : NULL;
+		m.state[i] = manager_screens[i]->init != NULL ? manager_screens[i]->init(&m.w)
+								: NULL;
 	manager_enter_all(&m);
 	if (m.w.opt->start_run) {
 		m.w.start_run = true;
@@ -810,9 +819,9 @@ int ui_run(const struct plan *plan, const char *plan_file, const struct ui_optio
 		for (size_t i = 0; i < N_SCREENS && !got_signal; i++) {
 			int flags;
 
-			if (screens[i]->wake == NULL)
+			if (manager_screens[i]->wake == NULL)
 				continue;
-			flags = screens[i]->wake(m.state[i], &m.w, WAKE_BUDGET_MS);
+			flags = manager_screens[i]->wake(m.state[i], &m.w, WAKE_BUDGET_MS);
 			st.wakes++;
 			if (flags & UI_REDRAW)
 				dirty = true;

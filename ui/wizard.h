@@ -219,6 +219,10 @@ void wizard_dialog_scroll_end(struct wizard *w);
 /* The name of the current screen ("run"). */
 const char *wizard_screen_name(const struct wizard *w);
 
+/* path for display, the home directory as "~": "~/.kube/config". A new
+ * string ("" for NULL). */
+char *wizard_home_short(const char *path);
+
 /* The state directory for display: "~/.local/state/k8s-wizard/kubernetes". */
 char *wizard_statedir_display(const char *cluster);
 
