@@ -16,7 +16,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Build dependencies, then what the tests run for real (sshd, etcd, tmux...).
 BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
-	libncurses-dev libssh-dev libssl-dev libyaml-dev libjson-c-dev libcmocka-dev"
+	libncurses-dev libssh-dev libssl-dev libyaml-dev libjson-c-dev libcmocka-dev
+	libcurl4-openssl-dev libarchive-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
 	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3 openssl
 	sudo attr python3-yaml debootstrap systemd-container util-linux"
