@@ -170,6 +170,7 @@ check "a changed file is WRONG, differs from the lock" \
 	grep -q "^bin/kubelet  *WRONG .*differs from lock" "$TMP/check"
 check "an arm64 binary is WRONG by its ELF header" \
 	grep -q "^bin/runc  *WRONG .*aarch64" "$TMP/check"
+check "and said so" grep -q "^    built for aarch64; the hosts need x86-64$" "$TMP/check"
 check "the summary names them" \
 	grep -q "^7 of 10 files present; missing: bin/ctr; wrong: bin/runc, bin/kubelet$" "$TMP/check"
 "$K8SW" bundle check --dir "$TMP/b1" >/dev/null 2>&1
@@ -199,6 +200,14 @@ check "the rest was asked for with a Range" \
 	grep -q "^GET /release/v1.29.7/bin/linux/amd64/kubelet range=bytes=100000- 206$" "$LOG"
 check "the resumed kubelet is right" cmp -s "$TMP/up/expect/kubelet" "$TMP/b3/bin/kubelet"
 check "the resumption was shown" grep -q "^bin/kubelet: from .*, resuming after 100000 bytes" "$TMP/out"
+
+# A plan of another version: the lock says the files are of this one.
+sed "s/kubernetes: v1.29.7/kubernetes: v1.29.8/" "$TMP/plan.yaml" >"$TMP/plan2.yaml"
+"$K8SW" bundle check -f "$TMP/plan2.yaml" --dir "$TMP/b3" >"$TMP/check" 2>&1
+check "check with another version in the plan: status 1" test $? = 1
+check "kubelet of another version is WRONG" \
+	grep -q "^bin/kubelet  *WRONG  *v1.29.7  *v1.29.8 " "$TMP/check"
+check "and said so" grep -q "^    version v1.29.7; the plan asks for v1.29.8$" "$TMP/check"
 
 # A .part left by an earlier run is continued too.
 mkdir -p "$TMP/b4/.download"
