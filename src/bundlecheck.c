@@ -176,7 +176,11 @@ char *bundlecheck_summary(const struct bundlecheck *c)
 	/* L10N: counts of bundle files: "8 of 10 files present". */
 	strbuf_addf(&b, P_("%zu of %zu file present", "%zu of %zu files present", needed),
 		    c->n_ok, needed);
-	list(&b, c, BUNDLECHECK_MISSING, _("missing"));
+	/* Nothing there yet: the list would only repeat the table. */
+	if (c->n_missing == needed && needed > 0)
+		strbuf_addf(&b, "; %s", _("all missing"));
+	else
+		list(&b, c, BUNDLECHECK_MISSING, _("missing"));
 	list(&b, c, BUNDLECHECK_WRONG, _("wrong"));
 	return strbuf_detach(&b, NULL);
 }

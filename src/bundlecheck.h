@@ -53,8 +53,9 @@ void bundlecheck_run(const struct plan *p, const char *dir, unsigned flags,
 /* Whether apply can run: no needed file missing or wrong. */
 bool bundlecheck_ok(const struct bundlecheck *c);
 
-/* One line for people: "10 of 10 files present" or "8 of 10 files present;
- * missing: bin/kubelet, ...; wrong: ...". Free it. */
+/* One line for people: "10 of 10 files present", "8 of 10 files present;
+ * missing: bin/kubelet, ...; wrong: ..." or "0 of 10 files present; all
+ * missing". Free it. */
 char *bundlecheck_summary(const struct bundlecheck *c);
 
 void bundlecheck_clear(struct bundlecheck *c);

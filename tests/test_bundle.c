@@ -243,6 +243,13 @@ static void test_check(void **state)
 		assert_int_equal(mkdir(sub, 0755), 0);
 		free(sub);
 	}
+	/* An empty bundle. */
+	bundlecheck_run(p, dir, 0, &c);
+	assert_false(bundlecheck_ok(&c));
+	summary = bundlecheck_summary(&c);
+	assert_string_equal(summary, "0 of 10 files present; all missing");
+	free(summary);
+	bundlecheck_clear(&c);
 	/* A complete hand-made bundle (no lock): every file present. */
 	for (int i = 0; i < BUNDLE_COUNT; i++)
 		put(dir, (enum bundle_item)i, bundle_entry((enum bundle_item)i)->host_path ? 62 : 0);
