@@ -184,8 +184,8 @@ static void on_event(const struct bundlefetch_event *ev, void *arg)
 			/* L10N: a URL and why its transfer stopped. */
 			printf(_("  %s: %s; trying again\n"), url, detail);
 		else
-			/* L10N: why a source failed. */
-			printf(_("  failed: %s\n"), detail);
+			/* L10N: a file of the bundle and why a source of it failed. */
+			printf(_("%s: failed: %s\n"), ev->file, detail);
 		break;
 	case BUNDLEFETCH_DONE:
 		end_bar(pr);
