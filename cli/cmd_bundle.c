@@ -52,8 +52,9 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, bool fet
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:f:d:m:", bundle_options, NULL)) != -1) {
 		if (!fetch && (c == 'm' || c == OPT_NO_OFFICIAL))
+			/* L10N: an option such as --mirror. */
 			return cmd_bad_usage(e, _("option %s is not used by this command"),
-					     argv[optind - 1]);
+					     c == 'm' ? "--mirror" : "--no-official");
 		switch (c) {
 		case OPT_HELP:
 			cmd_usage(stdout, e);
@@ -79,6 +80,7 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, bool fet
 		}
 	}
 	if (optind < argc)
+		/* L10N: a word of the command line. */
 		return cmd_bad_usage(e, _("unexpected argument '%s'"), argv[optind]);
 	if (a->file == NULL)
 		return cmd_bad_usage(e, _("which plan? give it with -f FILE"));

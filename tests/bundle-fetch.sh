@@ -245,4 +245,12 @@ check "nothing reached the bundle" test -z "$(ls "$TMP/b6/bin")"
 check "a mirror that is not http(s): status 2" test $? = 2
 "$K8SW" bundle fetch -f "$TMP/plan.yaml" --no-official >/dev/null 2>&1
 check "--no-official without a mirror: status 2" test $? = 2
+"$K8SW" bundle check -f "$TMP/plan.yaml" --mirror "$MAIN/good" >/dev/null 2>"$TMP/err"
+check "check takes no --mirror: status 2" test $? = 2
+check "and names it" grep -q "option --mirror is not used by this command" "$TMP/err"
+# Without --dir: the plan's bundleDir, ~/k8s-bundle.
+"$K8SW" bundle check -f "$TMP/plan.yaml" >"$TMP/check" 2>&1
+check "check of the default bundle directory: status 1" test $? = 1
+check "which is ~/k8s-bundle" grep -q "^Bundle $HOME/k8s-bundle$" "$TMP/check"
+check "all missing" grep -q "^0 of 10 files present; all missing$" "$TMP/check"
 finish "bundle fetch and check"
