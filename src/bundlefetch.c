@@ -513,11 +513,11 @@ out:
 	return rc;
 }
 
-/* Extract d's members from the verified archive into place: each is written
- * beside its final name, then all are renamed (a failure leaves none
- * half-written). sums gets each one's sha256. */
+/* Extract d's members from the verified archive (fetched from url) into
+ * place: each is written beside its final name, then all are renamed (a
+ * failure leaves none half-written). sums gets each one's sha256. */
 static int install_archive(struct fetch *f, const struct download *d, const char *archive_path,
-			   char sums[][65], char **err)
+			   const char *url, char sums[][65], char **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry = NULL;
@@ -529,8 +529,7 @@ static int install_archive(struct fetch *f, const struct download *d, const char
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK) {
 		/* L10N: a path and libarchive's error message. */
-		*err = xasprintf(_("cannot read the archive %s: %s"), archive_path,
-				 archive_error_string(a));
+		*err = xasprintf(_("cannot read the archive %s: %s"), url, archive_error_string(a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
@@ -543,8 +542,7 @@ static int install_archive(struct fetch *f, const struct download *d, const char
 				continue;
 			if (archive_entry_filetype(entry) != AE_IFREG) {
 				/* L10N: a file in an archive, and the archive. */
-				*err = xasprintf(_("%s in %s is not a regular file"), name,
-						 archive_path);
+				*err = xasprintf(_("%s in %s is not a regular file"), name, url);
 				goto out;
 			}
 			tmp[i] = xasprintf("%s/%s.tmp", f->dir, bundle_entry(d->items[i])->file);
@@ -555,15 +553,13 @@ static int install_archive(struct fetch *f, const struct download *d, const char
 	}
 	if (r != ARCHIVE_EOF) {
 		/* L10N: a path and libarchive's error message. */
-		*err = xasprintf(_("cannot read the archive %s: %s"), archive_path,
-				 archive_error_string(a));
+		*err = xasprintf(_("cannot read the archive %s: %s"), url, archive_error_string(a));
 		goto out;
 	}
 	for (size_t i = 0; i < d->n_items; i++) {
 		if (!found[i]) {
 			/* L10N: a file name and the archive that should hold it. */
-			*err = xasprintf(_("%s is not in the archive %s"), d->members[i],
-					 archive_path);
+			*err = xasprintf(_("%s is not in the archive %s"), d->members[i], url);
 			goto out;
 		}
 	}
@@ -668,9 +664,12 @@ static int fetch_from(struct fetch *f, const struct download *d, const char *bas
 			goto out;
 		xsnprintf(sums[0], sizeof sums[0], "%s", got);
 	} else {
-		if (install_archive(f, d, part, sums, why) < 0)
-			goto out;
+		/* Checked and read: not to be resumed, whatever came of it. */
+		rc = install_archive(f, d, part, url, sums, why);
 		unlink(part);
+		if (rc < 0)
+			goto out;
+		rc = -1;
 	}
 	for (size_t i = 0; i < d->n_items; i++) {
 		const char *file = bundle_entry(d->items[i])->file;

@@ -189,6 +189,28 @@ check "the refused file is not in the bundle" test ! -e "$TMP/b2/bin/kubelet"
 check "nor is its .part" test -z "$(ls "$TMP/b2/.download" 2>/dev/null | grep kubelet)"
 check "kubectl, which matched, is there" cmp -s "$TMP/up/expect/kubectl" "$TMP/b2/bin/kubectl"
 
+# --- an archive without the member the bundle needs ------------------------------
+mkdir -p "$TMP/www/nocrictl"
+cp -r "$TMP/up/." "$TMP/www/nocrictl/"
+python3 - "$TMP/www/nocrictl/kubernetes-sigs/cri-tools/releases/download/v1.29.0" <<'EOF'
+import hashlib, io, sys, tarfile
+d = sys.argv[1]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:gz") as t:
+    data = b"not crictl\\n"
+    ti = tarfile.TarInfo("README.md")
+    ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data))
+open(d + "/crictl-v1.29.0-linux-amd64.tar.gz", "wb").write(buf.getvalue())
+open(d + "/crictl-v1.29.0-linux-amd64.tar.gz.sha256", "w").write(hashlib.sha256(buf.getvalue()).hexdigest())
+EOF
+fetch "$TMP/b7" --mirror "$MAIN/nocrictl"
+check "an archive without crictl: status 1" test "$rc" = 1
+check "the error says crictl is not in the archive" grep -q "^  crictl is not in the archive $MAIN/nocrictl/kubernetes-sigs/cri-tools/releases/download/v1.29.0/crictl-v1.29.0-linux-amd64.tar.gz$" "$TMP/err"
+check "no crictl in the bundle" test ! -e "$TMP/b7/bin/crictl"
+check "nor its archive left to resume" test -z "$(ls "$TMP/b7/.download" 2>/dev/null)"
+check "the other files were fetched" cmp -s "$TMP/up/expect/kubelet" "$TMP/b7/bin/kubelet"
+
 # --- a download cut off mid-file is resumed with a Range request ----------------
 serve drop "$TMP/up" --drop /kubelet:100000
 fetch "$TMP/b3" --mirror "$URL"
