@@ -92,8 +92,7 @@ static char *tag(const char *version)
 	return xasprintf("v%s", version[0] == 'v' ? version + 1 : version);
 }
 
-/* The tag of an image reference "repo[:port]/name:TAG[@digest]". */
-static char *image_tag(const char *image)
+char *bundle_image_tag(const char *image)
 {
 	const char *name = NULL, *colon = NULL;
 	size_t len;
@@ -126,9 +125,9 @@ char *bundle_version(const struct plan *p, enum bundle_item id)
 	case BUNDLE_CALICO:
 		return tag(p->versions.calico);
 	case BUNDLE_METRICS_SERVER:
-		return image_tag(p->registries.metrics_server_image);
+		return bundle_image_tag(p->registries.metrics_server_image);
 	case BUNDLE_CSR_APPROVER:
-		return image_tag(p->registries.csr_approver_image);
+		return bundle_image_tag(p->registries.csr_approver_image);
 	default:
 		return NULL;
 	}

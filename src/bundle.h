@@ -51,4 +51,8 @@ bool bundle_needed(const struct plan *p, enum bundle_item id);
  * without a tag). Free it. */
 char *bundle_version(const struct plan *p, enum bundle_item id);
 
+/* The tag of an image reference "repo[:port]/name:TAG[@digest]", or NULL
+ * when it has none. Free it. */
+char *bundle_image_tag(const char *image);
+
 #endif

@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "bundlelock.h"
+#include "fileio.h"
 #include "nls.h"
 #include "strbuf.h"
 #include "xmalloc.h"
+
+#define MANIFEST_MAX (16 * 1024 * 1024)
 
 /* The machine of an ELF header: NULL when the file is not a 64-bit
  * little-endian ELF executable. */
@@ -44,6 +47,54 @@ static char *elf_arch(const char *path)
 		/* L10N: an ELF machine number. */
 		return xasprintf(_("ELF machine %u"), machine);
 	}
+}
+
+/* The image whose version a manifest is of: its last path component. */
+static const char *manifest_image(enum bundle_item id)
+{
+	switch (id) {
+	case BUNDLE_CALICO:
+		return "node";
+	case BUNDLE_METRICS_SERVER:
+		return "metrics-server";
+	case BUNDLE_CSR_APPROVER:
+		return "kubelet-csr-approver";
+	default:
+		return NULL;
+	}
+}
+
+/* The tag of the first image named name in a manifest ("image:
+ * docker.io/calico/node:v3.27.4" for "node"), or NULL. A text search: the
+ * manifest is parsed and checked by render, this only reads a version. */
+static char *manifest_version(const char *path, const char *name)
+{
+	char *text = NULL, *err = NULL, *tag = NULL;
+	const char *p = NULL;
+
+	if (fileio_read(path, MANIFEST_MAX, &text, NULL, &err) != 0)
+		goto out;
+	for (p = strstr(text, "image:"); p != NULL && tag == NULL; p = strstr(p, "image:")) {
+		char *image = NULL;
+		const char *slash = NULL, *colon = NULL;
+		size_t len;
+
+		p += 6;
+		p += strspn(p, " \t\"'");
+		len = strcspn(p, " \t\"'\r\n#");
+		image = xstrndup(p, len);
+		slash = strrchr(image, '/');
+		slash = slash != NULL ? slash + 1 : image;
+		colon = strchr(slash, ':');
+		if (colon != NULL && (size_t)(colon - slash) == strlen(name) &&
+		    strncmp(slash, name, strlen(name)) == 0)
+			tag = bundle_image_tag(image);
+		free(image);
+	}
+out:
+	free(err);
+	free(text);
+	return tag;
 }
 
 static void check_item(const struct plan *p, const struct bundlelock *lock, unsigned flags,
@@ -86,6 +137,19 @@ static void check_item(const struct plan *p, const struct bundlelock *lock, unsi
 			/* L10N: the architecture read from the file. */
 			it->problem = xasprintf(_("built for %s; the hosts need x86-64"),
 						it->arch);
+			goto out;
+		}
+	}
+	/* A manifest put there by hand says its version in its images;
+	 * Calico's must be the plan's (render refuses others), the other two
+	 * get the plan's image anyway. */
+	if (le == NULL && manifest_image(it->id) != NULL) {
+		it->version = manifest_version(path, manifest_image(it->id));
+		if (it->id == BUNDLE_CALICO && it->version != NULL && it->want != NULL &&
+		    strcmp(it->version, it->want) != 0) {
+			/* L10N: two versions: of the manifest's images and the plan's. */
+			it->problem = xasprintf(_("images of version %s; the plan asks for %s"),
+						it->version, it->want);
 			goto out;
 		}
 	}

@@ -27,7 +27,8 @@ struct bundlecheck_item {
 	enum bundle_item id;
 	enum bundlecheck_state state;
 	char *want;    /* the version the plan asks for, or NULL */
-	char *version; /* the version the lock file records, or NULL */
+	char *version; /* the version the lock file records, else the tag of a
+			* manifest's image (calico/node...), or NULL */
 	enum bundlecheck_sum sum;
 	bool verified; /* the lock says its sha256 was checked against upstream's */
 	char *arch;    /* binaries: "x86-64", "aarch64", "not an ELF file"...; NULL */
@@ -45,8 +46,9 @@ enum { BUNDLECHECK_QUICK = 1 << 0 }; /* no sha256 (the wizard redraws often) */
 /* Check the bundle directory dir (bundle_dir(), or the operator's choice)
  * against p into out; clear it with bundlecheck_clear(). A file is WRONG
  * when it is not a regular file, is empty, a binary is not an x86-64 ELF
- * executable, or the lock file records another version than the plan's or
- * another sha256 than the file's. */
+ * executable, the lock file records another version than the plan's or
+ * another sha256 than the file's, or (no lock entry) calico.yaml's images
+ * are of another version than the plan's. */
 void bundlecheck_run(const struct plan *p, const char *dir, unsigned flags,
 		     struct bundlecheck *out);
 

@@ -156,7 +156,7 @@ check "check of a complete bundle: status 0" test "$rc" = 0
 check "check shows kubelet present, versions, x86-64, matching lock" \
 	grep -q "^bin/kubelet  *present  *v1.29.7  *v1.29.7  *x86-64  *matches lock (upstream-verified)" "$TMP/check"
 check "check shows the hand-made manifest as not recorded" \
-	grep -q "^manifests/kubelet-csr-approver.yaml  *present .*not recorded" "$TMP/check"
+	grep -q "^manifests/kubelet-csr-approver.yaml  *present  *v1.2.2  *v1.2.2  *-  *not recorded" "$TMP/check"
 check "check says 10 of 10" grep -q "^10 of 10 files present$" "$TMP/check"
 
 rm "$TMP/b1/bin/ctr"

@@ -262,6 +262,30 @@ static void test_check(void **state)
 	assert_string_equal(summary, "10 of 10 files present");
 	free(summary);
 	bundlecheck_clear(&c);
+	/* Hand-made manifests: their version is read from their images;
+	 * Calico's must be the plan's, metrics-server gets the plan's image. */
+	{
+		char *calico = bundle_path(dir, BUNDLE_CALICO);
+		char *ms = bundle_path(dir, BUNDLE_METRICS_SERVER);
+		FILE *f = fopen(calico, "w");
+
+		fputs("spec:\n  image: docker.io/calico/cni:v3.27.4\n"
+		      "  image: \"docker.io/calico/node:v3.27.3\" # the node\n", f);
+		fclose(f);
+		f = fopen(ms, "w");
+		fputs("image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.0'\n", f);
+		fclose(f);
+		bundlecheck_run(p, dir, 0, &c);
+		assert_int_equal(c.items[BUNDLE_CALICO].state, BUNDLECHECK_WRONG);
+		assert_string_equal(c.items[BUNDLE_CALICO].version, "v3.27.3");
+		assert_int_equal(c.items[BUNDLE_METRICS_SERVER].state, BUNDLECHECK_OK);
+		assert_string_equal(c.items[BUNDLE_METRICS_SERVER].version, "v0.7.0");
+		assert_null(c.items[BUNDLE_CSR_APPROVER].version);
+		bundlecheck_clear(&c);
+		put(dir, BUNDLE_CALICO, 0);
+		free(calico);
+		free(ms);
+	}
 	/* A 32-bit x86-64 header is not what the hosts run. */
 	put(dir, BUNDLE_CRICTL, 62 | ELF32);
 	bundlecheck_run(p, dir, 0, &c);
