@@ -22,13 +22,14 @@
 #include "termsafe.h"
 #include "xmalloc.h"
 
-enum { OPT_NO_OFFICIAL = 0x100, OPT_HELP };
+enum { OPT_NO_OFFICIAL = 0x100, OPT_LIST, OPT_HELP };
 
 static const struct option bundle_options[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "dir", required_argument, NULL, 'd' },
 	{ "mirror", required_argument, NULL, 'm' },
 	{ "no-official", no_argument, NULL, OPT_NO_OFFICIAL },
+	{ "list", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -39,6 +40,7 @@ struct bundle_args {
 	const char **mirrors;
 	size_t n_mirrors;
 	bool no_official;
+	bool list;
 };
 
 /* Parse the options; fetch says whether --mirror and --no-official are
@@ -51,10 +53,13 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, bool fet
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:f:d:m:", bundle_options, NULL)) != -1) {
-		if (!fetch && (c == 'm' || c == OPT_NO_OFFICIAL))
+		if (!fetch && (c == 'm' || c == OPT_NO_OFFICIAL || c == OPT_LIST)) {
+			const char *name = c == 'm' ? "--mirror" : "--no-official";
+
 			/* L10N: an option such as --mirror. */
 			return cmd_bad_usage(e, _("option %s is not used by this command"),
-					     c == 'm' ? "--mirror" : "--no-official");
+					     c == OPT_LIST ? "--list" : name);
+		}
 		switch (c) {
 		case OPT_HELP:
 			cmd_usage(stdout, e);
@@ -74,6 +79,9 @@ static int parse_args(const struct cmd_entry *e, int argc, char **argv, bool fet
 			break;
 		case OPT_NO_OFFICIAL:
 			a->no_official = true;
+			break;
+		case OPT_LIST:
+			a->list = true;
 			break;
 		default:
 			return cmd_option_error(e, c == ':', argv[optind - 1]);
@@ -236,6 +244,15 @@ static int cmd_bundle_fetch(int argc, char **argv)
 	o.mirrors = a.mirrors;
 	o.n_mirrors = a.n_mirrors;
 	o.no_official = a.no_official;
+	if (a.list) {
+		char *list = bundlefetch_list(plan, &o);
+
+		safe = termsafe_dup(list, TERMSAFE_KEEP_LINES);
+		fputs(safe, stdout);
+		free(list);
+		rc = EXIT_OK;
+		goto out;
+	}
 	safe = termsafe_dup(dir, TERMSAFE_ALL);
 	/* L10N: the bundle directory. */
 	printf(_("Fetching the bundle into %s\n"), safe);
@@ -361,7 +378,7 @@ out:
 
 const struct cmd_entry cmd_bundle_fetch_entry = {
 	.name = "bundle fetch",
-	.usage = "-f FILE [--mirror URL]... [--no-official] [--dir DIR]",
+	.usage = "-f FILE [--mirror URL]... [--no-official] [--dir DIR] [--list]",
 	.summary = N_("download and verify the bundle's binaries and manifests"),
 	.help = N_("  -f, --file FILE   the plan: its versions name the files to fetch\n"
 		   "  -m, --mirror URL  a mirror of the release locations, tried before the\n"
@@ -370,6 +387,8 @@ const struct cmd_entry cmd_bundle_fetch_entry = {
 		   "                    (needs --mirror)\n"
 		   "  -d, --dir DIR     the bundle directory (default: the plan's\n"
 		   "                    binaries.bundleDir)\n"
+		   "      --list        print each URL that would be tried (FILE URL, the\n"
+		   "                    files and their checksums), fetch nothing\n"
 		   "\n"
 		   "Official locations: https://dl.k8s.io (kubelet, kubectl),\n"
 		   "https://github.com (containerd, runc, crictl release assets,\n"

@@ -717,6 +717,42 @@ out:
 	free(part);
 }
 
+static bool download_needed(const struct plan *p, const struct download *d)
+{
+	for (size_t k = 0; k < d->n_items; k++) {
+		if (bundle_needed(p, d->items[k]))
+			return true;
+	}
+	return false;
+}
+
+char *bundlefetch_list(const struct plan *p, const struct bundlefetch_options *o)
+{
+	struct download d[BUNDLE_COUNT];
+	size_t n = plan_downloads(p, d);
+	size_t n_bases = o->n_mirrors + (o->no_official ? 0 : 1);
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const char *file = bundle_entry(d[i].items[0])->file;
+
+		for (size_t k = 0; k < n_bases && download_needed(p, &d[i]); k++) {
+			const char *base = k < o->n_mirrors ? o->mirrors[k] : d[i].official;
+			char *url = join_url(base, d[i].path);
+
+			strbuf_addf(&b, "%s %s\n", file, url);
+			free(url);
+			if (d[i].sum_path != NULL) {
+				url = join_url(base, d[i].sum_path);
+				strbuf_addf(&b, "%s %s\n", file, url);
+				free(url);
+			}
+		}
+		download_clear(&d[i]);
+	}
+	return strbuf_detach(&b, NULL);
+}
+
 int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefetch_options *o,
 		    char **err)
 {
@@ -756,11 +792,7 @@ int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefe
 	if (f.curl == NULL)
 		xalloc_die("curl_easy_init");
 	for (size_t i = 0; i < n; i++) {
-		bool needed = false;
-
-		for (size_t k = 0; k < d[i].n_items; k++)
-			needed = needed || bundle_needed(p, d[i].items[k]);
-		if (needed)
+		if (download_needed(p, &d[i]))
 			fetch_one(&f, &d[i]);
 	}
 	if (bundle_needed(p, BUNDLE_CSR_APPROVER)) {

@@ -73,6 +73,13 @@ struct bundlefetch_options {
 int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefetch_options *o,
 		    char **err);
 
+/* What bundlefetch_run() would fetch for p, without fetching: a line per
+ * URL, "FILE URL" for each download and "FILE URL" of its checksum file,
+ * for each base in the order they are tried (FILE: the first bundle file it
+ * gives; manifests p does not need and kubelet-csr-approver are left out).
+ * For an operator filling a mirror. Free it. */
+char *bundlefetch_list(const struct plan *p, const struct bundlefetch_options *o);
+
 /* The sha256 that a published checksum text (sha256sum output: "HEX  NAME"
  * lines, or a bare "HEX") gives for name, in lower case into out. Returns
  * false when it names no such file. */

@@ -262,6 +262,37 @@ check "the error names each URL tried, with the 404" \
 check "and the file" grep -q "bin/kubelet: could not be fetched:" "$TMP/err"
 check "nothing reached the bundle" test -z "$(ls "$TMP/b6/bin")"
 
+# --- the official locations, as --list prints them (nothing is fetched) -----------
+"$K8SW" bundle fetch -f "$TMP/plan.yaml" --list >"$TMP/list" 2>&1
+check "--list: status 0" test $? = 0
+cat >"$TMP/list.expected" <<'EOF'
+bin/containerd https://github.com/containerd/containerd/releases/download/v1.7.20/containerd-1.7.20-linux-amd64.tar.gz
+bin/containerd https://github.com/containerd/containerd/releases/download/v1.7.20/containerd-1.7.20-linux-amd64.tar.gz.sha256sum
+bin/runc https://github.com/opencontainers/runc/releases/download/v1.1.13/runc.amd64
+bin/runc https://github.com/opencontainers/runc/releases/download/v1.1.13/runc.sha256sum
+bin/crictl https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.29.0/crictl-v1.29.0-linux-amd64.tar.gz
+bin/crictl https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.29.0/crictl-v1.29.0-linux-amd64.tar.gz.sha256
+bin/kubelet https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubelet
+bin/kubelet https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubelet.sha256
+bin/kubectl https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubectl
+bin/kubectl https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubectl.sha256
+manifests/calico.yaml https://raw.githubusercontent.com/projectcalico/calico/v3.27.4/manifests/calico.yaml
+manifests/metrics-server.yaml https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.7.1/components.yaml
+EOF
+check "--list: the official release locations of the plan's versions" cmp -s "$TMP/list" "$TMP/list.expected"
+cmp -s "$TMP/list" "$TMP/list.expected" || diff "$TMP/list.expected" "$TMP/list" >&2
+# Mirrors first, in order, the path kept; an add-on that is off is left out.
+sed -e "s/^\(  *containerd: \).*/\11.7.21/" -e "/^  metricsServer:/,/enabled:/ s/enabled: true/enabled: false/" \
+	"$TMP/plan.yaml" >"$TMP/plan3.yaml"
+"$K8SW" bundle fetch -f "$TMP/plan3.yaml" --list --mirror https://m.example.cn/k8s/ \
+	--mirror http://127.0.0.1:9/x >"$TMP/list" 2>&1
+check "--list with mirrors: the first mirror, the second, then upstream" test \
+	"$(grep '^bin/containerd ' "$TMP/list" | grep -v sha256sum | cut -d' ' -f2)" = \
+	"https://m.example.cn/k8s/containerd/containerd/releases/download/v1.7.21/containerd-1.7.21-linux-amd64.tar.gz
+http://127.0.0.1:9/x/containerd/containerd/releases/download/v1.7.21/containerd-1.7.21-linux-amd64.tar.gz
+https://github.com/containerd/containerd/releases/download/v1.7.21/containerd-1.7.21-linux-amd64.tar.gz"
+check "--list: metrics-server off, not listed" test -z "$(grep metrics-server "$TMP/list")"
+
 # --- usage --------------------------------------------------------------------------
 "$K8SW" bundle fetch -f "$TMP/plan.yaml" --mirror ftp://127.0.0.1/x --no-official >/dev/null 2>&1
 check "a mirror that is not http(s): status 2" test $? = 2
