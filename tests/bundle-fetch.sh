@@ -262,6 +262,20 @@ check "the error names each URL tried, with the 404" \
 check "and the file" grep -q "bin/kubelet: could not be fetched:" "$TMP/err"
 check "nothing reached the bundle" test -z "$(ls "$TMP/b6/bin")"
 
+# --- progress: a bar per file on a terminal, none elsewhere ----------------------
+if command -v script >/dev/null; then
+	script -qec "'$K8SW' bundle fetch -f '$TMP/plan.yaml' --dir '$TMP/b8' --no-official --mirror '$MAIN/good'" \
+		/dev/null </dev/null >"$TMP/tty" 2>&1
+	check "on a terminal: status 0" test $? = 0
+	check "on a terminal: kubelet's bar reaches 100%" \
+		grep -q "bin/kubelet  *\[#\{30\}\] 100%" "$TMP/tty"
+	check "on a terminal: each archive has its bar too" grep -q "bin/crictl  *\[#\{30\}\] 100%" "$TMP/tty"
+fi
+fetch "$TMP/b9" --mirror "$MAIN/good"
+check "elsewhere: status 0" test "$rc" = 0
+check "elsewhere: no bar" test -z "$(grep -F '[###' "$TMP/out")"
+check "elsewhere: a line per file" grep -q "^bin/kubelet: done" "$TMP/out"
+
 # --- the official locations, as --list prints them (nothing is fetched) -----------
 "$K8SW" bundle fetch -f "$TMP/plan.yaml" --list >"$TMP/list" 2>&1
 check "--list: status 0" test $? = 0
