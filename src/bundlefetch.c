@@ -202,13 +202,14 @@ struct memsink {
 static size_t mem_write(char *data, size_t size, size_t n, void *arg)
 {
 	struct memsink *m = arg;
+	size_t len = size * n;
 
-	if (m->b.len + n > SUM_MAX) {
+	if (m->b.len + len > SUM_MAX) {
 		m->too_big = true;
 		return 0;
 	}
-	strbuf_add(&m->b, data, n * size);
-	return n * size;
+	strbuf_add(&m->b, data, len);
+	return len;
 }
 
 /* A small text (a checksum file) into *out. Returns 0, or -1 with *err set. */
