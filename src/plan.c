@@ -143,7 +143,7 @@ static const struct plan_field etcd_fields[] = {
 
 static const struct plan_field registry_fields[] = {
 	{ .key = "mirrors", .label = N_("Registry mirrors"), .type = PT_MIRRORS,
-	  .offset = offsetof(struct plan_registries, mirrors), .grammar = GR_URL,
+	  .offset = offsetof(struct plan_registries, mirrors), .grammar = GR_MIRROR,
 	  .help = N_("Mirror endpoints containerd tries for each upstream registry") },
 	STRING("imageRepository", N_("Image repository"), struct plan_registries,
 	       image_repository, GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers",

@@ -185,6 +185,7 @@ enum plan_grammar {
 	GR_IMAGE,    /* container image reference */
 	GR_REPO,     /* image repository without tag */
 	GR_URL,      /* http(s) URL */
+	GR_MIRROR,   /* http(s) URL of a registry mirror (grammar_mirror_root) */
 	GR_PATH,     /* absolute path on a host */
 	GR_LOCALPATH, /* path on the jump host; may start with ~ or be relative */
 	GR_VERSION,  /* v1.2.3 or 1.2.3 */

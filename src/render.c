@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bundle.h"
+#include "grammar.h"
 #include "kubeconfig.h"
 #include "manifest.h"
 #include "net.h"
@@ -449,15 +450,14 @@ static void add_mirrors(struct builder *b, struct render_host *h)
 			template_setf(v, "server", "https://%s", m->registry);
 		template_set_list(v, "endpoints");
 		for (size_t j = 0; j < m->endpoints.n; j++) {
-			const char *url = m->endpoints.v[j];
-			const char *rest = strstr(url, "://") + 3;
-			const char *slash = strchr(rest, '/');
 			struct template_vars *e = template_add_item(v, "endpoints");
+			bool override = false;
+			char *root = grammar_mirror_root(m->endpoints.v[j], &override);
 
-			template_set(e, "url", url);
-			/* registry.mirrors used a path as given; hosts.toml adds /v2
-			 * unless told not to. */
-			template_set_bool(e, "overridePath", slash != NULL && slash[1] != '\0');
+			/* plancheck refused what has no root; render what it shows. */
+			template_set(e, "url", root != NULL ? root : m->endpoints.v[j]);
+			template_set_bool(e, "overridePath", override);
+			free(root);
 		}
 		content = render_template(b, "containerd/hosts.toml", v);
 		if (content != NULL)

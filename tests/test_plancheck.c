@@ -158,6 +158,14 @@ MUT(nodeports_grammar, set(&p->network.service_node_port_range, "30000:32767"))
 MUT(nodeports_order, set(&p->network.service_node_port_range, "32767-30000"))
 MUT(nodeports_elsewhere_ok, set(&p->network.service_node_port_range, "40000-40999"))
 MUT(bad_mirror_url, set(&p->registries.mirrors[0].endpoints.v[0], "ftp://mirror"))
+MUT(mirror_dotdot, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com/a/../b"))
+MUT(mirror_empty_part, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com//b"))
+MUT(mirror_percent, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com/docker%2Eio"))
+MUT(mirror_same_root, set(&p->registries.mirrors[0].endpoints.v[0],
+	"https://m.daocloud.io/docker.io/v2/"))
+MUT(mirror_plain_http, set(&p->registries.mirrors[1].endpoints.v[0], "http://10.1.1.9:5000"))
+MUT(mirror_forms_ok, { set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com:8443/");
+	set(&p->registries.mirrors[1].endpoints.v[0], "https://m.example.com/v2/quay.io"); })
 MUT(mirror_no_endpoints, strlist_clear(&p->registries.mirrors[1].endpoints))
 MUT(bad_mirror_registry, { free(p->registries.mirrors[1].registry);
 	p->registries.mirrors[1].registry = xstrdup("quay.io/x"); })
@@ -355,6 +363,18 @@ static const struct rule rules[] = {
 	  "LOW-HIGH" },
 	{ "mirror endpoint URL", bad_mirror_url, PROBLEM_ERROR,
 	  "registries.mirrors.docker.io[0]", "http:// or https://" },
+	{ "mirror path without ..", mirror_dotdot, PROBLEM_ERROR, "registries.mirrors.docker.io[0]",
+	  "no empty, '.' or '..' parts" },
+	{ "mirror path without empty parts", mirror_empty_part, PROBLEM_ERROR,
+	  "registries.mirrors.docker.io[0]", "no empty, '.' or '..' parts" },
+	{ "mirror path without %", mirror_percent, PROBLEM_ERROR, "registries.mirrors.docker.io[0]",
+	  "'%'" },
+	{ "mirrors of one registry differ", mirror_same_root, PROBLEM_ERROR,
+	  "registries.mirrors.docker.io[1]",
+	  "same mirror as https://m.daocloud.io/docker.io/v2/ listed before it (both are the "
+	  "registry API at https://m.daocloud.io/docker.io/v2)" },
+	{ "plain HTTP mirror", mirror_plain_http, PROBLEM_WARNING, "registries.mirrors.quay.io[0]",
+	  "plain HTTP" },
 	{ "mirror has endpoints", mirror_no_endpoints, PROBLEM_ERROR, "registries.mirrors.quay.io",
 	  "at least one" },
 	{ "mirror registry grammar", bad_mirror_registry, PROBLEM_ERROR,
@@ -415,12 +435,12 @@ static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
 	masters_only, loopback_lab, pod_blocks_no_calico, nodeports_elsewhere_ok, keepalived_ok,
 	local_no_vip_ok, worker_ssh_port_external_ok, external_port_metrics_ok,
-	local_port_bgp_no_calico_ok, local_vip_not_judged,
+	local_port_bgp_no_calico_ok, local_vip_not_judged, mirror_plain_http,
 };
 
 /* Mutations at the edge of a rule that must leave the plan without a word. */
 static void (*const quiet_mutations[])(struct plan *) = {
-	pod_blocks_fit, pod_blocks_1003_fit, service_256,
+	pod_blocks_fit, pod_blocks_1003_fit, service_256, mirror_forms_ok,
 };
 
 static void default_plan_is_valid(void **state)
