@@ -290,9 +290,11 @@ static const struct plan_field root_fields[] = {
 	END,
 };
 
+/* The guide's mirrors, DaoCloud's in the form it documents for a registry
+ * mirror (doc/deviations.md, default-mirrors). */
 static const char *const default_mirrors[][3] = {
-	{ "docker.io", "https://mirror.ccs.tencentyun.com", "https://m.daocloud.io/docker.io" },
-	{ "quay.io", "https://m.daocloud.io/quay.io", NULL },
+	{ "docker.io", "https://mirror.ccs.tencentyun.com", "https://docker.m.daocloud.io" },
+	{ "quay.io", "https://quay.m.daocloud.io", NULL },
 };
 
 static const struct plan_host default_hosts[] = {

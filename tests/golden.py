@@ -160,9 +160,10 @@ def containerd_api_root(key, override_path):
     return f"{scheme}://{host}{path}"
 
 
-def check_hosts_toml(guide_tree, path, render_dir, host):
+def check_hosts_toml(guide_tree, path, render_dir, host, replaced):
     """The guide's registry.mirrors, each now a hosts.toml of its registry,
-    each endpoint where containerd finds its API under our rule."""
+    each endpoint (or what a deviation put in its place: replaced) where
+    containerd finds its API under our rule."""
     node, key = walk(guide_tree, path)
     for registry, conf in node[key].items():
         hosts_path = f"{render_dir}/{host}/etc/containerd/certs.d/{registry}/hosts.toml"
@@ -171,6 +172,7 @@ def check_hosts_toml(guide_tree, path, render_dir, host):
         if len(hosts) != len(conf["endpoint"]):
             raise Mismatch(f"{hosts_path}: hosts {list(hosts)} != guide {conf['endpoint']}")
         for (url, h), endpoint in zip(hosts.items(), conf["endpoint"]):
+            endpoint = replaced.get(endpoint, endpoint)
             if h.get("capabilities") != ["pull", "resolve"]:
                 raise Mismatch(f"{hosts_path}: {url} is not a pull mirror")
             got = containerd_api_root(url, h.get("override_path", False))
@@ -201,6 +203,9 @@ def main():
             guide = load(f"{guide_dir}/{entry['guide']}", fmt)
             mine = load(f"{render_dir}/{rendered}", fmt)
             original = copy.deepcopy(guide)
+            replaced = {}
+            for dev in entry.get("deviations", []):
+                replaced.update(dev.get("mirror_endpoints", {}))
             ids = []
             for dev in entry.get("deviations", []):
                 ids.append(dev["id"])
@@ -210,7 +215,7 @@ def main():
                 apply(guide, dev)
                 if "mirrors_to_hosts_toml" in dev:
                     check_hosts_toml(original, dev["mirrors_to_hosts_toml"], render_dir,
-                                     rendered.split("/")[0])
+                                     rendered.split("/")[0], replaced)
             parse_embedded(guide, entry.get("parse", []))
             parse_embedded(mine, entry.get("parse", []))
             diff = first_difference(guide, mine)

@@ -162,7 +162,7 @@ MUT(mirror_dotdot, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.exam
 MUT(mirror_empty_part, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com//b"))
 MUT(mirror_percent, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com/docker%2Eio"))
 MUT(mirror_same_root, set(&p->registries.mirrors[0].endpoints.v[0],
-	"https://m.daocloud.io/docker.io/v2/"))
+	"https://docker.m.daocloud.io/"))
 MUT(mirror_plain_http, set(&p->registries.mirrors[1].endpoints.v[0], "http://10.1.1.9:5000"))
 MUT(mirror_forms_ok, { set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com:8443/");
 	set(&p->registries.mirrors[1].endpoints.v[0], "https://m.example.com/v2/quay.io"); })
@@ -371,8 +371,8 @@ static const struct rule rules[] = {
 	  "'%'" },
 	{ "mirrors of one registry differ", mirror_same_root, PROBLEM_ERROR,
 	  "registries.mirrors.docker.io[1]",
-	  "same mirror as https://m.daocloud.io/docker.io/v2/ listed before it (both are the "
-	  "registry API at https://m.daocloud.io/docker.io/v2)" },
+	  "same mirror as https://docker.m.daocloud.io/ listed before it (both are the "
+	  "registry API at https://docker.m.daocloud.io)" },
 	{ "plain HTTP mirror", mirror_plain_http, PROBLEM_WARNING, "registries.mirrors.quay.io[0]",
 	  "plain HTTP" },
 	{ "mirror has endpoints", mirror_no_endpoints, PROBLEM_ERROR, "registries.mirrors.quay.io",

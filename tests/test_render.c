@@ -306,9 +306,8 @@ static void test_mirrors(void **state)
 			    "server = \"https://registry-1.docker.io\"\n"
 			    "\n[host.\"https://mirror.ccs.tencentyun.com\"]\n"
 			    "capabilities = [\"pull\", \"resolve\"]\n"
-			    "\n[host.\"https://m.daocloud.io/docker.io/v2\"]\n"
+			    "\n[host.\"https://docker.m.daocloud.io\"]\n"
 			    "capabilities = [\"pull\", \"resolve\"]\n"
-			    "override_path = true\n"
 			    "\n[host.\"https://m.example.com/v2/docker.io\"]\n"
 			    "capabilities = [\"pull\", \"resolve\"]\n"
 			    "override_path = true\n");
