@@ -356,6 +356,9 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "registries.sandboxImage", p->registries.sandbox_image);
 	template_set(v, "registries.etcdImage", p->registries.etcd_image);
 	template_set(v, "registries.corednsImage", p->registries.coredns_image);
+	/* CoreDNS's two replicas must be on different nodes only where there
+	 * are two to be on (the masters are not nodes). */
+	template_set_bool(v, "coredns.spreadRequired", plan_count_role(p, ROLE_WORKER) >= 2);
 	template_set(v, "registries.nodeCacheImage", p->registries.node_cache_image);
 	/* The names the apiserver and the kubelets will see in the certificates. */
 	user = cert_cn(b, CERT_KUBELET_CLIENT);

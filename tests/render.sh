@@ -228,6 +228,9 @@ broken "an apiserver dialling kubelets by host name first" addresses \
 	master2/etc/kubernetes/staticPods/kube-apiserver.yaml
 broken "the CSR approver resolving node names" addresses sh -c \
 	"sed -i '/name: BYPASS_DNS_RESOLUTION/{n;s/\"true\"/\"false\"/}' _cluster/kubelet-csr-approver.yaml"
+broken "one CoreDNS replica" secure sed -i 's/^  replicas: 2$/  replicas: 1/' _cluster/coredns.yaml
+broken "CoreDNS replicas free to share a node" secure \
+	sed -i 's/topologyKey: kubernetes.io\/hostname/topologyKey: topology.kubernetes.io\/zone/' _cluster/coredns.yaml
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

@@ -931,8 +931,44 @@ def check_bootstrap_token(render, h, masters):
            f"{h.name}: the bootstrap kubeconfig is removed once the kubelet has its certificate")
 
 
+def check_coredns(render, workers):
+    """Two CoreDNS replicas, kept apart by pod anti-affinity on the node:
+    required when the plan has two workers or more, preferred with one (a
+    required rule would leave the second replica pending forever)."""
+    path = f"{render}/_cluster/coredns.yaml"
+    if not os.path.exists(path):
+        return
+    deploy = next(d for d in load_yaml(path)
+                  if d.get("kind") == "Deployment" and d["metadata"]["name"] == "coredns")
+    result(deploy["spec"].get("replicas") == 2,
+           f"coredns: 2 replicas (has {deploy['spec'].get('replicas')})")
+    labels = deploy["spec"]["template"]["metadata"]["labels"]
+    anti = _dig(deploy, "spec.template.spec.affinity.podAntiAffinity", {})
+    required = anti.get("requiredDuringSchedulingIgnoredDuringExecution", [])
+    preferred = [p.get("podAffinityTerm", {})
+                 for p in anti.get("preferredDuringSchedulingIgnoredDuringExecution", [])]
+
+    def apart(terms):
+        """A term on the node's host name whose selector picks these pods."""
+        for t in terms:
+            sel = t.get("labelSelector", {})
+            match = all(labels.get(k) == v for k, v in sel.get("matchLabels", {}).items())
+            for e in sel.get("matchExpressions", []):
+                match = match and e.get("operator") == "In" and labels.get(e["key"]) in e["values"]
+            if t.get("topologyKey") == "kubernetes.io/hostname" and sel and match:
+                return True
+        return False
+    if len(workers) >= 2:
+        result(apart(required), "coredns: replicas required on different nodes "
+               f"({len(workers)} workers)")
+    else:
+        result(apart(preferred) and not required,
+               "coredns: replicas preferably on different nodes (one worker: not required)")
+
+
 def check_secure(render):
-    all_hosts, masters, _ = render_hosts(render)
+    all_hosts, masters, workers = render_hosts(render)
+    check_coredns(render, workers)
     for h in all_hosts:
         check_host_settings(render, h)
         check_kubelet_runtime(h)
