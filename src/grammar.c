@@ -500,6 +500,10 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		msg = N_("use a range of ports LOW-HIGH, both 1 to 65535, like 30000-32767");
 		break;
 	}
+	case GR_HOST:
+		ok = domain_ok(s, strlen(s)) || addr_ok(s, strlen(s), 0);
+		msg = N_("use a DNS name like ntp.aliyun.com or an IPv4 or IPv6 address");
+		break;
 	}
 	if (!ok && why != NULL)
 		*why = _(msg);

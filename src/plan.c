@@ -126,6 +126,9 @@ static const struct plan_field network_fields[] = {
 	STRING("serviceNodePortRange", N_("NodePort range"), struct plan_network,
 	       service_node_port_range, GR_PORTRANGE, "30000-32767",
 	       N_("Ports NodePort Services may take on every node, as LOW-HIGH")),
+	STRLIST("ntpServers", N_("NTP servers"), struct plan_network, ntp_servers, GR_HOST, "",
+		N_("Time servers every host's systemd-timesyncd uses; empty: leave time sync "
+		   "as it is")),
 	END,
 };
 

@@ -127,6 +127,16 @@ static const struct gcase cases[] = {
 	{ GR_BASTION, "ops@jump:", false },
 	{ GR_BASTION, "ops@jump:99999", false },
 	{ GR_BASTION, "ops@jump -oProxyCommand=id", false },
+	{ GR_HOST, "ntp.aliyun.com", true },
+	{ GR_HOST, "time1", true },
+	{ GR_HOST, "10.9.9.9", true },
+	{ GR_HOST, "fd00::123", true },
+	{ GR_HOST, "ntp.aliyun.com;reboot", false },
+	{ GR_HOST, "ntp.aliyun.com iburst", false },
+	{ GR_HOST, "-ntp.example", false },
+	{ GR_HOST, "[fd00::123]", false },
+	{ GR_HOST, "10.9.9.9:123", false },
+	{ GR_HOST, "", false },
 	{ GR_REGEX, "^node[0-9]+$", true },
 	{ GR_REGEX, "^(node|worker)\\d+$", true },
 	{ GR_REGEX, "^node[0-9+$", false },
@@ -207,6 +217,8 @@ static void no_shell_metacharacters(void **state)
 		{ GR_BASTION, "ops@[fd00::1]:22" },
 		{ GR_TOKEN, "dtalk-k8s_etcd.1" },
 		{ GR_PORTRANGE, "30000-32767" },
+		{ GR_HOST, "ntp-1.example" },
+		{ GR_HOST, "fd00::123" },
 	};
 	char value[160];
 

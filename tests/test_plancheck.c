@@ -209,6 +209,11 @@ MUT(csr_prefix_miss, { strlist_clear(&p->addons.csr_approver.provider_ip_prefixe
 MUT(csr_prefix_empty, strlist_clear(&p->addons.csr_approver.provider_ip_prefixes))
 MUT(csr_prefix_bad, { strlist_clear(&p->addons.csr_approver.provider_ip_prefixes);
 	strlist_add(&p->addons.csr_approver.provider_ip_prefixes, "10.1.1.1/24"); })
+MUT(ntp_bad, { strlist_add(&p->network.ntp_servers, "ntp.aliyun.com");
+	strlist_add(&p->network.ntp_servers, "$(reboot)"); })
+MUT(ntp_ok, { strlist_add(&p->network.ntp_servers, "ntp.aliyun.com");
+	strlist_add(&p->network.ntp_servers, "10.9.9.9");
+	strlist_add(&p->network.ntp_servers, "fd00::123"); })
 MUT(masters_only, { no_workers(p); disable_worker_addons(p); })
 MUT(loopback_lab, { for (size_t i = 0; i < p->n_hosts; i++) { char a[32];
 		snprintf(a, sizeof a, "127.0.0.%zu", 11 + i); set(&p->hosts[i].address, a); }
@@ -428,6 +433,8 @@ static const struct rule rules[] = {
 	  "addons.csrApprover.providerIPPrefixes", "no prefix" },
 	{ "CSR prefixes are networks", csr_prefix_bad, PROBLEM_ERROR,
 	  "addons.csrApprover.providerIPPrefixes[0]", "did you mean 10.1.1.0/24" },
+	{ "NTP servers are host names or addresses", ntp_bad, PROBLEM_ERROR,
+	  "network.ntpServers[1]", "a DNS name like ntp.aliyun.com or an IPv4 or IPv6" },
 };
 
 /* Mutations that must leave the plan valid. */
@@ -435,7 +442,7 @@ static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
 	masters_only, loopback_lab, pod_blocks_no_calico, nodeports_elsewhere_ok, keepalived_ok,
 	local_no_vip_ok, worker_ssh_port_external_ok, external_port_metrics_ok,
-	local_port_bgp_no_calico_ok, local_vip_not_judged, mirror_plain_http,
+	local_port_bgp_no_calico_ok, local_vip_not_judged, mirror_plain_http, ntp_ok,
 };
 
 /* Mutations at the edge of a rule that must leave the plan without a word. */
