@@ -451,6 +451,7 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		break;
 	case GR_MIRROR:
 		ok = mirror_ok(s);
+		/* xgettext:no-c-format */
 		msg = N_("use an http:// or https:// URL like https://mirror.example.com or "
 			 "https://mirror.example.com/docker.io (letters, digits and ._~/+- in the "
 			 "path; no empty, '.' or '..' parts, no spaces, quotes, '%' or queries)");
