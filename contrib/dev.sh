@@ -20,7 +20,7 @@ BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
 	libcurl4-openssl-dev libarchive-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
 	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3 openssl
-	sudo attr python3-yaml debootstrap systemd-container util-linux"
+	sudo attr python3-yaml debootstrap systemd-container util-linux containerd"
 
 step() {
 	printf '\n==> %s\n' "$*"
