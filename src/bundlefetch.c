@@ -295,11 +295,11 @@ static int get_file(struct fetch *f, const char *file, const char *url, const ch
 		    char **err)
 {
 	struct filesink s = { .f = f, .file = file, .url = url, .fd = -1 };
+	struct stat st;
 	char *why = NULL;
 	int rc = -1;
 
 	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-		struct stat st;
 		CURLcode cc;
 		long code = 0;
 
@@ -357,6 +357,9 @@ static int get_file(struct fetch *f, const char *file, const char *url, const ch
 out:
 	if (s.fd >= 0)
 		close(s.fd);
+	/* Nothing came: no .part to resume (an error page is not kept). */
+	if (rc < 0 && stat(part, &st) == 0 && st.st_size == 0)
+		unlink(part);
 	if (rc < 0)
 		/* L10N: a URL and why it could not be fetched. */
 		*err = xasprintf(_("%s: %s"), url, why != NULL ? why : _("interrupted too often"));

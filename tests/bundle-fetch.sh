@@ -261,6 +261,7 @@ check "the error names each URL tried, with the 404" \
 	grep -q "^  $MAIN/empty2/release/v1.29.7/bin/linux/amd64/kubelet.sha256: HTTP status 404$" "$TMP/err"
 check "and the file" grep -q "bin/kubelet: could not be fetched:" "$TMP/err"
 check "nothing reached the bundle" test -z "$(ls "$TMP/b6/bin")"
+check "nor is anything left to resume" test ! -e "$TMP/b6/.download"
 
 # --- progress: a bar per file on a terminal, none elsewhere ----------------------
 if command -v script >/dev/null; then
