@@ -19,7 +19,7 @@ BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
 	libncurses-dev libssh-dev libssl-dev libyaml-dev libjson-c-dev libcmocka-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
 	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3 openssl
-	sudo attr python3-yaml debootstrap systemd-container util-linux"
+	sudo attr python3-yaml debootstrap systemd-container util-linux man-db"
 
 step() {
 	printf '\n==> %s\n' "$*"
