@@ -1,9 +1,10 @@
-#!/bin/sh
+#!/bin/bash
 # The bash completion (contrib/bash-completion/k8s-wizard), driven as bash
 # drives it: COMP_WORDS and COMP_CWORD set, the function called, COMPREPLY
 # read. Commands, options per command, plan files after -f, the groups and
 # host names of the plan for --hosts, preflight check names.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
 # shellcheck disable=SC1091
 . "$top_srcdir/contrib/bash-completion/k8s-wizard"
