@@ -50,7 +50,10 @@ cp plan.yaml "with space/p.yaml"
 sed 's/name: master1/name: "$(touch pwned)"/' plan.yaml >bad.yaml
 "$K8SW" plan check -f bad.yaml 2>/dev/null && fail "bad.yaml should not be a valid plan"
 
-expect "''" apply copy exec pki plan render resume status
+expect "''" apply bundle copy exec pki plan render resume status
+expect "bundle ''" check fetch
+expect "bundle fetch --" --dir --file --list --mirror --no-official
+expect "bundle check -d ''" other.yaml.d sub "with space"
 expect "pl" plan
 expect "plan ''" check export init
 expect "plan i" init
