@@ -214,13 +214,6 @@ static void on_event(const struct bundlefetch_event *ev, void *arg)
 		/* L10N: a file of the bundle. */
 		printf(_("%s: already in the bundle\n"), ev->file);
 		break;
-	case BUNDLEFETCH_MANUAL:
-		end_bar(pr);
-		/* L10N: a file of the bundle. */
-		printf(_("%s: missing, and not fetched: upstream publishes no manifest for it (only "
-			 "a Helm chart); write it as doc/bundle.md says\n"),
-		       ev->file);
-		break;
 	}
 	fflush(stdout);
 	free(url);

@@ -1,6 +1,7 @@
 /* bundle fetch: the upstream locations of the bundle's files, their download
  * with libcurl (resumed from a .part file), the check against the published
- * sha256, the extraction of archives with libarchive, and the lock file. */
+ * sha256, the extraction of archives with libarchive, the joining of a
+ * manifest published in parts, and the lock file. */
 #include "config.h"
 
 #include "bundlefetch.h"
@@ -20,6 +21,8 @@
 
 #include "bundle.h"
 #include "bundlelock.h"
+#include "fileio.h"
+#include "manifest.h"
 #include "nls.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -27,6 +30,25 @@
 #define SUM_MAX (256 * 1024)
 #define ATTEMPTS 4 /* transfers of one URL: the first and three resumptions */
 #define MAX_MEMBERS 3
+#define MAX_PARTS 4
+#define PART_MAX (1024 * 1024) /* one file of a manifest published in parts */
+
+/* A file of a manifest that upstream publishes in parts, one object each. */
+struct part {
+	const char *name; /* in the release's directory */
+	const char *kind; /* of the object it holds */
+};
+
+/* kubelet-csr-approver's deploy/k8s/ (every tag from v1.2.2 on), in the
+ * order they are joined: what a Deployment needs exists before it. Every
+ * object, and the Deployment's container, is named kubelet-csr-approver. */
+static const struct part CSR_PARTS[] = {
+	{ "serviceaccount.yaml", "ServiceAccount" },
+	{ "clusterrole.yaml", "ClusterRole" },
+	{ "rolebinding.yaml", "ClusterRoleBinding" },
+	{ "deployment.yaml", "Deployment" },
+};
+#define CSR_NAME "kubelet-csr-approver"
 
 /* One download: a file of an upstream release, giving one or more bundle
  * files (an archive's members). */
@@ -38,6 +60,11 @@ struct download {
 	enum bundle_item items[MAX_MEMBERS];
 	const char *members[MAX_MEMBERS]; /* in the archive; NULL: the download is the file */
 	size_t n_items;
+	/* A manifest published in parts: path is then "DIR/{A,B}.yaml" (for
+	 * people and the lock), each part is DIR/NAME; joined into items[0]. */
+	char *dir;
+	const struct part *parts;
+	size_t n_parts;
 };
 
 struct fetch {
@@ -72,7 +99,7 @@ static void add_item(struct download *d, enum bundle_item id, const char *member
 }
 
 /* The downloads of p's versions, in the order of the bundle table; returns
- * how many (at most BUNDLE_COUNT). kubelet-csr-approver has none. */
+ * how many (at most BUNDLE_COUNT). */
 static size_t plan_downloads(const struct plan *p, struct download *out)
 {
 	char *k8s = bundle_version(p, BUNDLE_KUBELET);
@@ -81,6 +108,7 @@ static size_t plan_downloads(const struct plan *p, struct download *out)
 	char *crictl = bundle_version(p, BUNDLE_CRICTL);
 	char *calico = bundle_version(p, BUNDLE_CALICO);
 	char *metrics = bundle_version(p, BUNDLE_METRICS_SERVER);
+	char *csr = bundle_version(p, BUNDLE_CSR_APPROVER);
 	struct download *d = out;
 
 	/* containerd-1.7.20-linux-amd64.tar.gz: the tag without its "v". */
@@ -138,6 +166,22 @@ static size_t plan_downloads(const struct plan *p, struct download *out)
 		add_item(d, BUNDLE_METRICS_SERVER, NULL);
 		d++;
 	}
+	/* No single manifest, no checksum: loose files in the source tree. */
+	if (csr != NULL) {
+		struct strbuf names = { 0 };
+
+		*d = (struct download){ .official = RAW, .version = csr, .parts = CSR_PARTS,
+					.n_parts = sizeof CSR_PARTS / sizeof CSR_PARTS[0] };
+		d->dir = xasprintf("postfinance/kubelet-csr-approver/%s/deploy/k8s", csr);
+		for (size_t i = 0; i < d->n_parts; i++)
+			strbuf_addf(&names, "%s%.*s", i > 0 ? "," : "",
+				    (int)(strlen(CSR_PARTS[i].name) - strlen(".yaml")),
+				    CSR_PARTS[i].name);
+		d->path = xasprintf("%s/{%s}.yaml", d->dir, names.s);
+		strbuf_clear(&names);
+		add_item(d, BUNDLE_CSR_APPROVER, NULL);
+		d++;
+	}
 	return (size_t)(d - out);
 }
 
@@ -146,6 +190,7 @@ static void download_clear(struct download *d)
 	free(d->path);
 	free(d->sum_path);
 	free(d->version);
+	free(d->dir);
 }
 
 /* --- HTTP -------------------------------------------------------------------- */
@@ -408,6 +453,64 @@ bool bundlefetch_parse_sum(const char *text, const char *name, char out[65])
 	return false;
 }
 
+/* --- a manifest published in parts ------------------------------------------ */
+
+/* Whether the line at s (up to end) is a YAML document marker: "---" alone
+ * or before a comment. */
+static bool is_marker(const char *s, const char *end)
+{
+	if (end - s < 3 || memcmp(s, "---", 3) != 0)
+		return false;
+	for (s += 3; s < end && (*s == ' ' || *s == '\t' || *s == '\r'); s++)
+		;
+	return s == end || *s == '#';
+}
+
+static bool is_blank(const char *s, const char *end)
+{
+	for (; s < end; s++) {
+		if (*s != ' ' && *s != '\t' && *s != '\r')
+			return false;
+	}
+	return true;
+}
+
+char *bundlefetch_join(const char *const *parts, const size_t *lens, size_t n, size_t *len)
+{
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = parts[i], *end = parts[i] + lens[i];
+
+		/* Blank lines and a document marker before the object. */
+		for (;;) {
+			const char *nl = memchr(s, '\n', (size_t)(end - s));
+			const char *eol = nl != NULL ? nl : end;
+
+			if (s == end || !(is_blank(s, eol) || is_marker(s, eol)))
+				break;
+			s = nl != NULL ? nl + 1 : end;
+		}
+		/* Blank lines and a document marker after it. */
+		while (end > s) {
+			const char *eol = end[-1] == '\n' ? end - 1 : end;
+			const char *bol = eol;
+
+			while (bol > s && bol[-1] != '\n')
+				bol--;
+			if (!is_blank(bol, eol) && !is_marker(bol, eol))
+				break;
+			end = bol;
+		}
+		if (i > 0)
+			strbuf_adds(&b, "---\n");
+		strbuf_add(&b, s, (size_t)(end - s));
+		if (end > s && end[-1] != '\n')
+			strbuf_addc(&b, '\n');
+	}
+	return strbuf_detach(&b, len);
+}
+
 /* --- putting files in place -------------------------------------------------- */
 
 static int sync_dir(const char *path)
@@ -614,10 +717,10 @@ static bool already_there(struct fetch *f, const struct download *d)
 	return true;
 }
 
-/* The .part of d: its path under the base, flattened. */
-static char *part_path(const struct fetch *f, const struct download *d)
+/* The .part of a download: its path under the base, flattened. */
+static char *part_path(const struct fetch *f, const char *under_base)
 {
-	char *name = xstrdup(d->path), *path = NULL;
+	char *name = xstrdup(under_base), *path = NULL;
 
 	for (char *p = name; *p != '\0'; p++) {
 		if (*p == '/')
@@ -629,15 +732,16 @@ static char *part_path(const struct fetch *f, const struct download *d)
 	return path;
 }
 
-/* Try d from one base URL. Returns 0, or -1 with *why set (the next base is
- * tried). */
-static int fetch_from(struct fetch *f, const struct download *d, const char *base,
-		      const char *part, char **why)
+/* The one file of d (an archive: its members) from one base, checked
+ * against the sha256 published beside it if any; sums gets the sha256 of
+ * each file put in place. Returns 0, or -1 with *why set. */
+static int fetch_file(struct fetch *f, const struct download *d, const char *base,
+		      const char *url, char sums[][65], char **why)
 {
 	const char *first = bundle_entry(d->items[0])->file;
 	const char *slash = strrchr(d->path, '/');
-	char *url = join_url(base, d->path), *sum_url = NULL, *sum_text = NULL;
-	char expected[65] = "", got[65] = "", sums[MAX_MEMBERS][65];
+	char *part = part_path(f, d->path), *sum_url = NULL, *sum_text = NULL;
+	char expected[65] = "", got[65] = "";
 	int rc = -1;
 
 	if (d->sum_path != NULL) {
@@ -667,32 +771,139 @@ static int fetch_from(struct fetch *f, const struct download *d, const char *bas
 		if (install_raw(f, part, d->items[0], why) < 0)
 			goto out;
 		xsnprintf(sums[0], sizeof sums[0], "%s", got);
+		rc = 0;
 	} else {
 		/* Checked and read: not to be resumed, whatever came of it. */
 		rc = install_archive(f, d, part, url, sums, why);
 		unlink(part);
-		if (rc < 0)
-			goto out;
-		rc = -1;
 	}
+out:
+	free(part);
+	free(sum_url);
+	free(sum_text);
+	return rc;
+}
+
+/* Whether the joined manifest of d (fetched from url) holds what render
+ * patches: an object of each part's kind and the Deployment's container,
+ * all named CSR_NAME, with the env vars render sets. Returns 0, or -1 with
+ * *why set. */
+static int check_joined(const struct download *d, const char *url, const char *text,
+			size_t len, char **why)
+{
+	static const char *const env[] = { "PROVIDER_REGEX", "PROVIDER_IP_PREFIXES" };
+	struct manifest *m = NULL;
+	struct manifest_ref obj, c;
+	char *err = NULL;
+	int rc = -1;
+
+	if (manifest_parse(bundle_entry(d->items[0])->file, text, len, &m, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < d->n_parts; i++) {
+		if (manifest_find(m, d->parts[i].kind, CSR_NAME, &obj, &err) < 0)
+			goto out;
+	}
+	if (manifest_find(m, "Deployment", CSR_NAME, &obj, &err) < 0 ||
+	    manifest_find_container(m, &obj, CSR_NAME, &c, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+		if (manifest_get_env(m, &c, env[i]) == NULL) {
+			/* L10N: a container and an environment variable. */
+			err = xasprintf(_("container %s has no env %s"), CSR_NAME, env[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		/* L10N: a URL (of several files joined) and what is wrong with them. */
+		*why = xasprintf(_("%s: not the manifest expected, not written: %s"), url, err);
+	free(err);
+	manifest_free(&m);
+	return rc;
+}
+
+/* A manifest published in parts, from one base: each part downloaded to its
+ * .part, the parts joined (bundlefetch_join), checked (check_joined) and
+ * written into place; sha gets the sha256 of the joined file. The .part
+ * files are removed whatever comes of it: they are small, and the file is
+ * made of the parts of one base. Returns 0, or -1 with *why set and the
+ * bundle's file as it was. */
+static int fetch_parts(struct fetch *f, const struct download *d, const char *base,
+		       const char *url, char sha[65], char **why)
+{
+	const char *file = bundle_entry(d->items[0])->file;
+	char *part[MAX_PARTS] = { NULL }, *text[MAX_PARTS] = { NULL };
+	size_t len[MAX_PARTS] = { 0 }, joined_len = 0;
+	char *under = NULL, *part_url = NULL, *joined = NULL, *final = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < d->n_parts; i++) {
+		under = xasprintf("%s/%s", d->dir, d->parts[i].name);
+		part[i] = part_path(f, under);
+		part_url = join_url(base, under);
+		xfree(&under);
+		if (get_file(f, file, part_url, part[i], why) < 0)
+			goto out;
+		if (fileio_read(part[i], PART_MAX, &text[i], &len[i], why) != 0) {
+			if (*why == NULL)
+				/* L10N: a path. */
+				*why = xasprintf(_("%s: vanished"), part[i]);
+			goto out;
+		}
+		xfree(&part_url);
+	}
+	joined = bundlefetch_join((const char *const *)text, len, d->n_parts, &joined_len);
+	if (check_joined(d, url, joined, joined_len, why) < 0)
+		goto out;
+	final = bundle_path(f->dir, d->items[0]);
+	if (fileio_write_atomic(final, joined, joined_len, bundle_entry(d->items[0])->mode,
+				why) < 0 ||
+	    bundlelock_hash_file(final, sha, why) != 0)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < MAX_PARTS; i++) {
+		if (part[i] != NULL)
+			unlink(part[i]);
+		free(part[i]);
+		free(text[i]);
+	}
+	free(under);
+	free(part_url);
+	free(joined);
+	free(final);
+	return rc;
+}
+
+/* Try d from one base URL and record what it put in place in the lock.
+ * Returns 0, or -1 with *why set (the next base is tried). */
+static int fetch_from(struct fetch *f, const struct download *d, const char *base, char **why)
+{
+	char *url = join_url(base, d->path);
+	char sums[MAX_MEMBERS][65];
+	bool verified = d->sum_path != NULL;
+	int rc;
+
+	rc = d->n_parts > 0 ? fetch_parts(f, d, base, url, sums[0], why)
+			    : fetch_file(f, d, base, url, sums, why);
+	if (rc < 0)
+		goto out;
 	for (size_t i = 0; i < d->n_items; i++) {
 		const char *file = bundle_entry(d->items[i])->file;
 
-		bundlelock_set(&f->lock, file, sums[i], d->version, d->sum_path != NULL, url);
-		emit(f, BUNDLEFETCH_DONE, file, url, sums[i], 0, 0, d->sum_path != NULL);
+		bundlelock_set(&f->lock, file, sums[i], d->version, verified, url);
+		emit(f, BUNDLEFETCH_DONE, file, url, sums[i], 0, 0, verified);
 	}
 	rc = bundlelock_write(f->dir, &f->lock, why);
 out:
 	free(url);
-	free(sum_url);
-	free(sum_text);
 	return rc;
 }
 
 static void fetch_one(struct fetch *f, const struct download *d)
 {
 	const char *first = bundle_entry(d->items[0])->file;
-	char *part = part_path(f, d);
 	struct strbuf tried = { 0 };
 	size_t n_bases = f->o->n_mirrors + (f->o->no_official ? 0 : 1);
 
@@ -706,7 +917,7 @@ static void fetch_one(struct fetch *f, const struct download *d)
 		const char *base = i < f->o->n_mirrors ? f->o->mirrors[i] : d->official;
 		char *why = NULL;
 
-		if (fetch_from(f, d, base, part, &why) == 0)
+		if (fetch_from(f, d, base, &why) == 0)
 			goto out;
 		emit(f, BUNDLEFETCH_RETRY, first, NULL, why, 0, 0, false);
 		strbuf_addf(&tried, "\n  %s", why);
@@ -718,7 +929,6 @@ static void fetch_one(struct fetch *f, const struct download *d)
 	strbuf_addc(&f->failed, '\n');
 out:
 	strbuf_clear(&tried);
-	free(part);
 }
 
 static bool download_needed(const struct plan *p, const struct download *d)
@@ -742,10 +952,21 @@ char *bundlefetch_list(const struct plan *p, const struct bundlefetch_options *o
 
 		for (size_t k = 0; k < n_bases && download_needed(p, &d[i]); k++) {
 			const char *base = k < o->n_mirrors ? o->mirrors[k] : d[i].official;
-			char *url = join_url(base, d[i].path);
+			char *url = NULL;
 
-			strbuf_addf(&b, "%s %s\n", file, url);
-			free(url);
+			for (size_t j = 0; j < d[i].n_parts; j++) {
+				char *under = xasprintf("%s/%s", d[i].dir, d[i].parts[j].name);
+
+				url = join_url(base, under);
+				strbuf_addf(&b, "%s %s\n", file, url);
+				xfree(&url);
+				free(under);
+			}
+			if (d[i].n_parts == 0) {
+				url = join_url(base, d[i].path);
+				strbuf_addf(&b, "%s %s\n", file, url);
+				xfree(&url);
+			}
 			if (d[i].sum_path != NULL) {
 				url = join_url(base, d[i].sum_path);
 				strbuf_addf(&b, "%s %s\n", file, url);
@@ -771,7 +992,7 @@ int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefe
 	for (int i = 0; i < BUNDLE_COUNT; i++) {
 		char *v = bundle_version(p, (enum bundle_item)i);
 
-		if (v == NULL && i != BUNDLE_CSR_APPROVER && bundle_needed(p, (enum bundle_item)i))
+		if (v == NULL && bundle_needed(p, (enum bundle_item)i))
 			/* L10N: a file of the bundle. */
 			*err = xasprintf(_("the plan gives no version of %s (versions.*, or the "
 					   "tag of its image)"),
@@ -798,13 +1019,6 @@ int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefe
 	for (size_t i = 0; i < n; i++) {
 		if (download_needed(p, &d[i]))
 			fetch_one(&f, &d[i]);
-	}
-	if (bundle_needed(p, BUNDLE_CSR_APPROVER)) {
-		char *path = bundle_path(dir, BUNDLE_CSR_APPROVER);
-
-		emit(&f, access(path, F_OK) == 0 ? BUNDLEFETCH_PRESENT : BUNDLEFETCH_MANUAL,
-		     bundle_entry(BUNDLE_CSR_APPROVER)->file, NULL, NULL, 0, 0, false);
-		free(path);
 	}
 	curl_easy_cleanup(f.curl);
 	curl_global_cleanup();

@@ -21,11 +21,15 @@
  * members are extracted, each written beside its final name and renamed).
  * A file that does not match its checksum is removed, .part included.
  *
- * Upstreams that publish no checksum (the Calico and metrics-server
- * manifests) are fetched unverified: their sha256 is recorded in the lock
- * file (bundlelock.h) and the DONE event says verified = false.
- * kubelet-csr-approver publishes no manifest at all (only a Helm chart): it
- * is left to the operator (event MANUAL). */
+ * Upstreams that publish no checksum (the Calico, metrics-server and
+ * kubelet-csr-approver manifests) are fetched unverified: their sha256 is
+ * recorded in the lock file (bundlelock.h) and the DONE event says verified
+ * = false. kubelet-csr-approver publishes no single manifest: the four files
+ * of its source tree's deploy/k8s/ at the plan's tag (ServiceAccount,
+ * ClusterRole, ClusterRoleBinding, Deployment) are fetched from one base,
+ * joined (bundlefetch_join), checked to hold the objects render patches, and
+ * written as one file; a part missing fails that base, and the file is
+ * written only when every part came. */
 #ifndef K8SW_BUNDLEFETCH_H
 #define K8SW_BUNDLEFETCH_H
 
@@ -36,14 +40,15 @@
 #include "plan.h"
 
 enum bundlefetch_event_type {
-	BUNDLEFETCH_START,    /* file, url: a transfer starts; done: bytes already in .part */
+	BUNDLEFETCH_START,    /* file, url: a transfer starts (of each part of a file
+			       * published in parts); done: bytes already in .part */
 	BUNDLEFETCH_PROGRESS, /* file, url; done, total (0: not known) bytes */
 	BUNDLEFETCH_RETRY,    /* file, url; detail: why this transfer stopped; it is
 			       * resumed or the next base is tried */
-	BUNDLEFETCH_DONE,     /* file (one per bundle file), url; detail: its sha256;
+	BUNDLEFETCH_DONE,     /* file (one per bundle file), url (of parts:
+			       * "DIR/{A,B}.yaml"); detail: its sha256;
 			       * verified: checked against the upstream's sha256 */
 	BUNDLEFETCH_PRESENT,  /* file: already there as recorded in the lock; not fetched */
-	BUNDLEFETCH_MANUAL,   /* file: needed, missing, and no upstream publishes it */
 };
 
 struct bundlefetch_event {
@@ -74,15 +79,22 @@ int bundlefetch_run(const struct plan *p, const char *dir, const struct bundlefe
 		    char **err);
 
 /* What bundlefetch_run() would fetch for p, without fetching: a line per
- * URL, "FILE URL" for each download and "FILE URL" of its checksum file,
- * for each base in the order they are tried (FILE: the first bundle file it
- * gives; manifests p does not need and kubelet-csr-approver are left out).
- * For an operator filling a mirror. Free it. */
+ * URL, "FILE URL" for each download (each part of a file published in
+ * parts) and "FILE URL" of its checksum file, for each base in the order
+ * they are tried (FILE: the first bundle file it gives; manifests p does not
+ * need are left out). For an operator filling a mirror. Free it. */
 char *bundlefetch_list(const struct plan *p, const struct bundlefetch_options *o);
 
 /* The sha256 that a published checksum text (sha256sum output: "HEX  NAME"
  * lines, or a bare "HEX") gives for name, in lower case into out. Returns
  * false when it names no such file. */
 bool bundlefetch_parse_sum(const char *text, const char *name, char out[65]);
+
+/* The n texts parts (lens[i] bytes each) joined as one multi-document YAML,
+ * in that order: each part's leading and trailing blank lines and document
+ * markers ("---") dropped, a newline added after a part that lacks its
+ * final one, and "---" between parts. *len (if not NULL) gets the length.
+ * Free it. */
+char *bundlefetch_join(const char *const *parts, const size_t *lens, size_t n, size_t *len);
 
 #endif

@@ -2,7 +2,8 @@
 # bundle fetch and bundle check against a stand-in release server on
 # 127.0.0.1 (tests/lab/release-server.py) serving files this test makes in
 # the upstream layouts: mirror fallback, a wrong checksum, a download cut off
-# and resumed, a server ignoring Range, 404 everywhere, and the check table.
+# and resumed, a server ignoring Range, 404 everywhere, kubelet-csr-approver's
+# manifest joined from its four files (and rendered), and the check table.
 # Every fetch runs with --no-official: nothing leaves the loopback.
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -74,6 +75,36 @@ for src, rel in (("calico.yaml", "projectcalico/calico/v3.27.4/manifests/calico.
                   "kubernetes-sigs/metrics-server/releases/download/v0.7.1/components.yaml")):
     with open(os.path.join(fixtures, src), "rb") as f:
         put(rel, f.read())
+
+# kubelet-csr-approver's deploy/k8s/, hand-written stand-ins of the shape of
+# upstream's files: clusterrole.yaml starts with "---", rolebinding.yaml has
+# no final newline, and the image is tagged "latest" as upstream's is.
+a = "postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/"
+sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: kubelet-csr-approver\n" \
+     "  namespace: kube-system\n"
+cr = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n" \
+     "  name: kubelet-csr-approver\nrules:\n- apiGroups:\n  - certificates.k8s.io\n" \
+     "  resources:\n  - certificatesigningrequests\n  verbs:\n  - get\n"
+rb = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n" \
+     "  name: kubelet-csr-approver\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n" \
+     "  kind: ClusterRole\n  name: kubelet-csr-approver\nsubjects:\n" \
+     "- kind: ServiceAccount\n  name: kubelet-csr-approver\n  namespace: kube-system"
+dp = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kubelet-csr-approver\n" \
+     "  namespace: kube-system\nspec:\n  selector:\n    matchLabels:\n" \
+     "      app: kubelet-csr-approver\n  template:\n    metadata:\n      labels:\n" \
+     "        app: kubelet-csr-approver\n    spec:\n" \
+     "      serviceAccountName: kubelet-csr-approver\n      containers:\n" \
+     "        - name: kubelet-csr-approver\n" \
+     "          image: postfinance/kubelet-csr-approver:latest\n          env:\n" \
+     "            - name: PROVIDER_REGEX\n              value: ^[ab]\\.stand-in\\.test$\n" \
+     "            - name: PROVIDER_IP_PREFIXES\n              value: \"0.0.0.0/0\"\n"
+put(a + "serviceaccount.yaml", sa.encode())
+put(a + "clusterrole.yaml", ("---\n" + cr).encode())
+put(a + "rolebinding.yaml", rb.encode())
+put(a + "deployment.yaml", dp.encode())
+# What the join must give: the four objects in that order, one "---" between
+# each two, every one ending in a newline.
+put("expect/kubelet-csr-approver.yaml", "---\n".join([sa, cr, rb + "\n", dp]).encode())
 EOF
 
 # serve NAME ROOT [server options]: start a stand-in release server on
@@ -136,8 +167,24 @@ check "the lock records calico.yaml unverified with its sha256" \
 check "the lock records kubelet verified" \
 	grep -q "^bin/kubelet	$(sha256sum <"$TMP/up/expect/kubelet" | cut -d' ' -f1)	v1.29.7	verified	" \
 	"$TMP/b1/bundle.lock"
-check "kubelet-csr-approver is left to the operator, said so" \
-	grep -q "^manifests/kubelet-csr-approver.yaml: missing, and not fetched" "$TMP/out"
+csr="$TMP/b1/manifests/kubelet-csr-approver.yaml"
+check "kubelet-csr-approver.yaml is joined from the four files, in order" \
+	cmp -s "$TMP/up/expect/kubelet-csr-approver.yaml" "$csr"
+cmp -s "$TMP/up/expect/kubelet-csr-approver.yaml" "$csr" || diff "$TMP/up/expect/kubelet-csr-approver.yaml" "$csr" >&2
+check "its documents: ServiceAccount, ClusterRole, ClusterRoleBinding, Deployment" test \
+	"$(grep -e '^kind:' -e '^---' "$csr" | tr '\n' ' ')" = \
+	"kind: ServiceAccount --- kind: ClusterRole --- kind: ClusterRoleBinding --- kind: Deployment "
+check "clusterrole.yaml's own leading --- is not doubled" test "$(grep -c '^---$' "$csr")" = 3
+check "rolebinding.yaml's missing final newline is added: no object runs into a ---" \
+	test -z "$(grep -e '.---$' "$csr")"
+check "every part was asked for from the mirror" test \
+	"$(grep -c '^GET /good/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/[a-z]*\.yaml range=- 200$' "$LOG")" = 4
+check "kubelet-csr-approver.yaml is 0644" test "$(stat -c %a "$csr")" = 644
+check "kubelet-csr-approver.yaml is reported NOT verified" \
+	grep -q "^manifests/kubelet-csr-approver.yaml: done, sha256 [0-9a-f]\{64\}: NOT verified" "$TMP/out"
+check "the lock records it unverified, with the tag and its parts' URL" \
+	grep -q "^manifests/kubelet-csr-approver.yaml	$(sha256sum <"$csr" | cut -d' ' -f1)	v1.2.2	unverified	$MAIN/good/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/{serviceaccount,clusterrole,rolebinding,deployment}.yaml$" \
+	"$TMP/b1/bundle.lock"
 check "nothing left to resume" test ! -e "$TMP/b1/.download"
 
 # A second run fetches nothing.
@@ -147,17 +194,37 @@ check "a second fetch succeeds" test "$rc" = 0
 check "a second fetch downloads nothing" test "$(grep -c '^GET' "$LOG")" = 0
 check "a second fetch says the files are there" grep -q "^bin/kubelet: already in the bundle" "$TMP/out"
 
+# --- the fetched bundle renders ---------------------------------------------------
+sed "s|^  bundleDir: .*|  bundleDir: $TMP/b1|" "$TMP/plan.yaml" >"$TMP/plan-b1.yaml"
+K8SW_STATE_DIR="$TMP/render-state" "$K8SW" render -f "$TMP/plan-b1.yaml" --out "$TMP/render" \
+	>"$TMP/render.out" 2>&1
+rc=$?
+check "render of the default plan with the fetched bundle: status 0" test "$rc" = 0
+[ "$rc" = 0 ] || cat "$TMP/render.out" >&2
+rcsr="$TMP/render/_cluster/kubelet-csr-approver.yaml"
+check "the rendered approver has the four objects, in order" test \
+	"$(grep '^kind:' "$rcsr" | tr '\n' ' ')" = \
+	"kind: ServiceAccount kind: ClusterRole kind: ClusterRoleBinding kind: Deployment "
+check "the rendered approver has the plan's env and image" test \
+	"$(grep -A1 -e 'name: PROVIDER_REGEX' -e 'name: PROVIDER_IP_PREFIXES' "$rcsr" | grep value: | tr -s ' ')" = \
+	" value: ^node[0-9]+$
+ value: \"10.1.1.0/24\"" -a -n "$(grep 'image: .*kubelet-csr-approver:v1.2.2$' "$rcsr")"
+
 # --- bundle check --------------------------------------------------------------
-cp "$top_srcdir/tests/fixtures/bundle/manifests/kubelet-csr-approver.yaml" "$TMP/b1/manifests/"
 "$K8SW" bundle check -f "$TMP/plan.yaml" --dir "$TMP/b1" >"$TMP/check" 2>&1
 rc=$?
 check "check of a complete bundle: status 0" test "$rc" = 0
 [ "$rc" = 0 ] || cat "$TMP/check" >&2
 check "check shows kubelet present, versions, x86-64, matching lock" \
 	grep -q "^bin/kubelet  *present  *v1.29.7  *v1.29.7  *x86-64  *matches lock (upstream-verified)" "$TMP/check"
-check "check shows the hand-made manifest as not recorded" \
-	grep -q "^manifests/kubelet-csr-approver.yaml  *present  *v1.2.2  *v1.2.2  *-  *not recorded" "$TMP/check"
+check "check judges the fetched approver by the lock (v1.2.2, not its image's latest)" \
+	grep -q "^manifests/kubelet-csr-approver.yaml  *present  *v1.2.2  *v1.2.2  *-  *matches lock (NOT upstream-verified)" "$TMP/check"
 check "check says 10 of 10" grep -q "^10 of 10 files present$" "$TMP/check"
+mkdir -p "$TMP/hand/manifests"
+cp "$top_srcdir/tests/fixtures/bundle/manifests/kubelet-csr-approver.yaml" "$TMP/hand/manifests/"
+"$K8SW" bundle check -f "$TMP/plan.yaml" --dir "$TMP/hand" >"$TMP/check" 2>&1
+check "check shows a hand-made manifest as not recorded, its image's version" \
+	grep -q "^manifests/kubelet-csr-approver.yaml  *present  *v1.2.2  *v1.2.2  *-  *not recorded" "$TMP/check"
 
 rm "$TMP/b1/bin/ctr"
 printf 'x' >>"$TMP/b1/bin/kubelet"
@@ -211,6 +278,45 @@ check "no crictl in the bundle" test ! -e "$TMP/b7/bin/crictl"
 check "nor its archive left to resume" test -z "$(ls "$TMP/b7/.download" 2>/dev/null)"
 check "the other files were fetched" cmp -s "$TMP/up/expect/kubelet" "$TMP/b7/bin/kubelet"
 
+# --- kubelet-csr-approver: a part missing, or of another shape -----------------
+mkdir -p "$TMP/www/nodeploy"
+cp -r "$TMP/up/." "$TMP/www/nodeploy/"
+rm "$TMP/www/nodeploy/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml"
+: >"$LOG"
+fetch "$TMP/b10" --mirror "$MAIN/nodeploy" --mirror "$MAIN/good"
+check "a part missing on the first mirror: status 0" test "$rc" = 0
+[ "$rc" = 0 ] || cat "$TMP/out" "$TMP/err" >&2
+check "the first mirror answered 404 for deployment.yaml" \
+	grep -q "^GET /nodeploy/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml range=- 404$" "$LOG"
+check "and was said so" \
+	grep -q "^manifests/kubelet-csr-approver.yaml: failed: $MAIN/nodeploy/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml: HTTP status 404$" "$TMP/out"
+check "the second mirror served all four parts" test \
+	"$(grep -c '^GET /good/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/[a-z]*\.yaml range=- 200$' "$LOG")" = 4
+check "the file joined from the second is right" \
+	cmp -s "$TMP/up/expect/kubelet-csr-approver.yaml" "$TMP/b10/manifests/kubelet-csr-approver.yaml"
+check "the lock names the second mirror" \
+	grep -q "^manifests/kubelet-csr-approver.yaml	.*	$MAIN/good/postfinance/" "$TMP/b10/bundle.lock"
+check "no part left behind" test ! -e "$TMP/b10/.download"
+
+fetch "$TMP/b11" --mirror "$MAIN/nodeploy"
+check "a part missing everywhere: status 1" test "$rc" = 1
+check "the error names the file and the part's URL" test \
+	"$(grep -A1 'manifests/kubelet-csr-approver.yaml: could not be fetched:$' "$TMP/err" | tail -1)" = \
+	"  $MAIN/nodeploy/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml: HTTP status 404"
+check "nothing half-written: no manifest" test ! -e "$TMP/b11/manifests/kubelet-csr-approver.yaml"
+check "nor parts left behind" test ! -e "$TMP/b11/.download"
+check "nor a lock entry" test -z "$(grep kubelet-csr-approver "$TMP/b11/bundle.lock")"
+
+mkdir -p "$TMP/www/othershape"
+cp -r "$TMP/up/." "$TMP/www/othershape/"
+sed -i "s/- name: kubelet-csr-approver/- name: approver/" \
+	"$TMP/www/othershape/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml"
+fetch "$TMP/b12" --mirror "$MAIN/othershape"
+check "parts of another shape: status 1" test "$rc" = 1
+check "the error says what render would miss" \
+	grep -q "^  $MAIN/othershape/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/{serviceaccount,clusterrole,rolebinding,deployment}.yaml: not the manifest expected, not written: .*kubelet-csr-approver" "$TMP/err"
+check "and nothing was written" test ! -e "$TMP/b12/manifests/kubelet-csr-approver.yaml"
+
 # --- a download cut off mid-file is resumed with a Range request ----------------
 serve drop "$TMP/up" --drop /kubelet:100000
 fetch "$TMP/b3" --mirror "$URL"
@@ -260,6 +366,11 @@ check "404 everywhere: status 1" test "$rc" = 1
 check "the error names each URL tried, with the 404" \
 	grep -q "^  $MAIN/empty2/release/v1.29.7/bin/linux/amd64/kubelet.sha256: HTTP status 404$" "$TMP/err"
 check "and the file" grep -q "bin/kubelet: could not be fetched:" "$TMP/err"
+check "kubelet-csr-approver: the error names its first part on each mirror" test \
+	"$(grep -A2 'manifests/kubelet-csr-approver.yaml: could not be fetched:$' "$TMP/err" | tail -2)" = \
+	"  $MAIN/empty/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/serviceaccount.yaml: HTTP status 404
+  $MAIN/empty2/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/serviceaccount.yaml: HTTP status 404"
+check "no kubelet-csr-approver.yaml" test ! -e "$TMP/b6/manifests/kubelet-csr-approver.yaml"
 check "nothing reached the bundle" test -z "$(ls "$TMP/b6/bin")"
 check "nor is anything left to resume" test ! -e "$TMP/b6/.download"
 
@@ -293,6 +404,10 @@ bin/kubectl https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubectl
 bin/kubectl https://dl.k8s.io/release/v1.29.7/bin/linux/amd64/kubectl.sha256
 manifests/calico.yaml https://raw.githubusercontent.com/projectcalico/calico/v3.27.4/manifests/calico.yaml
 manifests/metrics-server.yaml https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.7.1/components.yaml
+manifests/kubelet-csr-approver.yaml https://raw.githubusercontent.com/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/serviceaccount.yaml
+manifests/kubelet-csr-approver.yaml https://raw.githubusercontent.com/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/clusterrole.yaml
+manifests/kubelet-csr-approver.yaml https://raw.githubusercontent.com/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/rolebinding.yaml
+manifests/kubelet-csr-approver.yaml https://raw.githubusercontent.com/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml
 EOF
 check "--list: the official release locations of the plan's versions" cmp -s "$TMP/list" "$TMP/list.expected"
 cmp -s "$TMP/list" "$TMP/list.expected" || diff "$TMP/list.expected" "$TMP/list" >&2
@@ -307,6 +422,11 @@ check "--list with mirrors: the first mirror, the second, then upstream" test \
 http://127.0.0.1:9/x/containerd/containerd/releases/download/v1.7.21/containerd-1.7.21-linux-amd64.tar.gz
 https://github.com/containerd/containerd/releases/download/v1.7.21/containerd-1.7.21-linux-amd64.tar.gz"
 check "--list: metrics-server off, not listed" test -z "$(grep metrics-server "$TMP/list")"
+check "--list with mirrors: each of the approver's parts on each base, in order" test \
+	"$(grep '^manifests/kubelet-csr-approver.yaml ' "$TMP/list" | grep deployment | cut -d' ' -f2)" = \
+	"https://m.example.cn/k8s/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml
+http://127.0.0.1:9/x/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml
+https://raw.githubusercontent.com/postfinance/kubelet-csr-approver/v1.2.2/deploy/k8s/deployment.yaml"
 
 # --- usage --------------------------------------------------------------------------
 "$K8SW" bundle fetch -f "$TMP/plan.yaml" --mirror ftp://127.0.0.1/x --no-official >/dev/null 2>&1
