@@ -149,6 +149,57 @@ static void test_parse_sum(void **state)
 	assert_false(bundlefetch_parse_sum("", "kubelet", out));
 }
 
+/* join() of NUL-terminated parts. */
+static char *join(const char *const *parts, size_t n)
+{
+	size_t lens[8];
+
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(parts[i]);
+	return bundlefetch_join(parts, lens, n, NULL);
+}
+
+static void test_join(void **state)
+{
+	static const char *const plain[] = { "kind: A\n", "kind: B\n" };
+	/* Upstream's own shapes: a leading marker, no final newline. */
+	static const char *const upstream[] = { "kind: A\n", "---\nkind: B\n", "kind: C",
+						"kind: D\n" };
+	/* Blank lines, a marker with a comment, CRLF, a trailing marker. */
+	static const char *const odd[] = { "\n  \n--- # first\nkind: A\n---\n\n",
+					   "---\r\nkind: B\r\n", "# a comment\nkind: C\n...x\n" };
+	/* A marker inside a part is the part's own business. */
+	static const char *const inner[] = { "kind: A\n---\nkind: A2", "kind: B\n" };
+	static const char *const empty[] = { "", "---\n", "kind: C\n" };
+	size_t len = 0;
+	char *s = NULL;
+
+	(void)state;
+	s = join(plain, 2);
+	assert_string_equal(s, "kind: A\n---\nkind: B\n");
+	free(s);
+	s = join(upstream, 4);
+	assert_string_equal(s, "kind: A\n---\nkind: B\n---\nkind: C\n---\nkind: D\n");
+	free(s);
+	s = join(odd, 3);
+	assert_string_equal(s, "kind: A\n---\nkind: B\r\n---\n# a comment\nkind: C\n...x\n");
+	free(s);
+	s = join(inner, 2);
+	assert_string_equal(s, "kind: A\n---\nkind: A2\n---\nkind: B\n");
+	free(s);
+	s = join(empty, 3);
+	assert_string_equal(s, "---\n---\nkind: C\n");
+	free(s);
+	s = bundlefetch_join(plain, (const size_t[]){ 4, 8 }, 2, &len);
+	assert_string_equal(s, "kind\n---\nkind: B\n");
+	assert_int_equal(len, strlen(s));
+	free(s);
+	s = bundlefetch_join(NULL, NULL, 0, &len);
+	assert_string_equal(s, "");
+	assert_int_equal(len, 0);
+	free(s);
+}
+
 static void test_lock(void **state)
 {
 	char dir[] = "/tmp/k8sw-bundle.XXXXXX";
@@ -337,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_parse_sum),
+		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_check),
 	};
