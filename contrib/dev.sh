@@ -71,9 +71,6 @@ run)
 	step "building"
 	make -C "$top/build" -j"$jobs" -s
 	shift
-	# Uninstalled: the templates are read from the source tree.
-	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
-	export K8SW_ASSETS_DIR
 	exec "$top/build/k8s-wizard" "$@"
 	;;
 demo)
@@ -99,9 +96,8 @@ demo)
 	# The lab's kernel has no IPVS: kube-proxy in iptables mode.
 	sed 's/kubeProxyMode: ipvs/kubeProxyMode: iptables/' "$LAB_PLAN" >"$demo/plan.yaml"
 	step "the wizard on $demo/plan.yaml; state in $demo/state (removed at the end)"
-	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
 	K8SW_STATE_DIR="$demo/state"
-	export K8SW_ASSETS_DIR K8SW_STATE_DIR
+	export K8SW_STATE_DIR
 	# Not exec: the hosts are stopped when the wizard ends.
 	"$top/build/k8s-wizard" --plan "$demo/plan.yaml" --known-hosts "$LAB_KNOWN_HOSTS" \
 		--demo "$@" || true
