@@ -748,13 +748,14 @@ int template_read(const char *name, char **text, char **err)
 	const char *dir = template_assets_dir();
 	const struct assets_file *file = NULL;
 	char *path = NULL;
-	struct strbuf b = { 0 };
 	int rc = -1;
 
 	*text = NULL;
 	*err = NULL;
-	if (dir != NULL)
-		return read_from_dir(dir, name, text, err);
+	if (dir != NULL) {
+		rc = read_from_dir(dir, name, text, err);
+		goto out;
+	}
 	path = xasprintf("templates/%s", name);
 	file = assets_find(path);
 	if (file == NULL) {
@@ -762,11 +763,11 @@ int template_read(const char *name, char **text, char **err)
 		*err = xasprintf(_("no template %s is built into k8s-wizard"), name);
 		goto out;
 	}
-	strbuf_add(&b, (const char *)file->data, file->size);
-	*text = strbuf_detach(&b, NULL);
+	/* With the NUL that ends every built-in file. */
+	*text = xmalloc(file->size + 1);
+	memcpy(*text, file->data, file->size + 1);
 	rc = 0;
 out:
-	strbuf_clear(&b);
 	free(path);
 	return rc;
 }
