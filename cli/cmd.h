@@ -35,6 +35,8 @@ extern const struct cmd_entry cmd_render_entry;
 extern const struct cmd_entry cmd_apply_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_bundle_fetch_entry;
+extern const struct cmd_entry cmd_bundle_check_entry;
 
 /* Print "Usage: k8s-wizard NAME USAGE" and the summary to f. */
 void cmd_usage(FILE *f, const struct cmd_entry *e);

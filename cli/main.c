@@ -31,6 +31,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_apply_entry,
 	&cmd_resume_entry,
 	&cmd_status_entry,
+	&cmd_bundle_fetch_entry,
+	&cmd_bundle_check_entry,
 	NULL,
 };
 

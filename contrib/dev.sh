@@ -8,9 +8,11 @@
 #                             hosts (tests/lab/machines.sh) and the wizard on
 #                             a plan that points at them; quitting the wizard
 #                             stops the hosts
+#   sh contrib/dev.sh deb     build the Debian package from the dist tarball,
+#                             run lintian, install it, run it, remove it
 # "check" is what CI runs: a -Werror build with make check, the same tests
 # under AddressSanitizer + UndefinedBehaviorSanitizer, the core library's unit
-# tests under valgrind, and make distcheck.
+# tests under valgrind, make distcheck and the deb step.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,10 +20,16 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Build dependencies, then what the tests run for real (sshd, etcd, tmux...).
 BUILD_DEPS="build-essential autoconf automake autopoint gettext pkg-config
-	libncurses-dev libssh-dev libssl-dev libyaml-dev libjson-c-dev libcmocka-dev"
+	libncurses-dev libssh-dev libssl-dev libyaml-dev libjson-c-dev libcmocka-dev
+	libcurl4-openssl-dev libarchive-dev"
 TEST_DEPS="valgrind clang libclang-rt-14-dev tmux locales openssh-server openssh-client
 	etcd-server etcd-client golang-cfssl pssh haproxy iproute2 procps time python3 openssl
-	sudo attr python3-yaml debootstrap systemd-container util-linux"
+	sudo attr python3-yaml debootstrap systemd-container util-linux containerd man-db"
+
+# For the deb step only: what dpkg-buildpackage and lintian need, and the
+# package's Build-Depends beyond BUILD_DEPS.
+DEB_DEPS="debhelper devscripts lintian fakeroot dpkg-dev man-db
+	libcurl4-openssl-dev libarchive-dev"
 
 step() {
 	printf '\n==> %s\n' "$*"
@@ -34,7 +42,7 @@ install_deps() {
 			missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
-	# K8SW_DEV_NO_INSTALL=1 (tests/tui-lang.sh): say what is missing, install nothing.
+	# K8SW_DEV_NO_INSTALL=1 (tests/tui-readme.sh): say what is missing, install nothing.
 	if [ "$(id -u)" != 0 ] || [ "${K8SW_DEV_NO_INSTALL:-0}" = 1 ]; then
 		echo "missing packages:$missing" >&2
 		echo "run this as root, or install them: apt-get install$missing" >&2
@@ -97,7 +105,7 @@ configure_build() {
 }
 
 # build_for_run: what run and demo need before the wizard starts: the
-# packages, the build tree $build (K8SW_DEV_BUILD, else build/; tests/tui-lang.sh
+# packages, the build tree $build (K8SW_DEV_BUILD, else build/; tests/tui-readme.sh
 # uses make check's), the translations where the uninstalled program is told
 # to look (K8SW_LOCALEDIR=$build/locale) and the locale LANG asks for.
 build_for_run() {
@@ -110,6 +118,64 @@ build_for_run() {
 	ensure_locale
 	K8SW_LOCALEDIR="$build/locale"
 	export K8SW_LOCALEDIR
+}
+
+# deb_package DIR: the Debian package built from DIR's make dist tarball in a
+# directory of its own (the source tree and its build trees are left as they
+# are), lintian (errors fail), then installed, run (--version, render of the
+# default plan) with a throw-away HOME and state, and removed again.
+deb_package() {
+	dir=$1
+	if dpkg-query -W -f='${Status}\n' k8s-wizard 2>/dev/null | grep -q '^install ok installed'; then
+		echo "k8s-wizard is installed on this machine; the deb step installs and" >&2
+		echo "removes its own package: apt-get remove k8s-wizard first" >&2
+		exit 1
+	fi
+	[ -f "$dir/Makefile" ] || configure_build "$dir"
+	version=$(sed -n 's/^PACKAGE_VERSION = //p' "$dir/Makefile")
+	deb=$(mktemp -d /tmp/k8sw-deb.XXXXXX)
+	installed=
+	deb_cleanup() {
+		[ -z "$installed" ] || apt-get remove -y -q k8s-wizard >/dev/null || true
+		rm -rf "$deb"
+	}
+	trap deb_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	step "make dist, unpacked in $deb"
+	make -C "$dir" -s dist-gzip
+	tar -xzf "$dir/k8s-wizard-$version.tar.gz" -C "$deb"
+	step "dpkg-buildpackage -us -uc -b (unit tests only)"
+	(cd "$deb/k8s-wizard-$version" &&
+		DEB_BUILD_OPTIONS="parallel=$jobs ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b)
+	step "lintian (errors fail, warnings are shown)"
+	lintian --fail-on error --display-info "$deb"/k8s-wizard_"$version"_*.changes
+	step "apt-get install ./k8s-wizard_${version}_*.deb"
+	installed=1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb"/k8s-wizard_"$version"_*.deb
+	step "the installed program, with HOME and state in $deb"
+	mkdir -p "$deb/home/k8s-bundle" "$deb/state"
+	# The add-ons' manifests render needs: the tests' small stand-ins of the
+	# upstream ones (tests/fixtures/bundle/manifests); no binaries.
+	cp -R "$top/tests/fixtures/bundle/manifests" "$deb/home/k8s-bundle/"
+	(
+		cd "$deb"
+		unset K8SW_ASSETS_DIR K8SW_LOCALEDIR
+		HOME=$deb/home K8SW_STATE_DIR=$deb/state
+		export HOME K8SW_STATE_DIR
+		set -x
+		/usr/bin/k8s-wizard --version
+		/usr/bin/k8s-wizard plan init -o "$deb/plan.yaml"
+		/usr/bin/k8s-wizard render -f "$deb/plan.yaml" --out "$deb/out"
+		test -s "$deb/out/master1/MANIFEST"
+		man -w k8s-wizard
+		test -f /usr/share/bash-completion/completions/k8s-wizard
+		test -f /usr/share/locale/zh_CN/LC_MESSAGES/k8s-wizard.mo
+	)
+	step "apt-get remove -y k8s-wizard"
+	apt-get remove -y -q k8s-wizard
+	installed=
+	deb_cleanup
+	trap - EXIT INT TERM HUP
 }
 
 case ${1:-} in
@@ -176,10 +242,18 @@ check)
 		done
 		exit 1
 	}
+	step "the Debian package"
+	install_deps "$DEB_DEPS"
+	deb_package "$top/build-check"
 	step "all checks passed"
 	;;
+deb)
+	install_deps "$DEB_DEPS"
+	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
+	deb_package "$top/build-deb"
+	;;
 *)
-	echo "usage: sh contrib/dev.sh run|check|demo" >&2
+	echo "usage: sh contrib/dev.sh run|check|demo|deb" >&2
 	exit 2
 	;;
 esac

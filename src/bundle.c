@@ -4,6 +4,7 @@
 #include "bundle.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "homedir.h"
@@ -66,4 +67,68 @@ char *bundle_dir(const struct plan *p, const char *base, char **err)
 char *bundle_path(const char *dir, enum bundle_item id)
 {
 	return xasprintf("%s/%s", dir, entries[id].file);
+}
+
+bool bundle_needed(const struct plan *p, enum bundle_item id)
+{
+	switch (id) {
+	case BUNDLE_CALICO:
+		return p->addons.calico.enabled;
+	case BUNDLE_METRICS_SERVER:
+		return p->addons.metrics_server.enabled;
+	case BUNDLE_CSR_APPROVER:
+		return p->addons.csr_approver.enabled;
+	default:
+		return p->binaries.source == BINARIES_BUNDLE;
+	}
+}
+
+/* "v" and the version without its own "v": the plan accepts both forms,
+ * release tags have it. */
+static char *tag(const char *version)
+{
+	if (version == NULL)
+		return NULL;
+	return xasprintf("v%s", version[0] == 'v' ? version + 1 : version);
+}
+
+char *bundle_image_tag(const char *image)
+{
+	const char *name = NULL, *colon = NULL;
+	size_t len;
+
+	if (image == NULL)
+		return NULL;
+	name = strrchr(image, '/');
+	name = name != NULL ? name + 1 : image;
+	len = strcspn(name, "@");
+	colon = memchr(name, ':', len);
+	if (colon == NULL || colon + 1 == name + len)
+		return NULL;
+	return xstrndup(colon + 1, (size_t)(name + len - colon - 1));
+}
+
+char *bundle_version(const struct plan *p, enum bundle_item id)
+{
+	switch (id) {
+	case BUNDLE_CONTAINERD:
+	case BUNDLE_CONTAINERD_SHIM:
+	case BUNDLE_CTR:
+		return tag(p->versions.containerd);
+	case BUNDLE_RUNC:
+		return tag(p->versions.runc);
+	case BUNDLE_CRICTL:
+		return tag(p->versions.crictl);
+	case BUNDLE_KUBELET:
+	case BUNDLE_KUBECTL:
+		return tag(p->versions.kubernetes);
+	case BUNDLE_CALICO:
+		return tag(p->versions.calico);
+	case BUNDLE_METRICS_SERVER:
+		return bundle_image_tag(p->registries.metrics_server_image);
+	case BUNDLE_CSR_APPROVER:
+		return bundle_image_tag(p->registries.csr_approver_image);
+	default:
+		return NULL;
+	}
 }

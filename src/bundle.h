@@ -5,6 +5,8 @@
 #ifndef K8SW_BUNDLE_H
 #define K8SW_BUNDLE_H
 
+#include <stdbool.h>
+
 #include "plan.h"
 
 enum bundle_item {
@@ -38,5 +40,19 @@ char *bundle_dir(const struct plan *p, const char *base, char **err);
 
 /* dir/file of an item. */
 char *bundle_path(const char *dir, enum bundle_item id);
+
+/* Whether p needs the item in the bundle: the binaries with
+ * binaries.source: bundle, a manifest when its add-on is enabled. */
+bool bundle_needed(const struct plan *p, enum bundle_item id);
+
+/* The upstream release of the item p wants, as upstream names its tag
+ * ("v1.29.7", "v1.7.20"; the image's tag for metrics-server and
+ * kubelet-csr-approver), or NULL when the plan does not say (an image
+ * without a tag). Free it. */
+char *bundle_version(const struct plan *p, enum bundle_item id);
+
+/* The tag of an image reference "repo[:port]/name:TAG[@digest]", or NULL
+ * when it has none. Free it. */
+char *bundle_image_tag(const char *image);
 
 #endif

@@ -10,6 +10,7 @@
 #include "net.h"
 #include "nls.h"
 #include "resyntax.h"
+#include "xmalloc.h"
 
 static bool is_lower_alnum(char c)
 {
@@ -267,6 +268,35 @@ static bool url_ok(const char *s)
 	return true;
 }
 
+/* A registry mirror: a URL whose path containerd takes as written. '%' would
+ * be decoded by containerd (so the path it asks for is not the one shown), and
+ * empty, '.' and '..' segments would be folded by its path.Clean. */
+static bool mirror_ok(const char *s)
+{
+	const char *p = NULL;
+	size_t len;
+
+	if (!url_ok(s))
+		return false;
+	p = strchr(strstr(s, "://") + 3, '/');
+	if (p == NULL)
+		return true;
+	if (strchr(p, '%') != NULL)
+		return false;
+	len = strlen(p);
+	while (len > 0 && p[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < len;) {
+		size_t seg = strcspn(p + i + 1, "/");
+
+		if (seg == 0 || (seg == 1 && p[i + 1] == '.') ||
+		    (seg == 2 && p[i + 1] == '.' && p[i + 2] == '.'))
+			return false;
+		i += seg + 1;
+	}
+	return true;
+}
+
 static bool version_ok(const char *s)
 {
 	size_t i = s[0] == 'v' ? 1 : 0;
@@ -419,6 +449,13 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		msg = N_("use an http:// or https:// URL like https://mirror.example.com/path "
 			 "(letters, digits and ._~/%+- in the path; no spaces, quotes or queries)");
 		break;
+	case GR_MIRROR:
+		ok = mirror_ok(s);
+		/* xgettext:no-c-format */
+		msg = N_("use an http:// or https:// URL like https://mirror.example.com or "
+			 "https://mirror.example.com/docker.io (letters, digits and ._~/+- in the "
+			 "path; no empty, '.' or '..' parts, no spaces, quotes, '%' or queries)");
+		break;
 	case GR_PATH:
 		ok = path_ok(s, false);
 		msg = N_("use an absolute path of letters, digits and ._/+- like /data/etcd");
@@ -464,8 +501,37 @@ bool grammar_check(enum plan_grammar g, const char *s, const char **why)
 		msg = N_("use a range of ports LOW-HIGH, both 1 to 65535, like 30000-32767");
 		break;
 	}
+	case GR_HOST:
+		ok = domain_ok(s, strlen(s)) || addr_ok(s, strlen(s), 0);
+		msg = N_("use a DNS name like ntp.aliyun.com or an IPv4 or IPv6 address");
+		break;
 	}
 	if (!ok && why != NULL)
 		*why = _(msg);
 	return ok;
+}
+
+char *grammar_mirror_root(const char *url, bool *override_path)
+{
+	const char *host = NULL, *p = NULL;
+	char *root = NULL;
+	size_t len;
+	bool has_v2 = false;
+
+	*override_path = false;
+	if (!mirror_ok(url))
+		goto out;
+	host = strstr(url, "://") + 3;
+	p = host + strcspn(host, "/");
+	len = strlen(p);
+	while (len > 0 && p[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < len; i += strcspn(p + i + 1, "/") + 1) {
+		if (strncmp(p + i, "/v2", 3) == 0 && (i + 3 == len || p[i + 3] == '/'))
+			has_v2 = true;
+	}
+	*override_path = len > 0;
+	root = xasprintf("%.*s%s", (int)(p - url + len), url, len > 0 && !has_v2 ? "/v2" : "");
+out:
+	return root;
 }

@@ -26,4 +26,18 @@ int grammar_parse_bastion(const char *s, struct bastion *out);
  * not match the grammar. */
 int grammar_parse_port_range(const char *s, unsigned *low, unsigned *high);
 
+/* Where containerd is to find the registry API of a mirror endpoint (a
+ * GR_MIRROR URL), as the key of its [host."..."] table in hosts.toml:
+ * - no path ("https://mirror.example.com", with or without a port or a final
+ *   '/'): "SCHEME://HOST[:PORT]", *override_path false (containerd adds /v2);
+ * - a path with a "v2" segment ("https://m.example.com/v2/docker.io",
+ *   "https://m.example.com/docker.io/v2"): the path is the API root as
+ *   written, final '/'s dropped;
+ * - any other path ("https://m.example.com/docker.io"): the registry is at that
+ *   path, its API root is PATH/v2.
+ * With a path *override_path is true: containerd then uses the key's path
+ * as the API root instead of applying its own rule. Returns a new string
+ * (caller frees), or NULL when url is not a GR_MIRROR. */
+char *grammar_mirror_root(const char *url, bool *override_path);
+
 #endif

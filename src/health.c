@@ -23,7 +23,7 @@
 
 #define CAPTURE_MAX (1u << 20)
 #define MIN_DISK_KB (4LL << 20) /* 4 GiB under /var/lib: images and etcd */
-#define MAX_SKEW_MS 2000
+#define CLOCK_SAMPLES 3 /* readings per attempt; the tightest is kept */
 #define SYSCTL_FILE "/etc/sysctl.d/99-k8s-wizard.conf"
 /* systemd-resolved's list of the real name servers, beside its stub. */
 #define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
@@ -100,7 +100,7 @@ static const char facts_command[] =
 	"echo \"resolv=" NAME_SERVERS("/etc/resolv.conf") "\"; "
 	"[ ! -e " RESOLVED_CONF " ] || echo \"resolved=" NAME_SERVERS(RESOLVED_CONF) "\"; "
 	"ip -o addr show 2>/dev/null | awk '{ print \"inet=\" $2 \" \" $4 }'; "
-	"echo \"time_ms=$(date +%s%3N)\"; echo end=1";
+	"echo end=1";
 
 const char *health_facts_command(void)
 {
@@ -137,8 +137,7 @@ static bool parse_ll(const char *s, long long *out)
 	return true;
 }
 
-int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
-		       struct health_facts *f)
+int health_facts_parse(const char *out, struct health_facts *f)
 {
 	struct {
 		const char *key;
@@ -173,8 +172,6 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 			f->swaps = (long)v;
 		else if (strcmp(line, "disk_kb") == 0 && parse_ll(eq + 1, &v))
 			f->disk_kb = v;
-		else if (strcmp(line, "time_ms") == 0 && parse_ll(eq + 1, &v))
-			f->time_ms = v;
 		else if (strcmp(line, "listen") == 0) {
 			f->listen = xreallocarray(f->listen, f->n_listen + 1, sizeof *f->listen);
 			f->listen[f->n_listen++] = xstrdup(eq + 1);
@@ -190,11 +187,10 @@ int health_facts_parse(const char *out, long long t0_ms, long long t1_ms,
 	 * missing without /etc/os-release): output without them is not its
 	 * own, and the checks read them. */
 	if (!end || f->arch == NULL || f->kernel == NULL || f->systemd == NULL ||
-	    f->cgroupfs == NULL || f->hostname == NULL || f->time_ms == 0) {
+	    f->cgroupfs == NULL || f->hostname == NULL) {
 		health_facts_clear(f);
 		return -1;
 	}
-	f->skew_ms = f->time_ms - (t0_ms + t1_ms) / 2;
 	return 0;
 }
 
@@ -204,31 +200,20 @@ static void facts_free(void *data)
 	free(data);
 }
 
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The host's facts, gathered on first use. NULL with *saw set when the host
  * could not tell. */
 static const struct health_facts *facts(struct check_env *env, char **saw)
 {
 	struct health_facts *f = NULL;
 	char *out = NULL;
-	long long t0, t1;
 	int status;
 
 	if (env->scratch->data != NULL)
 		return env->scratch->data;
-	t0 = wall_ms();
 	status = capture(env, facts_command, 30, &out, saw);
-	t1 = wall_ms();
 	if (status >= 0) {
 		f = xcalloc(1, sizeof *f);
-		if (health_facts_parse(out, t0, t1, f) < 0) {
+		if (health_facts_parse(out, f) < 0) {
 			/* L10N: the exit status of the command that gathers facts. */
 			*saw = xasprintf(_("the host's facts could not be read (exit status %d)"),
 					 status);
@@ -318,17 +303,189 @@ static enum check_status check_swap(struct check_env *env, char **expected, char
 	return f->swaps == 0 ? CHECK_PASS : CHECK_FAIL;
 }
 
+/* --- the clock ------------------------------------------------------------ */
+
+int health_clock_parse(const char *out, long long *ns)
+{
+	const char *dot = strchr(out, '.'), *p = NULL;
+	long long sec = 0, frac = 0;
+	int digits = 0;
+
+	if (dot == NULL || dot == out || dot - out > 12)
+		return -1;
+	for (p = out; p < dot; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		sec = sec * 10 + (*p - '0');
+	}
+	for (p = dot + 1; *p >= '0' && *p <= '9'; p++) {
+		if (++digits > 9)
+			return -1;
+		frac = frac * 10 + (*p - '0');
+	}
+	if (digits != 9 || (*p != '\0' && strcmp(p, "\n") != 0))
+		return -1;
+	*ns = sec * 1000000000LL + frac;
+	return 0;
+}
+
+int health_clock_estimate(const struct health_clock_sample *s, size_t n,
+			  struct health_clock *out)
+{
+	const struct health_clock_sample *best = NULL;
+	long long offset_ns, half_ns;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].after_ns < s[i].before_ns)
+			continue; /* the clock here was set back meanwhile */
+		if (best == NULL || s[i].after_ns - s[i].before_ns < best->after_ns - best->before_ns)
+			best = &s[i];
+	}
+	if (best == NULL)
+		return -1;
+	/* before + (after - before) / 2, without overflowing the sum. */
+	half_ns = (best->after_ns - best->before_ns) / 2;
+	offset_ns = best->host_ns - (best->before_ns + half_ns);
+	out->offset_ms = (offset_ns >= 0 ? offset_ns + 500000 : offset_ns - 500000) / 1000000;
+	out->uncertainty_ms = (best->after_ns - best->before_ns + 1999999) / 2000000;
+	return 0;
+}
+
+enum check_status health_clock_judge(const struct health_clock *c)
+{
+	long long off = llabs(c->offset_ms);
+
+	if (off + c->uncertainty_ms <= HEALTH_SKEW_FAIL_MS)
+		return CHECK_PASS;
+	if (off - c->uncertainty_ms > HEALTH_SKEW_FAIL_MS)
+		return CHECK_FAIL;
+	return CHECK_WAIT;
+}
+
+static long long realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Read the host's clock a few times, each between two readings of ours. */
+static int clock_samples(struct check_env *env, struct health_clock_sample *s, char **saw)
+{
+	for (size_t i = 0; i < CLOCK_SAMPLES; i++) {
+		char *out = NULL;
+		int status;
+
+		s[i].before_ns = realtime_ns();
+		status = capture(env, HEALTH_CLOCK_COMMAND, 10, &out, saw);
+		s[i].after_ns = realtime_ns();
+		if (status >= 0 && (status != 0 || health_clock_parse(out, &s[i].host_ns) < 0)) {
+			const char *text = out != NULL ? out : "";
+			int len = (int)strcspn(text, "\n");
+
+			/* L10N: the command, its first line (cut), its exit status. */
+			*saw = xasprintf(_("\"%s\" printed \"%.*s\" (exit status %d), not the "
+					   "host's clock in nanoseconds"),
+					 HEALTH_CLOCK_COMMAND, len < 40 ? len : 40, text, status);
+			status = -1;
+		}
+		free(out);
+		if (status < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The host's clock against this machine's: the status and what was seen.
+ * Measured here rather than from the facts so that the round trip that
+ * bounds the error is one small command's, and so that a retry measures
+ * again. */
+static enum check_status measure_clock(struct check_env *env, struct health_clock *c,
+				       char **saw)
+{
+	struct health_clock_sample s[CLOCK_SAMPLES];
+	enum check_status st;
+
+	if (clock_samples(env, s, saw) < 0)
+		return CHECK_FAIL;
+	if (health_clock_estimate(s, CLOCK_SAMPLES, c) < 0) {
+		*saw = xstrdup(_("this machine's clock went back while measuring"));
+		return CHECK_WAIT;
+	}
+	st = health_clock_judge(c);
+	if (st == CHECK_WAIT)
+		/* L10N: milliseconds (positive: the host is ahead), milliseconds of error. */
+		*saw = xasprintf(_("%+lld ms (+-%lld ms): the round trip is too slow to tell; "
+				   "measuring again"), c->offset_ms, c->uncertainty_ms);
+	else if (st == CHECK_PASS && llabs(c->offset_ms) > HEALTH_SKEW_NOTE_MS)
+		/* L10N: milliseconds (positive: the host is ahead), milliseconds of
+		 * error, the note's threshold in seconds. */
+		*saw = xasprintf(_("%+lld ms (+-%lld ms): passes, but more than %d s: etcd warns "
+				   "about skew between members; keep the clocks in sync "
+				   "(network.ntpServers)"), c->offset_ms, c->uncertainty_ms,
+				 HEALTH_SKEW_NOTE_MS / 1000);
+	else if (st == CHECK_PASS)
+		/* L10N: milliseconds (positive: the host is ahead), milliseconds of error. */
+		*saw = xasprintf(_("%+lld ms (+-%lld ms)"), c->offset_ms, c->uncertainty_ms);
+	return st;
+}
+
+static char *skew_expected(void)
+{
+	/* L10N: seconds. */
+	return xasprintf(_("the host's clock within %d s of this machine's"),
+			 HEALTH_SKEW_FAIL_MS / 1000);
+}
+
+/* Preflight: a host too far off fails, unless the plan names NTP servers:
+ * prepare sets its clock from them, and time-sync judges it then. */
 static enum check_status check_time(struct check_env *env, char **expected, char **saw)
 {
-	const struct health_facts *f = facts(env, saw);
+	struct health_clock c;
+	enum check_status st;
 
-	/* L10N: milliseconds. */
-	*expected = xasprintf(_("the host's clock within %d ms of this machine's"), MAX_SKEW_MS);
-	if (f == NULL)
-		return CHECK_FAIL;
-	/* L10N: milliseconds, positive when the host is ahead. */
-	*saw = xasprintf(_("%+lld ms"), f->skew_ms);
-	return llabs(f->skew_ms) <= MAX_SKEW_MS ? CHECK_PASS : CHECK_FAIL;
+	*expected = skew_expected();
+	st = measure_clock(env, &c, saw);
+	if (st != CHECK_FAIL || *saw != NULL)
+		return st;
+	if (env->plan->network.ntp_servers.n > 0) {
+		/* L10N: seconds (positive: the host is ahead), milliseconds of error. */
+		*saw = xasprintf(_("%+.1f s (+-%lld ms): prepare sets the clock from the plan's NTP "
+				   "servers, and its time-sync check judges it then"),
+				 (double)c.offset_ms / 1000.0, c.uncertainty_ms);
+		return CHECK_PASS;
+	}
+	/* L10N: seconds (positive: the host is ahead), milliseconds of error. */
+	*saw = xasprintf(_("%+.1f s (+-%lld ms): the host would refuse certificates issued here "
+			   "or disagree with the others on tokens; set its clock (timedatectl "
+			   "set-time, or an NTP service), or name NTP servers in the plan "
+			   "(network.ntpServers)"), (double)c.offset_ms / 1000.0, c.uncertainty_ms);
+	return CHECK_FAIL;
+}
+
+/* After prepare configured the plan's NTP servers: the host has set its
+ * clock from them (waiting for its first synchronisation). */
+static enum check_status check_time_sync(struct check_env *env, char **expected, char **saw)
+{
+	struct health_clock c;
+	enum check_status st;
+
+	*expected = skew_expected();
+	if (env->plan->network.ntp_servers.n == 0) {
+		*saw = xstrdup(_("the plan names no NTP servers"));
+		return CHECK_UNUSED;
+	}
+	st = measure_clock(env, &c, saw);
+	if (st != CHECK_FAIL || *saw != NULL)
+		return st;
+	/* Not yet synchronised, or this machine is the one that is off: wait
+	 * until the deadline, then say both. */
+	/* L10N: seconds (positive: the host is ahead), milliseconds of error. */
+	*saw = xasprintf(_("%+.1f s (+-%lld ms) after its NTP servers were set: the host cannot "
+			   "reach them (timedatectl timesync-status), or this machine's clock is "
+			   "the one that is off"), (double)c.offset_ms / 1000.0, c.uncertainty_ms);
+	return CHECK_WAIT;
 }
 
 static enum check_status check_disk(struct check_env *env, char **expected, char **saw)
@@ -850,7 +1007,7 @@ static const struct check checks[] = {
 	{ "os", PHASE_PREFLIGHT, ALL, 0, 0, true, check_os },
 	{ "cgroup2", PHASE_PREFLIGHT, ALL, 0, 0, true, check_cgroup2 },
 	{ "swap", PHASE_PREFLIGHT, ALL, 0, 0, true, check_swap },
-	{ "time-skew", PHASE_PREFLIGHT, ALL, 0, 0, true, check_time },
+	{ "time-skew", PHASE_PREFLIGHT, ALL, 30, 1000, true, check_time },
 	{ "disk", PHASE_PREFLIGHT, ALL, 0, 0, true, check_disk },
 	{ "ports", PHASE_PREFLIGHT, ALL, 0, 0, true, check_ports },
 	{ "hostname", PHASE_PREFLIGHT, ROLE_WORKER, 0, 0, true, check_hostname },
@@ -858,6 +1015,7 @@ static const struct check checks[] = {
 	{ "vip-subnet", PHASE_PREFLIGHT, ROLE_MASTER, 0, 0, true, check_vip_subnet },
 	{ "sysctl", PHASE_PREPARE, ALL, 0, 0, false, check_sysctl },
 	{ "kernel-features", PHASE_PREPARE, ALL, 0, 0, false, check_kernel },
+	{ "time-sync", PHASE_PREPARE, ALL, 120, 2000, false, check_time_sync },
 	{ "containerd", PHASE_CONTAINERD, ALL, 60, 2000, false, check_containerd },
 	{ "cri", PHASE_CONTAINERD, ALL, 60, 2000, false, check_cri },
 	{ "pki-files", PHASE_PKI, ALL, 0, 0, false, check_pki_files },

@@ -126,6 +126,9 @@ static const struct plan_field network_fields[] = {
 	STRING("serviceNodePortRange", N_("NodePort range"), struct plan_network,
 	       service_node_port_range, GR_PORTRANGE, "30000-32767",
 	       N_("Ports NodePort Services may take on every node, as LOW-HIGH")),
+	STRLIST("ntpServers", N_("NTP servers"), struct plan_network, ntp_servers, GR_HOST, "",
+		N_("Time servers every host's systemd-timesyncd uses; empty: leave time sync "
+		   "as it is")),
 	END,
 };
 
@@ -143,7 +146,7 @@ static const struct plan_field etcd_fields[] = {
 
 static const struct plan_field registry_fields[] = {
 	{ .key = "mirrors", .label = N_("Registry mirrors"), .type = PT_MIRRORS,
-	  .offset = offsetof(struct plan_registries, mirrors), .grammar = GR_URL,
+	  .offset = offsetof(struct plan_registries, mirrors), .grammar = GR_MIRROR,
 	  .help = N_("Mirror endpoints containerd tries for each upstream registry") },
 	STRING("imageRepository", N_("Image repository"), struct plan_registries,
 	       image_repository, GR_REPO, "registry.cn-hangzhou.aliyuncs.com/google_containers",
@@ -290,9 +293,11 @@ static const struct plan_field root_fields[] = {
 	END,
 };
 
+/* The guide's mirrors, DaoCloud's in the form it documents for a registry
+ * mirror (doc/deviations.md, default-mirrors). */
 static const char *const default_mirrors[][3] = {
-	{ "docker.io", "https://mirror.ccs.tencentyun.com", "https://m.daocloud.io/docker.io" },
-	{ "quay.io", "https://m.daocloud.io/quay.io", NULL },
+	{ "docker.io", "https://mirror.ccs.tencentyun.com", "https://docker.m.daocloud.io" },
+	{ "quay.io", "https://quay.m.daocloud.io", NULL },
 };
 
 static const struct plan_host default_hosts[] = {

@@ -84,6 +84,7 @@ struct plan {
 		int kube_proxy_mode; /* enum plan_proxy_mode */
 		int calico_ipip_mode; /* enum plan_ipip_mode */
 		char *service_node_port_range; /* "LOW-HIGH" */
+		struct strlist ntp_servers; /* empty: the hosts keep their own time sync */
 	} network;
 
 	struct plan_etcd {
@@ -185,6 +186,7 @@ enum plan_grammar {
 	GR_IMAGE,    /* container image reference */
 	GR_REPO,     /* image repository without tag */
 	GR_URL,      /* http(s) URL */
+	GR_MIRROR,   /* http(s) URL of a registry mirror (grammar_mirror_root) */
 	GR_PATH,     /* absolute path on a host */
 	GR_LOCALPATH, /* path on the jump host; may start with ~ or be relative */
 	GR_VERSION,  /* v1.2.3 or 1.2.3 */
@@ -195,6 +197,7 @@ enum plan_grammar {
 	GR_COUNTRY,  /* two capital letters */
 	GR_TOKEN,    /* [A-Za-z0-9._-] */
 	GR_PORTRANGE, /* LOW-HIGH, ports 1-65535, LOW <= HIGH */
+	GR_HOST,     /* DNS name or IPv4/IPv6 address: a server to ask (NTP) */
 };
 
 struct plan_field {

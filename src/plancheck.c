@@ -104,10 +104,46 @@ static void check_uint(struct checker *c, const char *path, const struct plan_fi
 static void check_table(struct checker *c, const char *prefix, const void *base,
 			const struct plan_field *fields, bool is_host);
 
+/* Endpoint j of m once its grammar is checked: each endpoint a table of its
+ * own in hosts.toml (two with one API root would make the file invalid TOML,
+ * and containerd would then ignore every mirror), and plain HTTP said to be
+ * what it is. */
+static void check_mirror_endpoint(struct checker *c, const char *epath,
+				  const struct plan_mirror *m, size_t j)
+{
+	bool override = false;
+	char *root = grammar_mirror_root(m->endpoints.v[j], &override);
+
+	if (root == NULL)
+		goto out;
+	for (size_t k = 0; k < j; k++) {
+		char *other = grammar_mirror_root(m->endpoints.v[k], &override);
+		bool same = other != NULL && strcmp(other, root) == 0;
+
+		free(other);
+		if (same) {
+			/* L10N: the first %s is a mirror URL of the plan, the second
+			   the registry API address both stand for. */
+			report(c, PROBLEM_ERROR, epath,
+			       _("the same mirror as %s listed before it (both are the registry "
+				 "API at %s): remove one"),
+			       m->endpoints.v[k], root);
+			break;
+		}
+	}
+	if (strncmp(root, "http://", 7) == 0)
+		report(c, PROBLEM_WARNING, epath, "%s",
+		       _("plain HTTP: anyone on the way can change the images pulled by tag; "
+			 "use https:// unless the mirror is on a network you trust"));
+out:
+	free(root);
+}
+
 static void check_mirrors(struct checker *c, const char *path)
 {
 	const struct plan_registries *r = &c->plan->registries;
-	const struct plan_field url = { .key = "endpoint", .type = PT_STRING, .grammar = GR_URL };
+	const struct plan_field url = { .key = "endpoint", .type = PT_STRING,
+					.grammar = GR_MIRROR };
 	const struct plan_field reg = { .key = "registry", .type = PT_STRING,
 					.grammar = GR_REGISTRY };
 
@@ -129,6 +165,7 @@ static void check_mirrors(struct checker *c, const char *path)
 			char *epath = plan_path_index(mpath, j);
 
 			check_string(c, epath, &url, m->endpoints.v[j]);
+			check_mirror_endpoint(c, epath, m, j);
 			free(epath);
 		}
 		free(mpath);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bundle.h"
+#include "grammar.h"
 #include "kubeconfig.h"
 #include "manifest.h"
 #include "net.h"
@@ -36,6 +37,7 @@
 /* The kubelet's resolvConf: a link made on the host (add_resolv_step). */
 #define KUBELET_RESOLV "/etc/kubernetes/resolv.conf"
 #define RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
+#define TIMESYNCD_CONF "/etc/systemd/timesyncd.conf.d/k8s-wizard.conf"
 
 /* Which host receives which certificate, and where: what its static pods,
  * its kubelet or its kubeconfigs name, nothing else. CA keys stay on the jump
@@ -326,6 +328,10 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "network.clusterDomain", n->cluster_domain);
 	template_setf(v, "network.apiserverPort", "%u", n->apiserver_port);
 	template_set(v, "network.serviceNodePortRange", n->service_node_port_range);
+	template_set_list(v, "network.ntpServers");
+	for (size_t i = 0; i < n->ntp_servers.n; i++)
+		template_set(template_add_item(v, "network.ntpServers"), "name",
+			     n->ntp_servers.v[i]);
 	template_set(v, "network.kubeProxyMode",
 		     n->kube_proxy_mode == PROXY_IPVS ? "ipvs" : "iptables");
 	template_set(v, "network.bindAny", v6 ? "::" : "0.0.0.0");
@@ -356,6 +362,9 @@ static void set_common_vars(struct builder *b)
 	template_set(v, "registries.sandboxImage", p->registries.sandbox_image);
 	template_set(v, "registries.etcdImage", p->registries.etcd_image);
 	template_set(v, "registries.corednsImage", p->registries.coredns_image);
+	/* CoreDNS's two replicas must be on different nodes only where there
+	 * are two to be on (the masters are not nodes). */
+	template_set_bool(v, "coredns.spreadRequired", plan_count_role(p, ROLE_WORKER) >= 2);
 	template_set(v, "registries.nodeCacheImage", p->registries.node_cache_image);
 	/* The names the apiserver and the kubelets will see in the certificates. */
 	user = cert_cn(b, CERT_KUBELET_CLIENT);
@@ -449,15 +458,14 @@ static void add_mirrors(struct builder *b, struct render_host *h)
 			template_setf(v, "server", "https://%s", m->registry);
 		template_set_list(v, "endpoints");
 		for (size_t j = 0; j < m->endpoints.n; j++) {
-			const char *url = m->endpoints.v[j];
-			const char *rest = strstr(url, "://") + 3;
-			const char *slash = strchr(rest, '/');
 			struct template_vars *e = template_add_item(v, "endpoints");
+			bool override = false;
+			char *root = grammar_mirror_root(m->endpoints.v[j], &override);
 
-			template_set(e, "url", url);
-			/* registry.mirrors used a path as given; hosts.toml adds /v2
-			 * unless told not to. */
-			template_set_bool(e, "overridePath", slash != NULL && slash[1] != '\0');
+			/* plancheck refused what has no root; render what it shows. */
+			template_set(e, "url", root != NULL ? root : m->endpoints.v[j]);
+			template_set_bool(e, "overridePath", override);
+			free(root);
 		}
 		content = render_template(b, "containerd/hosts.toml", v);
 		if (content != NULL)
@@ -593,6 +601,8 @@ static void add_host_files(struct builder *b, struct render_host *h, const struc
 		     "host/limits.conf");
 	add_template(b, h, PHASE_PREPARE, "/etc/modules-load.d/k8s-wizard.conf", 0644,
 		     "host/modules.conf");
+	if (b->p->network.ntp_servers.n > 0)
+		add_template(b, h, PHASE_PREPARE, TIMESYNCD_CONF, 0644, "host/timesyncd.conf");
 	for (size_t i = 0; i < sizeof runtime / sizeof runtime[0]; i++)
 		add_binary(b, h, PHASE_CONTAINERD, runtime[i]);
 	add_template(b, h, PHASE_CONTAINERD, "/etc/containerd/config.toml", 0644,
@@ -775,6 +785,29 @@ static void add_endpoint_steps(struct render_host *h, const struct plan_host *ph
 	free(qmsg);
 }
 
+/* The plan's NTP servers, through systemd-timesyncd as the guide advises:
+ * Ubuntu's default NTP client, so a host usually has it and needs no
+ * package (the bundle carries none; where it is missing, apt-get needs a
+ * package mirror). A host that runs another NTP service keeps it: two
+ * clients would fight over the clock, and replacing the operator's is not
+ * ours to decide, so the step stops and says so. */
+static void add_ntp_steps(struct render_host *h, const struct plan *p)
+{
+	if (p->network.ntp_servers.n == 0)
+		return;
+	run(h, PHASE_PREPARE,
+	    "for u in chrony chronyd ntp ntpd ntpsec openntpd; do "
+	    "if systemctl is-active --quiet \"$u\"; then echo \"$u runs on this host: the "
+	    "plan's NTP servers are for systemd-timesyncd; configure them in $u and remove "
+	    "network.ntpServers from the plan, or stop and disable $u\" >&2; exit 1; fi; done");
+	run(h, PHASE_PREPARE,
+	    "pkgs=; systemctl cat systemd-timesyncd.service >/dev/null 2>&1 || "
+	    "pkgs=systemd-timesyncd; [ -z \"$pkgs\" ] || { apt-get -q update && "
+	    "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "
+	    "$pkgs; }");
+	restart_unit(h, PHASE_PREPARE, "systemd-timesyncd");
+}
+
 static void add_host_steps(struct builder *b, struct render_host *h, const struct plan_host *ph)
 {
 	bool ipvs = (ph->roles & ROLE_WORKER) && b->p->network.kube_proxy_mode == PROXY_IPVS;
@@ -791,6 +824,7 @@ static void add_host_steps(struct builder *b, struct render_host *h, const struc
 	 * ipset in its image (doc/deviations.md, ipvs-tools). The endpoint's
 	 * haproxy and keepalived are installed only where missing. */
 	run(h, PHASE_PREPARE, "sysctl -p /etc/sysctl.d/99-k8s-wizard.conf");
+	add_ntp_steps(h, b->p);
 	add_endpoint_packages(h, ph, b->p);
 
 	add_upload_steps(h, PHASE_CONTAINERD, &made, &n_made);

@@ -104,6 +104,13 @@ check "lines: every preflight check of master1, in order" \
 	test "$(checks_of lines master1)" = "connect arch os cgroup2 swap time-skew disk ports resolv-conf"
 check "lines: and of node1, with its hostname" \
 	test "$(checks_of lines node1)" = "connect arch os cgroup2 swap time-skew disk ports hostname resolv-conf"
+# The clock of a host that shares this machine's: through SSH, the offset
+# the check saw is within the error it gives (half the round trip).
+grep ' check-passed time-skew: ' "$TMP/lines.out" | sed 's/^/# /'
+check "lines: time-skew measured through SSH, within its error" sh -c "
+	grep ' preflight master1 check-passed time-skew: ' '$TMP/lines.out' |
+	sed -n 's/.*; saw \\([+-][0-9]*\\) ms (+-\\([0-9]*\\) ms)\$/\\1 \\2/p' |
+	awk '{ o = \$1 < 0 ? -\$1 : \$1; ok = \$2 >= 1 && o <= \$2 } END { exit !(NR == 1 && ok) }'"
 check "lines: the port held by sshd is named" has lines "ports: expected .*; saw .*$LAB_PORT held by sshd"
 check "lines: control characters from the host are escaped" \
 	has lines "$PEER held by ev\\\\x1bil\\\\x07"

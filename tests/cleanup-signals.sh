@@ -34,8 +34,10 @@ wait_for_temp() {
 # stopped HOW SIGNAL: pki list --temp (RSA 4096 CAs: seconds of key
 # generation) sent SIGNAL, to the command (HOW=command) or to the process
 # doing the work (HOW=worker: its child, else the command itself).
+# The signals start at their defaults: a caller that ignores HUP (nohup)
+# would otherwise pass that on, and the command rightly keeps running.
 stopped() {
-	TMPDIR=$TMP/t "$K8SW" pki list --temp -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err" &
+	TMPDIR=$TMP/t env --default-signal "$K8SW" pki list --temp -f "$TMP/plan.yaml" >/dev/null 2>"$TMP/err" &
 	pid=$!
 	check "$1 $2: the throw-away directory was made" wait_for_temp
 	target=$pid

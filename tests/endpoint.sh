@@ -21,17 +21,9 @@ missing=
 [ -x /usr/sbin/keepalived ] || missing="$missing keepalived"
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "endpoint.sh: installing$missing" >&2
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
+	. "$top_srcdir/tests/lab/apt.sh"
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-		>&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends $missing >&2; }
-	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+	apt_install $missing || true
 fi
 have_haproxy=; [ -x /usr/sbin/haproxy ] && have_haproxy=1
 have_keepalived=; [ -x /usr/sbin/keepalived ] && [ "$(id -u)" = 0 ] &&

@@ -9,6 +9,7 @@ must be a section of DEVIATIONS_MD, and every section must be used by the
 spec. Prints one line per file; exits 1 on any difference."""
 
 import copy
+import posixpath
 import re
 import sys
 import tomllib
@@ -136,21 +137,48 @@ def first_difference(a, b, where="."):
     return None if a == b else f"{where}: guide {a!r} != rendered {b!r}"
 
 
-def check_hosts_toml(guide_tree, path, render_dir, host):
-    """The guide's registry.mirrors, each now a hosts.toml of its registry."""
+def mirror_api_root(endpoint):
+    """Where a plan's mirror endpoint has its registry API, by the rule of
+    doc/deviations.md (containerd-mirrors): no path, SCHEME://HOST/v2; a path
+    with a v2 segment, that path; any other path, PATH/v2."""
+    scheme, rest = endpoint.split("://", 1)
+    host, slash, path = rest.partition("/")
+    path = ("/" + path).rstrip("/") if slash else ""
+    if path and "v2" not in path.split("/"):
+        path += "/v2"
+    return f"{scheme}://{host}{path or '/v2'}"
+
+
+def containerd_api_root(key, override_path):
+    """Where containerd (remotes/docker/config/hosts.go, parseHostConfig, the
+    same in 1.6, 1.7 and 2.0) sends the requests of a [host."KEY"] table."""
+    scheme, rest = key.split("://", 1)
+    host, slash, path = rest.partition("/")
+    path = posixpath.normpath("/" + path) if slash else ""
+    if not override_path and not path.endswith("/v2"):
+        path += "/v2"
+    return f"{scheme}://{host}{path}"
+
+
+def check_hosts_toml(guide_tree, path, render_dir, host, replaced):
+    """The guide's registry.mirrors, each now a hosts.toml of its registry,
+    each endpoint (or what a deviation put in its place: replaced) where
+    containerd finds its API under our rule."""
     node, key = walk(guide_tree, path)
     for registry, conf in node[key].items():
         hosts_path = f"{render_dir}/{host}/etc/containerd/certs.d/{registry}/hosts.toml"
         with open(hosts_path, "rb") as f:
             hosts = tomllib.load(f)["host"]
-        if list(hosts) != conf["endpoint"]:
+        if len(hosts) != len(conf["endpoint"]):
             raise Mismatch(f"{hosts_path}: hosts {list(hosts)} != guide {conf['endpoint']}")
-        for url, h in hosts.items():
+        for (url, h), endpoint in zip(hosts.items(), conf["endpoint"]):
+            endpoint = replaced.get(endpoint, endpoint)
             if h.get("capabilities") != ["pull", "resolve"]:
                 raise Mismatch(f"{hosts_path}: {url} is not a pull mirror")
-            has_path = "/" in url.split("://", 1)[1].rstrip("/")
-            if h.get("override_path", False) != has_path:
-                raise Mismatch(f"{hosts_path}: {url}: override_path must be {has_path}")
+            got = containerd_api_root(url, h.get("override_path", False))
+            if got != mirror_api_root(endpoint):
+                raise Mismatch(f"{hosts_path}: {url}: containerd would use the API at {got}, "
+                               f"not {mirror_api_root(endpoint)} for {endpoint}")
 
 
 def main():
@@ -175,6 +203,9 @@ def main():
             guide = load(f"{guide_dir}/{entry['guide']}", fmt)
             mine = load(f"{render_dir}/{rendered}", fmt)
             original = copy.deepcopy(guide)
+            replaced = {}
+            for dev in entry.get("deviations", []):
+                replaced.update(dev.get("mirror_endpoints", {}))
             ids = []
             for dev in entry.get("deviations", []):
                 ids.append(dev["id"])
@@ -184,7 +215,7 @@ def main():
                 apply(guide, dev)
                 if "mirrors_to_hosts_toml" in dev:
                     check_hosts_toml(original, dev["mirrors_to_hosts_toml"], render_dir,
-                                     rendered.split("/")[0])
+                                     rendered.split("/")[0], replaced)
             parse_embedded(guide, entry.get("parse", []))
             parse_embedded(mine, entry.get("parse", []))
             diff = first_difference(guide, mine)

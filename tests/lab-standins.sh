@@ -72,14 +72,9 @@ for p in etcd:etcd-server containerd:containerd haproxy:haproxy curl:curl openss
 done
 python3 -c 'import yaml' 2>/dev/null || need="$need python3-yaml"
 if [ -n "$need" ] && command -v apt-get >/dev/null; then
-	# Keep the packages' own services from starting on this machine.
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
-	fi
+	. "$top_srcdir/tests/lab/apt.sh"
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >"$TMP/apt.log" 2>&1
-	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+	apt_install $need 2>"$TMP/apt.log" || true
 fi
 for c in etcd containerd haproxy curl openssl; do
 	command -v "$c" >/dev/null || { echo "SKIP: $c is not installed and cannot be"; exit 77; }

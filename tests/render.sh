@@ -82,6 +82,7 @@ check "nodes are known by their plan addresses" \
 	py "$top_srcdir/tests/render_checks.py" addresses "$TMP/out"
 check "the default endpoint is external: nothing for it on the hosts" \
 	py "$top_srcdir/tests/render_checks.py" endpoint "$TMP/out" external
+check "no NTP servers: time sync left alone" py "$top_srcdir/tests/render_checks.py" ntp "$TMP/out" -
 
 # A second render reuses the PKI and writes the same files.
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/again" >/dev/null 2>&1 || fail "second render"
@@ -96,6 +97,16 @@ check "mirror: hosts fetch binaries with quoted URLs" grep -qx \
 	"curl -fsSL --retry 3 -o '/usr/local/bin/kubelet.k8sw-new' 'https://mirror.example.com/k8s/bin/kubelet' && chmod 0755 '/usr/local/bin/kubelet.k8sw-new' && mv -f '/usr/local/bin/kubelet.k8sw-new' '/usr/local/bin/kubelet'" \
 	"$TMP/mirror/node1/steps"
 check "mirror: no upload of binaries" sh -c "! grep -q '^# upload /usr/local/bin' '$TMP/mirror/node1/steps'"
+
+# NTP servers: systemd-timesyncd's drop-in on every host, applied in prepare.
+plan_with "$fixtures" "$TMP/ntp.yaml" \
+	's|^  ntpServers: \[\]|  ntpServers: [ntp.aliyun.com, "10.9.9.9", "fd00::123"]|'
+grep -q '^  ntpServers: \[ntp' "$TMP/ntp.yaml" || fail "could not set ntpServers in the plan"
+"$K8SW" render -f "$TMP/ntp.yaml" --out "$TMP/ntp" >"$TMP/ntp.log" 2>&1 || fail "NTP render: $(cat "$TMP/ntp.log")"
+check "NTP: timesyncd configured on every host" \
+	py "$top_srcdir/tests/render_checks.py" ntp "$TMP/ntp" "ntp.aliyun.com,10.9.9.9,fd00::123"
+check "NTP: working and closed (timesyncd installed only when missing)" \
+	py "$top_srcdir/tests/render_checks.py" secure "$TMP/ntp"
 
 # An IPv6 plan: addresses in brackets where URLs need them, files that parse.
 cat >"$TMP/v6.yaml" <<EOF
@@ -153,6 +164,8 @@ sed '/calico: {enabled: false}/d' "$TMP/v6.yaml" >"$TMP/v6c.yaml"
 bad "Calico with an IPv6 pod network" "$TMP/v6c.yaml" "an IPv6 podCIDR needs Calico's IPv6 pool settings"
 plan_with "$fixtures" "$TMP/p4.yaml" 's|^  podCIDR: .*|  podCIDR: 192.168.0.0/24|'
 bad "an invalid plan" "$TMP/p4.yaml" "network.podCIDR"
+plan_with "$fixtures" "$TMP/p5.yaml" 's|^  ntpServers: \[\]|  ntpServers: ["ntp.aliyun.com;reboot"]|'
+bad "an NTP server with a shell metacharacter" "$TMP/p5.yaml" "network.ntpServers\[0\]"
 mkdir "$TMP/full" && : >"$TMP/full/x"
 "$K8SW" render -f "$TMP/plan.yaml" --out "$TMP/full" >"$TMP/bad.out" 2>&1
 check "a non-empty output directory: exit 2" test $? = 2
@@ -228,6 +241,19 @@ broken "an apiserver dialling kubelets by host name first" addresses \
 	master2/etc/kubernetes/staticPods/kube-apiserver.yaml
 broken "the CSR approver resolving node names" addresses sh -c \
 	"sed -i '/name: BYPASS_DNS_RESOLUTION/{n;s/\"true\"/\"false\"/}' _cluster/kubelet-csr-approver.yaml"
+broken "one CoreDNS replica" secure sed -i 's/^  replicas: 2$/  replicas: 1/' _cluster/coredns.yaml
+broken "CoreDNS replicas free to share a node" secure \
+	sed -i 's/topologyKey: kubernetes.io\/hostname/topologyKey: topology.kubernetes.io\/zone/' _cluster/coredns.yaml
+rm -rf "$TMP/broken-ntp" && cp -a "$TMP/ntp" "$TMP/broken-ntp"
+sed -i 's/^NTP=ntp.aliyun.com /NTP=/' "$TMP/broken-ntp/node2/etc/systemd/timesyncd.conf.d/k8s-wizard.conf"
+check "the ntp check rejects a drop-in that lost a server" sh -c "! python3 \
+	'$top_srcdir/tests/render_checks.py' ntp '$TMP/broken-ntp' ntp.aliyun.com,10.9.9.9,fd00::123 >/dev/null"
+rm -rf "$TMP/broken-ntp" && cp -a "$TMP/ntp" "$TMP/broken-ntp"
+sed -i '/^for u in chrony/d' "$TMP/broken-ntp/master1/steps"
+check "the ntp check rejects timesyncd started beside another NTP service" sh -c "! python3 \
+	'$top_srcdir/tests/render_checks.py' ntp '$TMP/broken-ntp' ntp.aliyun.com,10.9.9.9,fd00::123 >/dev/null"
+check "the ntp check rejects timesyncd's drop-in where the plan names no servers" sh -c "! python3 \
+	'$top_srcdir/tests/render_checks.py' ntp '$TMP/ntp' - >/dev/null"
 rm -rf "$TMP/broken" && cp -a "$TMP/out" "$TMP/broken"
 sed -i 's/^enforceNodeAllocatable: \["pods"\]/enforceNodeAllocatable: ["pods","kube-reserved"]/' \
 	"$TMP/broken/node1/etc/kubernetes/kubeletConfig"

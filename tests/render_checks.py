@@ -22,10 +22,14 @@ Usage: render_checks.py CHECK RENDER_DIR [REFERENCE_DIR]
                kubelet-signing-ca's leaves the jump host, and workers get none
   secure       the defaults of issue 9 that keep a cluster working and closed
                on real servers (each function below names its item)
+  ntp          with REFERENCE_DIR replaced by the plan's network.ntpServers,
+               comma-separated ("-": none): systemd-timesyncd's drop-in and
+               the steps that apply it, or nothing about time sync
 
 Prints "ok - ..." / "not ok - ..." lines; exits 1 when a check failed."""
 
 import base64
+import configparser
 import functools
 import glob
 import ipaddress
@@ -691,26 +695,31 @@ def sysctl_settings(path):
 
 
 # The packages a host may be given, each with the file that configures it
-# there: the API endpoint's proxy and VIP (apiserverEndpoint local, keepalived).
-ENDPOINT_PACKAGES = {"haproxy": "/etc/haproxy/haproxy.cfg",
-                     "keepalived": "/etc/keepalived/keepalived.conf"}
+# there: the API endpoint's proxy and VIP (apiserverEndpoint local,
+# keepalived), the NTP client of network.ntpServers.
+HOST_PACKAGES = {"haproxy": "/etc/haproxy/haproxy.cfg",
+                 "keepalived": "/etc/keepalived/keepalived.conf",
+                 "systemd-timesyncd": "/etc/systemd/timesyncd.conf.d/k8s-wizard.conf"}
 
 
 def install_ok(h, line):
     """An install step that works offline and never on a stale index: only
     the packages the host's own configuration needs, each only when missing,
     after apt-get update."""
-    guarded = re.findall(r"\[ -x /usr/sbin/([a-z]+) \] \|\| pkgs=", line)
-    added = re.findall(r"pkgs=\"?(?:\$pkgs )?([a-z]+)\"?;", line)
+    guarded = re.findall(r"(?:\[ -x /usr/sbin/([a-z]+) \]|systemctl cat ([a-z-]+)\.service "
+                         r">/dev/null 2>&1) \|\| pkgs=", line)
+    guarded = [a or b for a, b in guarded]
+    added = re.findall(r"pkgs=\"?(?:\$pkgs )?([a-z-]+)\"?;", line)
     return (bool(guarded) and guarded == added
-            and all(h.has(ENDPOINT_PACKAGES.get(p, "-")) for p in guarded)
+            and all(h.has(HOST_PACKAGES.get(p, "-")) for p in guarded)
             and re.search(r"\[ -z \"\$pkgs\" \] \|\| \{ apt-get -q update && "
                           r"[^;|]*apt-get [^;|]*install -y -q \$pkgs; \}$", line) is not None)
 
 
 def check_host_settings(render, h):
     """Issue 9, item 12: no kernel setting below the host's own, no package
-    installed but the endpoint's, when missing (prepare works offline)."""
+    installed but the endpoint's and the NTP client's, when missing (prepare
+    works offline)."""
     for path in h.files:
         if path.startswith("/etc/sysctl.d/"):
             keys = sysctl_settings(h.local(path))
@@ -931,8 +940,44 @@ def check_bootstrap_token(render, h, masters):
            f"{h.name}: the bootstrap kubeconfig is removed once the kubelet has its certificate")
 
 
+def check_coredns(render, workers):
+    """Two CoreDNS replicas, kept apart by pod anti-affinity on the node:
+    required when the plan has two workers or more, preferred with one (a
+    required rule would leave the second replica pending forever)."""
+    path = f"{render}/_cluster/coredns.yaml"
+    if not os.path.exists(path):
+        return
+    deploy = next(d for d in load_yaml(path)
+                  if d.get("kind") == "Deployment" and d["metadata"]["name"] == "coredns")
+    result(deploy["spec"].get("replicas") == 2,
+           f"coredns: 2 replicas (has {deploy['spec'].get('replicas')})")
+    labels = deploy["spec"]["template"]["metadata"]["labels"]
+    anti = _dig(deploy, "spec.template.spec.affinity.podAntiAffinity", {})
+    required = anti.get("requiredDuringSchedulingIgnoredDuringExecution", [])
+    preferred = [p.get("podAffinityTerm", {})
+                 for p in anti.get("preferredDuringSchedulingIgnoredDuringExecution", [])]
+
+    def apart(terms):
+        """A term on the node's host name whose selector picks these pods."""
+        for t in terms:
+            sel = t.get("labelSelector", {})
+            match = all(labels.get(k) == v for k, v in sel.get("matchLabels", {}).items())
+            for e in sel.get("matchExpressions", []):
+                match = match and e.get("operator") == "In" and labels.get(e["key"]) in e["values"]
+            if t.get("topologyKey") == "kubernetes.io/hostname" and sel and match:
+                return True
+        return False
+    if len(workers) >= 2:
+        result(apart(required), "coredns: replicas required on different nodes "
+               f"({len(workers)} workers)")
+    else:
+        result(apart(preferred) and not required,
+               "coredns: replicas preferably on different nodes (one worker: not required)")
+
+
 def check_secure(render):
-    all_hosts, masters, _ = render_hosts(render)
+    all_hosts, masters, workers = render_hosts(render)
+    check_coredns(render, workers)
     for h in all_hosts:
         check_host_settings(render, h)
         check_kubelet_runtime(h)
@@ -1091,6 +1136,43 @@ def check_endpoint(render, mode):
         result(got == url(masters[0].address, port), f"the admin kubeconfig names the first master: {got}")
 
 
+# ---------------------------------------------------------------- ntp
+
+TIMESYNCD_CONF = "/etc/systemd/timesyncd.conf.d/k8s-wizard.conf"
+
+
+def check_ntp(render, want):
+    """want: the plan's NTP servers, comma-separated, or "-" for none. Each
+    host gets systemd-timesyncd's drop-in naming them in order, placed and
+    then applied in prepare, after the check for another NTP service; with
+    none, nothing about time sync is touched."""
+    servers = [] if want == "-" else want.split(",")
+    for h in hosts(render):
+        files = manifest(render, h)
+        text = steps(render, h)
+        prepare = text.split("## phase prepare", 1)[-1].split("## phase ", 1)[0]
+        if not servers:
+            result(TIMESYNCD_CONF not in files and "timesyncd" not in text,
+                   f"{h}: no NTP servers, time sync left alone")
+            continue
+        if TIMESYNCD_CONF not in files:
+            result(False, f"{h}: {TIMESYNCD_CONF} placed")
+            continue
+        conf = configparser.ConfigParser(interpolation=None)
+        conf.optionxform = str
+        conf.read(f"{render}/{h}{TIMESYNCD_CONF}")
+        result(conf.sections() == ["Time"] and dict(conf["Time"]) == {"NTP": " ".join(servers)},
+               f"{h}: timesyncd's [Time] NTP= is {' '.join(servers)!r}")
+        upload = prepare.find(f"# upload {TIMESYNCD_CONF}")
+        other = prepare.find("systemctl is-active --quiet")
+        restart = prepare.find("systemctl restart systemd-timesyncd")
+        result(-1 < upload < restart and -1 < other < restart,
+               f"{h}: in prepare, the drop-in placed and other NTP services ruled out "
+               "before timesyncd restarts")
+        result("systemctl enable systemd-timesyncd" in prepare,
+               f"{h}: timesyncd enabled")
+
+
 def main():
     check, render = sys.argv[1], sys.argv[2]
     if check == "syntax":
@@ -1105,6 +1187,8 @@ def main():
         check_addresses(render)
     elif check == "endpoint":
         check_endpoint(render, sys.argv[3])
+    elif check == "ntp":
+        check_ntp(render, sys.argv[3])
     else:
         sys.exit(f"unknown check {check}")
     print(f"# {check}: {failures} failed")

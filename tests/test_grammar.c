@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -82,6 +83,17 @@ static const struct gcase cases[] = {
 	{ GR_URL, "https://mirror.example.com/?q=1", false },
 	{ GR_URL, "https://", false },
 	{ GR_URL, "https://mirror.example.com\"", false },
+	{ GR_MIRROR, "https://mirror.ccs.tencentyun.com", true },
+	{ GR_MIRROR, "https://m.daocloud.io/docker.io", true },
+	{ GR_MIRROR, "https://m.example.com:8443/", true },
+	{ GR_MIRROR, "http://10.0.0.1:5000/v2/docker.io/", true },
+	{ GR_MIRROR, "https://m.example.com/..v2/a.b", true },
+	{ GR_MIRROR, "ftp://mirror.example.com", false },
+	{ GR_MIRROR, "https://m.example.com/a//b", false },
+	{ GR_MIRROR, "https://m.example.com/a/./b", false },
+	{ GR_MIRROR, "https://m.example.com/a/..", false },
+	{ GR_MIRROR, "https://m.example.com/docker%2Eio", false },
+	{ GR_MIRROR, "https://m.example.com/?ns=docker.io", false },
 	{ GR_PATH, "/data/etcd", true },
 	{ GR_PATH, "/data/../etc", false },
 	{ GR_PATH, "data/etcd", false },
@@ -115,6 +127,16 @@ static const struct gcase cases[] = {
 	{ GR_BASTION, "ops@jump:", false },
 	{ GR_BASTION, "ops@jump:99999", false },
 	{ GR_BASTION, "ops@jump -oProxyCommand=id", false },
+	{ GR_HOST, "ntp.aliyun.com", true },
+	{ GR_HOST, "time1", true },
+	{ GR_HOST, "10.9.9.9", true },
+	{ GR_HOST, "fd00::123", true },
+	{ GR_HOST, "ntp.aliyun.com;reboot", false },
+	{ GR_HOST, "ntp.aliyun.com iburst", false },
+	{ GR_HOST, "-ntp.example", false },
+	{ GR_HOST, "[fd00::123]", false },
+	{ GR_HOST, "10.9.9.9:123", false },
+	{ GR_HOST, "", false },
 	{ GR_REGEX, "^node[0-9]+$", true },
 	{ GR_REGEX, "^(node|worker)\\d+$", true },
 	{ GR_REGEX, "^node[0-9+$", false },
@@ -186,6 +208,7 @@ static void no_shell_metacharacters(void **state)
 			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
 		{ GR_REPO, "registry.local:5000/team" },
 		{ GR_URL, "https://m.example.com:8443/docker.io/a_b~c%20" },
+		{ GR_MIRROR, "https://m.example.com:8443/docker.io/a_b~c+d/v2/" },
 		{ GR_PATH, "/data/etcd+x" },
 		{ GR_LOCALPATH, "~/k8s-bundle/x" },
 		{ GR_VERSION, "v1.30.0-rc.1" },
@@ -194,6 +217,8 @@ static void no_shell_metacharacters(void **state)
 		{ GR_BASTION, "ops@[fd00::1]:22" },
 		{ GR_TOKEN, "dtalk-k8s_etcd.1" },
 		{ GR_PORTRANGE, "30000-32767" },
+		{ GR_HOST, "ntp-1.example" },
+		{ GR_HOST, "fd00::123" },
 	};
 	char value[160];
 
@@ -236,12 +261,53 @@ static void bastion_parts(void **state)
 	assert_int_equal(grammar_parse_bastion("root@host:22:22", &b), -1);
 }
 
+/* The API root of each form of mirror endpoint, as containerd is to use it. */
+static void mirror_roots(void **state)
+{
+	static const struct {
+		const char *url, *root;
+		bool override;
+	} roots[] = {
+		{ "https://mirror.ccs.tencentyun.com", "https://mirror.ccs.tencentyun.com", false },
+		{ "https://m.example.com:8443/", "https://m.example.com:8443", false },
+		{ "http://[fd00::1]:5000", "http://[fd00::1]:5000", false },
+		{ "https://m.daocloud.io/docker.io", "https://m.daocloud.io/docker.io/v2", true },
+		{ "https://m.daocloud.io/docker.io//", "https://m.daocloud.io/docker.io/v2", true },
+		{ "https://m.example.com/a//b", NULL, false },
+		{ "https://m.example.com/a/b/", "https://m.example.com/a/b/v2", true },
+		{ "https://m.example.com/mirror/v2", "https://m.example.com/mirror/v2", true },
+		{ "https://m.example.com/mirror/v2/", "https://m.example.com/mirror/v2", true },
+		{ "https://m.example.com/v2", "https://m.example.com/v2", true },
+		{ "http://10.0.0.1:5000/v2/docker.io", "http://10.0.0.1:5000/v2/docker.io", true },
+		{ "https://m.example.com/v2x/v22", "https://m.example.com/v2x/v22/v2", true },
+		{ "https://m.example.com/xv2", "https://m.example.com/xv2/v2", true },
+		{ "https://m.example.com/a/../b", NULL, false },
+		{ "mirror.example.com", NULL, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+		bool override = !roots[i].override;
+		char *root = grammar_mirror_root(roots[i].url, &override);
+
+		if (roots[i].root == NULL ? root != NULL
+					  : root == NULL || strcmp(root, roots[i].root) != 0)
+			fail_msg("%s: root %s, want %s", roots[i].url, root ? root : "(none)",
+				 roots[i].root ? roots[i].root : "(none)");
+		if (override != roots[i].override)
+			fail_msg("%s: override_path %d, want %d", roots[i].url, override,
+				 roots[i].override);
+		free(root);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(grammar_table),
 		cmocka_unit_test(no_shell_metacharacters),
 		cmocka_unit_test(bastion_parts),
+		cmocka_unit_test(mirror_roots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

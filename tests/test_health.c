@@ -1,7 +1,8 @@
 /* The health checks of health.c against hosts played by this test: the
  * preflight facts parser (good output, missing end marker, garbage, listen
- * lines, the skew from t0/t1), the real facts command run by /bin/sh on this
- * machine, each preflight check judging scripted facts, and the read-back
+ * lines), the real facts command run by /bin/sh on this machine, each
+ * preflight check judging scripted facts, the clock's offset from samples
+ * and its verdict, the real date command read here, and the read-back
  * checks (sysctl, kernel features, containerd and the CRI, the PKI files) run
  * by the real /bin/sh here with their commands as written, stubs of sysctl,
  * systemctl and crictl first on PATH and /proc read under a directory of the
@@ -56,7 +57,7 @@ struct fake_host {
 	enum fake_mode mode;
 	/* FAKE_SCRIPT: the standard output and exit status for a command. */
 	char *(*script)(struct fake_host *h, const char *command, int *exit_code);
-	const char *facts; /* for script_facts(): the facts, without time_ms and end */
+	const char *facts; /* for script_facts(): the facts, without the end marker */
 	long long clock_offset_ms; /* the host's clock ahead of ours */
 	/* FAKE_SHELL */
 	const char *stub_dir;  /* first on PATH */
@@ -236,21 +237,23 @@ static const struct transport_ops fake_ops = {
 	.cause = fake_cause,
 };
 
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The facts command's answer: h->facts, then the host's clock and the end. */
+/* The facts command's answer (h->facts and the end), or the clock
+ * command's (ours plus h->clock_offset_ms). */
 static char *script_facts(struct fake_host *h, const char *command, int *exit_code)
 {
+	struct timespec ts;
+	long long ns;
+
 	*exit_code = 0;
+	if (strcmp(command, HEALTH_CLOCK_COMMAND) == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec +
+		     h->clock_offset_ms * 1000000LL;
+		return xasprintf("%lld.%09lld\n", ns / 1000000000LL, ns % 1000000000LL);
+	}
 	if (strcmp(command, health_facts_command()) != 0)
 		return xstrdup("");
-	return xasprintf("%stime_ms=%lld\nend=1\n", h->facts, wall_ms() + h->clock_offset_ms);
+	return xasprintf("%send=1\n", h->facts);
 }
 
 /* --- fixture: the default plan, a render by hand, a directory ------------- */
@@ -418,10 +421,10 @@ static const char good_facts[] =
 static void facts_parse_good(void **state)
 {
 	struct health_facts hf;
-	char *out = xasprintf("%stime_ms=1000700\nend=1\n", good_facts);
+	char *out = xasprintf("%send=1\n", good_facts);
 
 	(void)state;
-	assert_int_equal(health_facts_parse(out, 1000000, 1000400, &hf), 0);
+	assert_int_equal(health_facts_parse(out, &hf), 0);
 	assert_string_equal(hf.arch, "x86_64");
 	assert_string_equal(hf.kernel, "6.1.0-18-amd64");
 	assert_string_equal(hf.os, "debian 12");
@@ -431,9 +434,6 @@ static void facts_parse_good(void **state)
 	assert_string_equal(hf.hostname, "node1");
 	assert_int_equal(hf.swaps, 0);
 	assert_int_equal(hf.disk_kb, 52428800);
-	assert_int_equal(hf.time_ms, 1000700);
-	/* Host clock minus the jump host's at the middle of the round trip. */
-	assert_int_equal(hf.skew_ms, 500);
 	assert_int_equal(hf.n_listen, 3);
 	assert_string_equal(hf.listen[0], "22 sshd");
 	assert_string_equal(hf.listen[1], "10250 kubelet");
@@ -449,10 +449,9 @@ static void facts_parse_good(void **state)
 	assert_null(hf.inet);
 	free(out);
 
-	/* Behind: negative. A value with '=' in it is kept whole. */
-	out = xasprintf("%spretty=A=B\ntime_ms=998000\nend=1\n", good_facts);
-	assert_int_equal(health_facts_parse(out, 1000000, 1002000, &hf), 0);
-	assert_int_equal(hf.skew_ms, -3000);
+	/* A value with '=' in it is kept whole. */
+	out = xasprintf("%spretty=A=B\nend=1\n", good_facts);
+	assert_int_equal(health_facts_parse(out, &hf), 0);
 	assert_string_equal(hf.pretty, "A=B");
 	health_facts_clear(&hf);
 	free(out);
@@ -465,32 +464,25 @@ static void facts_parse_bad(void **state)
 
 	(void)state;
 	/* Cut before the end marker: everything gathered is let go. */
-	out = xasprintf("%stime_ms=1000700\n", good_facts);
-	assert_int_equal(health_facts_parse(out, 1000000, 1000400, &hf), -1);
+	out = xstrdup(good_facts);
+	assert_int_equal(health_facts_parse(out, &hf), -1);
 	assert_null(hf.arch);
 	assert_null(hf.listen);
 	assert_int_equal(hf.n_listen, 0);
 	free(out);
-	assert_int_equal(health_facts_parse("", 0, 0, &hf), -1);
-	assert_int_equal(health_facts_parse("sh: 1: uname: not found\n\n", 0, 0, &hf), -1);
-	assert_int_equal(health_facts_parse("\x01\x02=\xff\nend\n=\n", 0, 0, &hf), -1);
-	/* No clock, or one that is not a number. */
-	out = xasprintf("%send=1\n", good_facts);
-	assert_int_equal(health_facts_parse(out, 1000000, 1000400, &hf), -1);
-	free(out);
-	out = xasprintf("%stime_ms=1700000000%%3N\nend=1\n", good_facts);
-	assert_int_equal(health_facts_parse(out, 1000000, 1000400, &hf), -1);
-	free(out);
+	assert_int_equal(health_facts_parse("", &hf), -1);
+	assert_int_equal(health_facts_parse("sh: 1: uname: not found\n\n", &hf), -1);
+	assert_int_equal(health_facts_parse("\x01\x02=\xff\nend\n=\n", &hf), -1);
 	/* No arch. */
-	assert_int_equal(health_facts_parse("kernel=6.1\ntime_ms=5\nend=1\n", 0, 0, &hf), -1);
+	assert_int_equal(health_facts_parse("kernel=6.1\nend=1\n", &hf), -1);
 	/* A fact the command always prints is missing: not its output (the
 	 * checks would have nothing to judge). */
-	assert_int_equal(health_facts_parse("arch=x86_64\ntime_ms=5\nend=1\n", 0, 0, &hf), -1);
+	assert_int_equal(health_facts_parse("arch=x86_64\nend=1\n", &hf), -1);
 	assert_null(hf.arch);
 	/* Numbers that are not numbers are unknown, not zero. */
-	out = xasprintf("%sswaps=many\ndisk_kb=\ntime_ms=1000700\nend=1\n",
+	out = xasprintf("%sswaps=many\ndisk_kb=\nend=1\n",
 			"arch=x86_64\nkernel=6.1.0\nsystemd=\ncgroupfs=tmpfs\nhostname=h\n");
-	assert_int_equal(health_facts_parse(out, 1000000, 1000400, &hf), 0);
+	assert_int_equal(health_facts_parse(out, &hf), 0);
 	assert_int_equal(hf.swaps, -1);
 	assert_int_equal(hf.disk_kb, -1);
 	health_facts_clear(&hf);
@@ -571,7 +563,7 @@ static void facts_command_here(void **state)
 	char host[256] = "", comm[64] = "", line[256], *err = NULL, *want = NULL;
 	char *id = os_release("ID"), *ver = os_release("VERSION_ID");
 	char *pretty = os_release("PRETTY_NAME");
-	long long t0, t1, disk_kb;
+	long long disk_kb;
 	int lfd, cfd, swaps = -1;
 	FILE *fp = NULL;
 	bool found = false;
@@ -590,12 +582,10 @@ static void facts_command_here(void **state)
 	comm[strcspn(comm, "\n")] = '\0';
 
 	f->hosts[0].mode = FAKE_SHELL;
-	t0 = wall_ms();
 	assert_int_equal(fake_run(&f->hosts[0], &cmd, &res, &err), 0);
-	t1 = wall_ms();
 	assert_int_equal(res.exit_code, 0);
 	assert_non_null(out.s);
-	if (health_facts_parse(out.s, t0, t1, &hf) < 0)
+	if (health_facts_parse(out.s, &hf) < 0)
 		fail_msg("the facts command's output was refused:\n%s", out.s);
 
 	assert_int_equal(uname(&u), 0);
@@ -632,9 +622,6 @@ static void facts_command_here(void **state)
 	disk_kb = (long long)vfs.f_bavail * (long long)vfs.f_frsize / 1024;
 	assert_true(hf.disk_kb > 0);
 	assert_true(llabs(hf.disk_kb - disk_kb) < (256LL << 10));
-
-	/* The same clock: the skew is within half the round trip. */
-	assert_true(llabs(hf.skew_ms) <= (t1 - t0) / 2 + 2);
 
 	free(want);
 	want = xasprintf("%u %s", ntohs(sa.sin_port), comm);
@@ -793,49 +780,220 @@ static void preflight_limits(void **state)
 	}
 }
 
-/* A host costs one round trip, whatever the number of checks. */
+/* A host costs one round trip, whatever the number of checks that judge
+ * its facts (the clock is read by a command of its own). */
 static void facts_gathered_once(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const names[] = { "arch", "os", "cgroup2", "swap", "time-skew",
-					     "disk", "ports", "hostname" };
+	static const char *const names[] = { "arch", "os", "cgroup2", "swap", "disk", "ports",
+					     "hostname" };
+	char *saw = NULL;
 
 	f->hosts[3].facts = good_facts;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		char *saw = NULL;
-
 		assert_int_equal(attempt(f, names[i], 3, &saw), CHECK_PASS);
 		free(saw);
 	}
 	assert_int_equal(f->hosts[3].n_runs, 1);
 	assert_string_equal(f->hosts[3].last_command, health_facts_command());
+	assert_int_equal(attempt(f, "time-skew", 3, &saw), CHECK_PASS);
+	free(saw);
+	assert_string_equal(f->hosts[3].last_command, HEALTH_CLOCK_COMMAND);
 }
 
-/* The skew is the host's clock against ours, at the middle of the round
- * trip; above 2 s either way fails. */
+/* --- the clock ------------------------------------------------------------ */
+
+static void clock_parse(void **state)
+{
+	static const struct {
+		const char *out;
+		long long ns; /* -1: refused */
+	} cases[] = {
+		{ "1700000000.123456789\n", 1700000000123456789LL },
+		{ "1700000000.000000001", 1700000000000000001LL },
+		{ "0.000000000\n", 0 },
+		{ "1700000000.%N\n", -1 },   /* a date without %N */
+		{ "1700000000.N\n", -1 },
+		{ "1700000000.12345\n", -1 }, /* not nanoseconds */
+		{ "1700000000.1234567890\n", -1 },
+		{ "1700000000\n", -1 },
+		{ ".123456789\n", -1 },
+		{ "-1.123456789\n", -1 },
+		{ "1700000000.123456789 extra\n", -1 },
+		{ "1700000000.123456789\n\n", -1 },
+		{ "99999999999999.123456789\n", -1 }, /* would overflow */
+		{ "", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		long long ns = -1;
+		int rc = health_clock_parse(cases[i].out, &ns);
+
+		if (cases[i].ns < 0 ? rc != -1 : rc != 0 || ns != cases[i].ns)
+			fail_msg("\"%s\": %d, %lld", cases[i].out, rc, ns);
+	}
+}
+
+#define S (1000000000LL)
+#define MS (1000000LL)
+
+/* The offset is the host's clock minus ours at the middle of the round
+ * trip, the uncertainty half the round trip, from the tightest sample. */
+static void clock_estimate(void **state)
+{
+	struct health_clock c = { 0 };
+	const long long t = 1700000000LL * S;
+	/* The host read 5 s ahead of our t + 100 ms; round trip 200 ms. */
+	struct health_clock_sample one = { t, t + 5 * S + 100 * MS, t + 200 * MS };
+	/* Three samples: the second has the shortest round trip (10 ms), the
+	 * host 2 s behind; the others say something else. */
+	struct health_clock_sample three[] = {
+		{ t, t + 900 * MS, t + 1000 * MS },
+		{ t + 2 * S, t + 5 * MS, t + 2 * S + 10 * MS },
+		{ t + 3 * S, t + 3 * S, t + 3 * S + 400 * MS },
+	};
+	/* Our clock stepped back during the only sample: nothing to go by. */
+	struct health_clock_sample back = { t, t, t - S };
+	/* 1 ns of round trip still counts as 1 ms of error. */
+	struct health_clock_sample tight = { t, t - 3 * MS, t + 1 };
+
+	(void)state;
+	assert_int_equal(health_clock_estimate(&one, 1, &c), 0);
+	assert_int_equal(c.offset_ms, 5000);
+	assert_int_equal(c.uncertainty_ms, 100);
+	assert_int_equal(health_clock_estimate(three, 3, &c), 0);
+	assert_int_equal(c.offset_ms, -2000);
+	assert_int_equal(c.uncertainty_ms, 5);
+	assert_int_equal(health_clock_estimate(&back, 1, &c), -1);
+	assert_int_equal(health_clock_estimate(three, 0, &c), -1);
+	assert_int_equal(health_clock_estimate(&tight, 1, &c), 0);
+	assert_int_equal(c.offset_ms, -3);
+	assert_int_equal(c.uncertainty_ms, 1);
+}
+
+/* Pass only when within the limit whatever the error, fail only when
+ * beyond it whatever the error; in between, measure again. */
+static void clock_judge(void **state)
+{
+	static const struct {
+		long long offset, uncertainty;
+		enum check_status want;
+	} cases[] = {
+		{ 0, 1, CHECK_PASS },
+		{ 1500, 10, CHECK_PASS },
+		{ -29990, 10, CHECK_PASS },
+		{ 29991, 10, CHECK_WAIT },
+		{ 30000, 0, CHECK_PASS },
+		{ 30001, 0, CHECK_FAIL },
+		{ 30011, 10, CHECK_FAIL },
+		{ -30011, 10, CHECK_FAIL },
+		{ -30010, 10, CHECK_WAIT },
+		{ 0, 40000, CHECK_WAIT }, /* a 80 s round trip tells nothing */
+		{ -600000, 5000, CHECK_FAIL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct health_clock c = { cases[i].offset, cases[i].uncertainty };
+
+		if (health_clock_judge(&c) != cases[i].want)
+			fail_msg("%lld +- %lld: %d, wanted %d", cases[i].offset, cases[i].uncertainty,
+				 health_clock_judge(&c), cases[i].want);
+	}
+}
+
+/* The check through a host: what it saw, signed, with its error; a note
+ * above 1 s; a failure that says what to do; with NTP servers in the plan
+ * preflight leaves a far-off clock to prepare, whose time-sync judges it. */
 static void time_skew(void **state)
 {
 	struct fixture *f = *state;
 	static const struct {
 		long long offset;
+		bool ntp;
+		const char *check;
 		enum check_status want;
-	} cases[] = { { 0, CHECK_PASS },     { 1500, CHECK_PASS },  { -1500, CHECK_PASS },
-		      { 5000, CHECK_FAIL },  { -3000, CHECK_FAIL }, { 600000, CHECK_FAIL } };
+		const char *says; /* in saw */
+	} cases[] = {
+		{ 0, false, "time-skew", CHECK_PASS, NULL },
+		{ 1500, false, "time-skew", CHECK_PASS, "passes, but more than 1 s" },
+		{ -5000, false, "time-skew", CHECK_PASS, "passes, but more than 1 s" },
+		{ 45000, false, "time-skew", CHECK_FAIL, "(network.ntpServers)" },
+		{ -600000, false, "time-skew", CHECK_FAIL, "would refuse certificates" },
+		{ -600000, true, "time-skew", CHECK_PASS, "prepare sets the clock" },
+		{ 0, false, "time-sync", CHECK_UNUSED, "names no NTP servers" },
+		{ 200, true, "time-sync", CHECK_PASS, NULL },
+		{ -600000, true, "time-sync", CHECK_WAIT, "cannot reach them" },
+	};
 
 	f->hosts[3].facts = good_facts;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum check_status st;
 		char *saw = NULL;
-		long long seen = 0;
+		double seen = 0;
 
 		forget(f, 3);
+		strlist_clear(&f->plan->network.ntp_servers);
+		if (cases[i].ntp)
+			strlist_add(&f->plan->network.ntp_servers, "ntp.aliyun.com");
 		f->hosts[3].clock_offset_ms = cases[i].offset;
-		assert_int_equal(attempt(f, "time-skew", 3, &saw), cases[i].want);
-		/* "+5000 ms": signed, within the time the call took. */
-		assert_int_equal(sscanf(saw, "%lld ms", &seen), 1);
-		assert_true(saw[0] == '+' || saw[0] == '-');
-		assert_true(llabs(seen - cases[i].offset) < 400);
+		st = attempt(f, cases[i].check, 3, &saw);
+		if (st != cases[i].want ||
+		    (cases[i].says != NULL && strstr(saw, cases[i].says) == NULL))
+			fail_msg("%s at %+lld ms: %d \"%s\"", cases[i].check, cases[i].offset, st, saw);
+		/* "+1500 ms (+-1 ms)" or "-600.0 s (+-1 ms)": signed, near the
+		 * offset, with its error. */
+		if (st != CHECK_UNUSED) {
+			assert_true(saw[0] == '+' || saw[0] == '-');
+			assert_int_equal(sscanf(saw, "%lf", &seen), 1);
+			if (strstr(saw, " s (") != NULL)
+				seen *= 1000;
+			assert_true(seen - (double)cases[i].offset < 400 &&
+				    seen - (double)cases[i].offset > -400);
+			assert_non_null(strstr(saw, " ms)"));
+		}
 		free(saw);
 	}
+	strlist_clear(&f->plan->network.ntp_servers);
+}
+
+/* A date without nanoseconds (busybox) is not a clock to judge by. */
+static char *script_busybox_date(struct fake_host *h, const char *command, int *exit_code)
+{
+	(void)h;
+	(void)command;
+	*exit_code = 0;
+	return xstrdup("1700000000.%N\n");
+}
+
+static void time_skew_unreadable(void **state)
+{
+	struct fixture *f = *state;
+
+	f->hosts[3].script = script_busybox_date;
+	expect(f, "time-skew", 3, CHECK_FAIL,
+	       "\"date +%s.%N\" printed \"1700000000.%N\" (exit status 0), not the host's "
+	       "clock in nanoseconds");
+	f->hosts[3].mode = FAKE_LOST;
+	expect(f, "time-skew", 3, CHECK_FAIL, "connection lost");
+}
+
+/* The real date command, run here: this machine against itself is within
+ * the error the check reports. */
+static void time_skew_here(void **state)
+{
+	struct fixture *f = *state;
+	char *saw = NULL;
+	long long off = 0, unc = -1;
+
+	f->hosts[0].mode = FAKE_SHELL;
+	assert_int_equal(attempt(f, "time-skew", 0, &saw), CHECK_PASS);
+	assert_int_equal(sscanf(saw, "%lld ms (+-%lld ms)", &off, &unc), 2);
+	assert_true(unc >= 1);
+	if (llabs(off) > unc)
+		fail_msg("this machine against itself: %s", saw);
+	free(saw);
 }
 
 /* Ports: free, or held by the component k8s-wizard installs there (a
@@ -1428,7 +1586,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(preflight_checks_judge_facts, setup, teardown),
 		cmocka_unit_test_setup_teardown(preflight_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(facts_gathered_once, setup, teardown),
+		cmocka_unit_test(clock_parse),
+		cmocka_unit_test(clock_estimate),
+		cmocka_unit_test(clock_judge),
 		cmocka_unit_test_setup_teardown(time_skew, setup, teardown),
+		cmocka_unit_test_setup_teardown(time_skew_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(time_skew_here, setup, teardown),
 		cmocka_unit_test_setup_teardown(ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(facts_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(sysctl_read_back, setup, teardown),

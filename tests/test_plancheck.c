@@ -158,6 +158,14 @@ MUT(nodeports_grammar, set(&p->network.service_node_port_range, "30000:32767"))
 MUT(nodeports_order, set(&p->network.service_node_port_range, "32767-30000"))
 MUT(nodeports_elsewhere_ok, set(&p->network.service_node_port_range, "40000-40999"))
 MUT(bad_mirror_url, set(&p->registries.mirrors[0].endpoints.v[0], "ftp://mirror"))
+MUT(mirror_dotdot, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com/a/../b"))
+MUT(mirror_empty_part, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com//b"))
+MUT(mirror_percent, set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com/docker%2Eio"))
+MUT(mirror_same_root, set(&p->registries.mirrors[0].endpoints.v[0],
+	"https://docker.m.daocloud.io/"))
+MUT(mirror_plain_http, set(&p->registries.mirrors[1].endpoints.v[0], "http://10.1.1.9:5000"))
+MUT(mirror_forms_ok, { set(&p->registries.mirrors[0].endpoints.v[0], "https://m.example.com:8443/");
+	set(&p->registries.mirrors[1].endpoints.v[0], "https://m.example.com/v2/quay.io"); })
 MUT(mirror_no_endpoints, strlist_clear(&p->registries.mirrors[1].endpoints))
 MUT(bad_mirror_registry, { free(p->registries.mirrors[1].registry);
 	p->registries.mirrors[1].registry = xstrdup("quay.io/x"); })
@@ -201,6 +209,11 @@ MUT(csr_prefix_miss, { strlist_clear(&p->addons.csr_approver.provider_ip_prefixe
 MUT(csr_prefix_empty, strlist_clear(&p->addons.csr_approver.provider_ip_prefixes))
 MUT(csr_prefix_bad, { strlist_clear(&p->addons.csr_approver.provider_ip_prefixes);
 	strlist_add(&p->addons.csr_approver.provider_ip_prefixes, "10.1.1.1/24"); })
+MUT(ntp_bad, { strlist_add(&p->network.ntp_servers, "ntp.aliyun.com");
+	strlist_add(&p->network.ntp_servers, "$(reboot)"); })
+MUT(ntp_ok, { strlist_add(&p->network.ntp_servers, "ntp.aliyun.com");
+	strlist_add(&p->network.ntp_servers, "10.9.9.9");
+	strlist_add(&p->network.ntp_servers, "fd00::123"); })
 MUT(masters_only, { no_workers(p); disable_worker_addons(p); })
 MUT(loopback_lab, { for (size_t i = 0; i < p->n_hosts; i++) { char a[32];
 		snprintf(a, sizeof a, "127.0.0.%zu", 11 + i); set(&p->hosts[i].address, a); }
@@ -355,6 +368,18 @@ static const struct rule rules[] = {
 	  "LOW-HIGH" },
 	{ "mirror endpoint URL", bad_mirror_url, PROBLEM_ERROR,
 	  "registries.mirrors.docker.io[0]", "http:// or https://" },
+	{ "mirror path without ..", mirror_dotdot, PROBLEM_ERROR, "registries.mirrors.docker.io[0]",
+	  "no empty, '.' or '..' parts" },
+	{ "mirror path without empty parts", mirror_empty_part, PROBLEM_ERROR,
+	  "registries.mirrors.docker.io[0]", "no empty, '.' or '..' parts" },
+	{ "mirror path without %", mirror_percent, PROBLEM_ERROR, "registries.mirrors.docker.io[0]",
+	  "'%'" },
+	{ "mirrors of one registry differ", mirror_same_root, PROBLEM_ERROR,
+	  "registries.mirrors.docker.io[1]",
+	  "same mirror as https://docker.m.daocloud.io/ listed before it (both are the "
+	  "registry API at https://docker.m.daocloud.io)" },
+	{ "plain HTTP mirror", mirror_plain_http, PROBLEM_WARNING, "registries.mirrors.quay.io[0]",
+	  "plain HTTP" },
 	{ "mirror has endpoints", mirror_no_endpoints, PROBLEM_ERROR, "registries.mirrors.quay.io",
 	  "at least one" },
 	{ "mirror registry grammar", bad_mirror_registry, PROBLEM_ERROR,
@@ -408,6 +433,8 @@ static const struct rule rules[] = {
 	  "addons.csrApprover.providerIPPrefixes", "no prefix" },
 	{ "CSR prefixes are networks", csr_prefix_bad, PROBLEM_ERROR,
 	  "addons.csrApprover.providerIPPrefixes[0]", "did you mean 10.1.1.0/24" },
+	{ "NTP servers are host names or addresses", ntp_bad, PROBLEM_ERROR,
+	  "network.ntpServers[1]", "a DNS name like ntp.aliyun.com or an IPv4 or IPv6" },
 };
 
 /* Mutations that must leave the plan valid. */
@@ -415,12 +442,12 @@ static void (*const valid_mutations[])(struct plan *) = {
 	vip_single_master_ok, good_bastion, non_root_with_sudo, metrics_insecure_ok,
 	masters_only, loopback_lab, pod_blocks_no_calico, nodeports_elsewhere_ok, keepalived_ok,
 	local_no_vip_ok, worker_ssh_port_external_ok, external_port_metrics_ok,
-	local_port_bgp_no_calico_ok, local_vip_not_judged,
+	local_port_bgp_no_calico_ok, local_vip_not_judged, mirror_plain_http, ntp_ok,
 };
 
 /* Mutations at the edge of a rule that must leave the plan without a word. */
 static void (*const quiet_mutations[])(struct plan *) = {
-	pod_blocks_fit, pod_blocks_1003_fit, service_256,
+	pod_blocks_fit, pod_blocks_1003_fit, service_256, mirror_forms_ok,
 };
 
 static void default_plan_is_valid(void **state)

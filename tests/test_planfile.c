@@ -196,6 +196,35 @@ static void empty_lists_round_trip(void **state)
 	plan_free(&p);
 }
 
+/* The NTP servers a plan file names come back in order from an export. */
+static void ntp_servers_round_trip(void **state)
+{
+	static const char text[] =
+		"apiVersion: k8s-wizard/v1\nkind: ClusterPlan\nhosts:\n- name: m1\n"
+		"  address: 10.1.1.1\n  roles: [master, etcd]\n"
+		"network:\n  ntpServers: [ntp.aliyun.com, \"10.9.9.9\", \"fd00::123\"]\n";
+	struct problems problems = { 0 };
+	struct plan *p = planfile_parse(text, sizeof text - 1, &problems, NULL);
+	struct plan *d = plan_new_default();
+	char *out = NULL;
+
+	(void)state;
+	if (p == NULL)
+		fail_msg("%s: %s", problems.v[0].path, problems.v[0].message);
+	assert_int_equal(p->network.ntp_servers.n, 3);
+	assert_string_equal(p->network.ntp_servers.v[0], "ntp.aliyun.com");
+	assert_string_equal(p->network.ntp_servers.v[1], "10.9.9.9");
+	assert_string_equal(p->network.ntp_servers.v[2], "fd00::123");
+	out = planfile_emit(p, NULL);
+	assert_non_null(strstr(out, "  ntpServers:\n  - ntp.aliyun.com\n"));
+	round_trip(p);
+	/* None by default: the hosts keep their own time sync. */
+	assert_int_equal(d->network.ntp_servers.n, 0);
+	free(out);
+	plan_free(&p);
+	plan_free(&d);
+}
+
 static void dup_is_deep(void **state)
 {
 	struct plan *p = mutated_plan();
@@ -544,6 +573,7 @@ int main(void)
 		cmocka_unit_test(default_plan_round_trips),
 		cmocka_unit_test(every_field_survives),
 		cmocka_unit_test(empty_lists_round_trip),
+		cmocka_unit_test(ntp_servers_round_trip),
 		cmocka_unit_test(dup_is_deep),
 		cmocka_unit_test(load_errors),
 		cmocka_unit_test(all_errors_reported),

@@ -285,6 +285,43 @@ static void test_options(void **state)
 	f->plan->binaries.source = BINARIES_BUNDLE;
 }
 
+/* Each mirror endpoint is a [host] table keyed by its registry API root
+ * (grammar_mirror_root), override_path set when that root is a path, after
+ * the registry itself as server. */
+static void test_mirrors(void **state)
+{
+	struct fixture *f = *state;
+	struct render *r = NULL;
+	struct plan_mirror *m = &f->plan->registries.mirrors[0];
+	const struct render_file *x = NULL;
+
+	assert_string_equal(m->registry, "docker.io");
+	strlist_add(&m->endpoints, "https://m.example.com/v2/docker.io/");
+	strlist_add(&plan_add_mirror(f->plan, "registry.local:5000")->endpoints,
+		    "http://10.0.0.1:5000/");
+	r = build_ok(f);
+	x = file(host(r, "node1"), "/etc/containerd/certs.d/docker.io/hosts.toml");
+	assert_non_null(x);
+	assert_string_equal(x->content,
+			    "server = \"https://registry-1.docker.io\"\n"
+			    "\n[host.\"https://mirror.ccs.tencentyun.com\"]\n"
+			    "capabilities = [\"pull\", \"resolve\"]\n"
+			    "\n[host.\"https://docker.m.daocloud.io\"]\n"
+			    "capabilities = [\"pull\", \"resolve\"]\n"
+			    "\n[host.\"https://m.example.com/v2/docker.io\"]\n"
+			    "capabilities = [\"pull\", \"resolve\"]\n"
+			    "override_path = true\n");
+	x = file(host(r, "master1"), "/etc/containerd/certs.d/registry.local:5000/hosts.toml");
+	assert_non_null(x);
+	assert_string_equal(x->content, "server = \"https://registry.local:5000\"\n"
+					"\n[host.\"http://10.0.0.1:5000\"]\n"
+					"capabilities = [\"pull\", \"resolve\"]\n");
+	render_free(&r);
+	plan_remove_mirror(f->plan, f->plan->registries.n_mirrors - 1);
+	m = &f->plan->registries.mirrors[0];
+	strlist_remove(&m->endpoints, m->endpoints.n - 1);
+}
+
 /* apiserverEndpoint keepalived: the masters' priorities fall in plan order
  * (the first master starts with the VIP), and the step that finds the
  * interface quotes the plan's address and the message naming it. */
@@ -368,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_bootstrap_token),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_mirrors),
 		cmocka_unit_test(test_keepalived),
 		cmocka_unit_test(test_errors),
 	};

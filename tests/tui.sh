@@ -53,7 +53,8 @@ overlap_on_network() {
 overlap_on_review() {
 	tui_keys w NPage NPage NPage &&
 		tui_wait w "Every problem left" &&
-		tui_wait w "Network > Pod network: 192.168.128.0/17 overlaps serviceCIDR"
+		tui_wait w "Network > Pod network: 192.168.128.0/17 overlaps serviceCIDR" &&
+		tui_wait w "Bundle ~/k8s-bundle: 0 of 10 files present; all missing"
 }
 
 run_disabled() {

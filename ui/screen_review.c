@@ -1,11 +1,14 @@
 /* The review page: every problem validation finds, each a link to its field,
- * the Run button (disabled while any error remains), and the whole plan on
- * one scrolling page. */
+ * what the bundle holds (as bundle check sees it), the Run button (disabled
+ * while any error remains), and the whole plan on one scrolling page. */
 #include "config.h"
 
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/bundle.h"
+#include "../src/bundlecheck.h"
 #include "../src/nls.h"
 #include "../src/planedit.h"
 #include "../src/xmalloc.h"
@@ -179,6 +182,41 @@ static void add_plan(struct planform *pf, struct wizard *w)
 	}
 }
 
+/* The bundle's files, counted the way bundle check counts them (without
+ * their sha256: the page is rebuilt on every draw), and what is missing. */
+static void add_bundle(struct planform *pf, struct wizard *w)
+{
+	struct bundlecheck c = { 0 };
+	char *copy = xstrdup(w->plan_file != NULL ? w->plan_file : ".");
+	char *err = NULL, *summary = NULL, *line = NULL, *shown = NULL;
+	char *dir = bundle_dir(w->plan, w->plan_file != NULL ? dirname(copy) : NULL, &err);
+	bool ok = false;
+
+	if (dir == NULL) {
+		/* L10N: why the bundle directory is not known. */
+		line = xasprintf(_("Bundle: %s"), err);
+	} else {
+		bundlecheck_run(w->plan, dir, BUNDLECHECK_QUICK, &c);
+		ok = bundlecheck_ok(&c);
+		summary = bundlecheck_summary(&c);
+		shown = wizard_home_short(dir);
+		/* L10N: the bundle directory, then "8 of 10 files present;
+		 * missing: ..." */
+		line = xasprintf(_("Bundle %s: %s"), shown, summary);
+	}
+	planform_add_text(pf, line, false, ok ? ROLE_OK : ROLE_WARNING);
+	if (!ok)
+		planform_add_text(pf, N_("The run needs them: k8s-wizard bundle fetch -f PLAN"), true,
+				  ROLE_WARNING);
+	bundlecheck_clear(&c);
+	free(shown);
+	free(summary);
+	free(line);
+	free(dir);
+	free(err);
+	free(copy);
+}
+
 static void build(struct formscreen *s, struct wizard *w)
 {
 	struct planform *pf = s->pf;
@@ -218,6 +256,8 @@ static void build(struct formscreen *s, struct wizard *w)
 			free(text);
 		}
 	}
+	planform_add_blank(pf);
+	add_bundle(pf, w);
 	planform_add_blank(pf);
 	run = planform_add_button(pf, N_("Run"), ACT_RUN,
 				  w->errors > 0 ? N_("Fix the errors above before the run")

@@ -25,6 +25,7 @@
 # it needs (openssh-server, sudo, attr...) with apt-get when they are missing.
 # Only loopback addresses are used.
 set -eu
+. "$(dirname "$0")/apt.sh"
 
 # What an installer writes: empty and private on every host.
 PRIVATE_DIRS="/etc/kubernetes /etc/containerd /etc/systemd/system /etc/cni /usr/local/bin
@@ -63,19 +64,8 @@ check_deps() {
 	[ -z "$missing" ] && return 0
 	command -v apt-get >/dev/null 2>&1 || die "missing:$missing (install them)"
 	echo "lab.sh: installing$missing" >&2
-	# Keep the package's own sshd service from starting on this machine.
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-		>&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends $missing >&2; } ||
-		{ [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d; die "could not install$missing"; }
-	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+	apt_install $missing || die "could not install$missing"
 }
 
 # The script each host's namespace runs as its PID 1: build the private root,

@@ -54,6 +54,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lab/apt.sh"
 me="$top/tests/lab/machines.sh"
 STANDIN_DIR="$top/tests/lab/standin"
 CACHE=${K8SW_LAB_CACHE:-/var/cache/k8s-wizard-lab}
@@ -224,19 +225,8 @@ check_deps() {
 	[ -z "$missing" ] && return 0
 	command -v apt-get >/dev/null 2>&1 || die "missing:$missing (install them)"
 	say "installing$missing"
-	# Keep the packages' own services (haproxy) from starting on this machine.
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-		>&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends $missing >&2; } ||
-		{ [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d; die "could not install$missing"; }
-	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+	apt_install $missing || die "could not install$missing"
 }
 
 # Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or .../unified
