@@ -1,6 +1,8 @@
 #!/bin/sh
 # The README's three commands. On a fresh Debian 12 machine, as root:
 #   sh contrib/dev.sh run     install what is needed, build, start k8s-wizard
+#                             in the language of LANG (the locale generated
+#                             when missing, the build tree's translations)
 #   sh contrib/dev.sh check   install what is needed, build, run every test
 #   sh contrib/dev.sh demo    install what is needed, build, start the lab's
 #                             hosts (tests/lab/machines.sh) and the wizard on
@@ -40,7 +42,8 @@ install_deps() {
 			missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" != 0 ]; then
+	# K8SW_DEV_NO_INSTALL=1 (tests/tui-readme.sh): say what is missing, install nothing.
+	if [ "$(id -u)" != 0 ] || [ "${K8SW_DEV_NO_INSTALL:-0}" = 1 ]; then
 		echo "missing packages:$missing" >&2
 		echo "run this as root, or install them: apt-get install$missing" >&2
 		exit 1
@@ -63,6 +66,35 @@ show_failures() {
 	done
 }
 
+# ensure_locale: the locale LC_ALL, LC_MESSAGES or LANG asks for, generated
+# when this system lacks it (a fresh Debian has only C.UTF-8); without it
+# setlocale() fails and the wizard runs in English, without UTF-8. It is
+# also added to /etc/locale.gen, so that locale-gen keeps it.
+ensure_locale() {
+	want=${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}
+	case $want in
+	'' | C | POSIX | C.*) return 0 ;;
+	esac
+	norm=$(printf '%s' "$want" | tr 'A-Z' 'a-z' | sed 's/utf-8$/utf8/')
+	locale -a 2>/dev/null | tr 'A-Z' 'a-z' | grep -qxF "$norm" && return 0
+	# The locale and its charset as Debian's list spells them.
+	line=$(awk -v w="$norm" '{ n = tolower($1); sub(/utf-8$/, "utf8", n) } n == w { print; exit }' \
+		/usr/share/i18n/SUPPORTED 2>/dev/null)
+	if [ -z "$line" ]; then
+		echo "the locale $want is not installed, nor one Debian can generate: k8s-wizard runs in English" >&2
+		return 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "the locale $want is not installed: k8s-wizard runs in English. As root:" >&2
+		echo "  echo '$line' >>/etc/locale.gen && locale-gen" >&2
+		return 0
+	fi
+	step "generating the locale $want"
+	grep -qxF "$line" /etc/locale.gen 2>/dev/null || echo "$line" >>/etc/locale.gen
+	name=${line%% *}
+	localedef -i "${name%%.*}" -f "${line##* }" "$name"
+}
+
 # configure_build DIR FLAGS...: a build tree of its own for each flavour.
 configure_build() {
 	dir=$1
@@ -70,6 +102,22 @@ configure_build() {
 	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
 	mkdir -p "$dir"
 	(cd "$dir" && "$top/configure" -q "$@")
+}
+
+# build_for_run: what run and demo need before the wizard starts: the
+# packages, the build tree $build (K8SW_DEV_BUILD, else build/; tests/tui-readme.sh
+# uses make check's), the translations where the uninstalled program is told
+# to look (K8SW_LOCALEDIR=$build/locale) and the locale LANG asks for.
+build_for_run() {
+	install_deps locales
+	build=${K8SW_DEV_BUILD:-$top/build}
+	[ -f "$build/Makefile" ] || configure_build "$build"
+	step "building"
+	make -C "$build" -j"$jobs" -s
+	make -C "$build/po" -s install localedir="$build/locale" >/dev/null
+	ensure_locale
+	K8SW_LOCALEDIR="$build/locale"
+	export K8SW_LOCALEDIR
 }
 
 # deb_package DIR: the Debian package built from DIR's make dist tarball in a
@@ -132,21 +180,12 @@ deb_package() {
 
 case ${1:-} in
 run)
-	install_deps
-	[ -f "$top/build/Makefile" ] || configure_build "$top/build"
-	step "building"
-	make -C "$top/build" -j"$jobs" -s
+	build_for_run
 	shift
-	# Uninstalled: the templates are read from the source tree.
-	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
-	export K8SW_ASSETS_DIR
-	exec "$top/build/k8s-wizard" "$@"
+	exec "$build/k8s-wizard" "$@"
 	;;
 demo)
-	install_deps
-	[ -f "$top/build/Makefile" ] || configure_build "$top/build"
-	step "building"
-	make -C "$top/build" -j"$jobs" -s
+	build_for_run
 	shift
 	demo=$(mktemp -d /tmp/k8sw-demo.XXXXXX)
 	lab_dir=
@@ -158,18 +197,17 @@ demo)
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 	step "starting the lab's hosts: master1, node1, node2 (systemd-nspawn; the first time, the base image is built)"
-	K8SW="$top/build/k8s-wizard" sh "$top/tests/lab/machines.sh" start --dir "$demo/lab" \
+	K8SW="$build/k8s-wizard" sh "$top/tests/lab/machines.sh" start --dir "$demo/lab" \
 		master1 node1 node2 >"$demo/lab.env"
 	. "$demo/lab.env"
 	lab_dir=$LAB_DIR
 	# The lab's kernel has no IPVS: kube-proxy in iptables mode.
 	sed 's/kubeProxyMode: ipvs/kubeProxyMode: iptables/' "$LAB_PLAN" >"$demo/plan.yaml"
 	step "the wizard on $demo/plan.yaml; state in $demo/state (removed at the end)"
-	K8SW_ASSETS_DIR=${K8SW_ASSETS_DIR:-$top/assets}
 	K8SW_STATE_DIR="$demo/state"
-	export K8SW_ASSETS_DIR K8SW_STATE_DIR
+	export K8SW_STATE_DIR
 	# Not exec: the hosts are stopped when the wizard ends.
-	"$top/build/k8s-wizard" --plan "$demo/plan.yaml" --known-hosts "$LAB_KNOWN_HOSTS" \
+	"$build/k8s-wizard" --plan "$demo/plan.yaml" --known-hosts "$LAB_KNOWN_HOSTS" \
 		--demo "$@" || true
 	step "stopping the lab's hosts"
 	;;

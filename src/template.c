@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assets.h"
 #include "nls.h"
 #include "shquote.h"
 #include "strbuf.h"
@@ -705,24 +706,24 @@ const char *template_assets_dir(void)
 {
 	const char *env = getenv("K8SW_ASSETS_DIR");
 
-	return env != NULL && *env != '\0' ? env : PKGDATADIR;
+	return env != NULL && *env != '\0' ? env : NULL;
 }
 
-int template_read(const char *name, char **text, char **err)
+/* The developer's override: DIR/templates/NAME from the disk. */
+static int read_from_dir(const char *dir, const char *name, char **text, char **err)
 {
-	char *path = xasprintf("%s/templates/%s", template_assets_dir(), name);
+	char *path = xasprintf("%s/templates/%s", dir, name);
 	struct strbuf b = { 0 };
 	char chunk[8192];
 	FILE *f = fopen(path, "r");
 	size_t n;
 	int rc = -1;
 
-	*text = NULL;
-	*err = NULL;
 	if (f == NULL) {
-		/* L10N: a path and the system's error message. */
-		*err = xasprintf(_("cannot read template %s: %s (is K8SW_ASSETS_DIR or the "
-				   "installation right?)"), path, strerror(errno));
+		/* L10N: a path and the system's error message. K8SW_ASSETS_DIR
+		 * is the name of an environment variable: keep it. */
+		*err = xasprintf(_("cannot read template %s: %s (K8SW_ASSETS_DIR is set: unset it "
+				   "to use the templates built into k8s-wizard)"), path, strerror(errno));
 		goto out;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -738,6 +739,35 @@ out:
 	if (f != NULL)
 		fclose(f);
 	strbuf_clear(&b);
+	free(path);
+	return rc;
+}
+
+int template_read(const char *name, char **text, char **err)
+{
+	const char *dir = template_assets_dir();
+	const struct assets_file *file = NULL;
+	char *path = NULL;
+	int rc = -1;
+
+	*text = NULL;
+	*err = NULL;
+	if (dir != NULL) {
+		rc = read_from_dir(dir, name, text, err);
+		goto out;
+	}
+	path = xasprintf("templates/%s", name);
+	file = assets_find(path);
+	if (file == NULL) {
+		/* L10N: the name of a template, e.g. kubelet/kubelet.env. */
+		*err = xasprintf(_("no template %s is built into k8s-wizard"), name);
+		goto out;
+	}
+	/* With the NUL that ends every built-in file. */
+	*text = xmalloc(file->size + 1);
+	memcpy(*text, file->data, file->size + 1);
+	rc = 0;
+out:
 	free(path);
 	return rc;
 }

@@ -60,12 +60,13 @@ struct template_vars *template_add_item(struct template_vars *v, const char *nam
 int template_render(const char *name, const char *text, const struct template_vars *vars,
 		    char **out, char **err);
 
-/* Where assets live: $K8SW_ASSETS_DIR when set (tests, uninstalled runs),
- * else the installed package data directory. */
+/* The developer's override of the built-in templates: $K8SW_ASSETS_DIR when
+ * set and not empty (a directory holding templates/), else NULL. */
 const char *template_assets_dir(void);
 
-/* Read assets/templates/NAME. Returns 0 with *text set (free it), or -1 with
- * *err set. */
+/* The template NAME (a path under assets/templates/): the copy built into the
+ * program (assets.h), or DIR/templates/NAME when template_assets_dir() gives
+ * a DIR. Returns 0 with *text set (free it), or -1 with *err set. */
 int template_read(const char *name, char **text, char **err);
 
 #endif

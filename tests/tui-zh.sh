@@ -115,6 +115,46 @@ from_english() {
 		tui_wait e "[exited 0]"
 }
 
+# LANG=zh_CN.UTF-8 without a catalog: English, F3 offers Chinese and says
+# why it cannot switch, instead of pretending to.
+no_catalog() {
+	mkdir -p "$TMP/no-catalog"
+	# shellcheck disable=SC2086
+	tui_start n 80 24 $TUI_ZH_ENV K8SW_LOCALEDIR="$TMP/no-catalog" LANG=zh_CN.UTF-8 &&
+		tui_wait n "Welcome to k8s-wizard" &&
+		tui_wait n "Chinese is not available here: press F3 to see why." &&
+		tui_wait n "F3 中文" &&
+		tui_keys n F3 &&
+		tui_wait n "No Chinese translation found" &&
+		tui_wait n "$TMP/no-catalog/zh_CN/LC_MESSAGES" &&
+		tui_keys n Enter &&
+		tui_wait_gone n "No Chinese translation found" &&
+		tui_wait n "Welcome to k8s-wizard" &&
+		tui_wait n "F3 中文" &&
+		tui_keys n F10 &&
+		tui_wait n "[exited 0]"
+}
+
+# LANG names a locale this system does not have: setlocale() fails, and F3
+# says the locale is missing and how to make it.
+no_locale() {
+	mkdir -p "$TMP/no-locales"
+	# shellcheck disable=SC2086
+	tui_start l 80 24 $TUI_ZH_ENV LOCPATH="$TMP/no-locales" LANG=zh_CN.UTF-8 &&
+		tui_wait l "Chinese is not available here: press F3 to see why." &&
+		tui_keys l F3 &&
+		tui_wait l "The locale zh_CN.UTF-8 is not installed" &&
+		tui_wait l "localedef -i zh_CN -f UTF-8 zh_CN.UTF-8" &&
+		tui_keys l Enter &&
+		tui_wait_gone l "The locale zh_CN.UTF-8" &&
+		tui_keys l F10 &&
+		tui_wait l "[exited 0]"
+}
+
+check "no catalog: F3 says so and stays in English" no_catalog
+tui_stop n
+check "no locale: F3 says so and how to make it" no_locale
+tui_stop l
 check "welcome in Chinese" welcome
 check "servers: the table and the form aligned with wide characters" servers
 check "network: values aligned, the problem in Chinese" network

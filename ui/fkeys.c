@@ -279,17 +279,96 @@ void fkeys_quit(struct manager *m)
 
 /* F3: English <-> Chinese, keeping everything typed. */
 
-bool fkeys_chinese(void)
+/* L10N: a message that must be translated: it tells whether the
+ * Chinese catalog was found. Translate it as "语言：中文". */
+static const char *const language_probe = N_("Language: English");
+
+/* The locale the environment asks for, by setlocale()'s order for messages. */
+static const char *locale_asked(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v != NULL && *v != '\0')
+			return v;
+	}
+	return NULL;
+}
+
+static bool locale_is_c(const char *name)
+{
+	return name == NULL || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
+}
+
+/* The environment names a locale that setlocale() could not load (not
+ * generated on this system): the program runs in the C locale, in English
+ * and without UTF-8. */
+static bool locale_missing(void)
+{
+	return !locale_is_c(locale_asked()) && locale_is_c(setlocale(LC_MESSAGES, NULL));
+}
+
+/* Whether the messages are asked for in Chinese: by LANGUAGE, which F3 sets,
+ * else by the locale. gettext ignores LANGUAGE in the C locale. */
+static bool chinese_asked(void)
 {
 	const char *messages = setlocale(LC_MESSAGES, NULL);
 	const char *language = getenv("LANGUAGE");
 
-	/* gettext ignores LANGUAGE in the C locale. */
-	if (messages == NULL || strcmp(messages, "C") == 0 || strcmp(messages, "POSIX") == 0)
+	if (locale_is_c(messages))
 		return false;
 	if (language != NULL && *language != '\0')
 		return strncmp(language, "zh", 2) == 0;
 	return strncmp(messages, "zh", 2) == 0;
+}
+
+bool fkeys_chinese(void)
+{
+	/* Asked for is not enough: without the catalog the words stay English. */
+	return chinese_asked() && strcmp(_(language_probe), language_probe) != 0;
+}
+
+/* Why F3 cannot switch to Chinese, in a dialog: the locale or the catalog. */
+static void no_chinese(struct manager *m, bool locale)
+{
+	char *text = NULL;
+
+	if (locale)
+		/* L10N: %s is a locale name, e.g. zh_CN.UTF-8; keep the commands
+		 * as they are. */
+		text = xasprintf(_("The locale %s is not installed on this system, so k8s-wizard "
+				   "runs in English without UTF-8 and cannot show Chinese.\n\n"
+				   "Generate the locale, as root:\n"
+				   "  localedef -i zh_CN -f UTF-8 zh_CN.UTF-8\n"
+				   "(or dpkg-reconfigure locales; sh contrib/dev.sh run does it), "
+				   "then start k8s-wizard again with LANG=zh_CN.UTF-8."),
+				 locale_asked());
+	else
+		/* L10N: %s is a directory; keep the file names and commands as
+		 * they are. */
+		text = xasprintf(_("No Chinese translation found: k8s-wizard looked for "
+				   "%s/zh_CN/LC_MESSAGES/k8s-wizard.mo.\n\n"
+				   "Install k8s-wizard (make install installs the translations), "
+				   "start it the README's way (sh contrib/dev.sh run), or set "
+				   "K8SW_LOCALEDIR to a directory holding "
+				   "zh_CN/LC_MESSAGES/k8s-wizard.mo."),
+				 bindtextdomain(PACKAGE, NULL));
+	wizard_message(&m->w, _("No Chinese"), text);
+	free(text);
+}
+
+void fkeys_language_notice(struct manager *m)
+{
+	const char *asked = locale_asked();
+	const char *language = getenv("LANGUAGE");
+	bool want = (asked != NULL && strncmp(asked, "zh", 2) == 0) ||
+		    (language != NULL && strncmp(language, "zh", 2) == 0);
+
+	if (want && !fkeys_chinese())
+		wizard_status(&m->w, STATUS_ERROR, "%s",
+			      _("Chinese is not available here: press F3 to see why."));
 }
 
 void fkeys_language(struct manager *m)
@@ -297,34 +376,33 @@ void fkeys_language(struct manager *m)
 	bool to_chinese = !fkeys_chinese();
 	const char *old = getenv("LANGUAGE");
 	char *saved = old != NULL ? xstrdup(old) : NULL;
-	/* L10N: a message that must be translated: it tells whether the
-	 * Chinese catalog was found. Translate it as "语言：中文". */
-	const char *probe = N_("Language: English");
 
+	if (to_chinese && locale_missing()) {
+		no_chinese(m, true);
+		goto out;
+	}
 	if (to_chinese && !text_utf8()) {
 		wizard_status(&m->w, STATUS_ERROR, "%s",
 			      _("Chinese needs a UTF-8 terminal: start k8s-wizard with "
 				"LANG=zh_CN.UTF-8 or C.UTF-8."));
-		free(saved);
-		return;
+		goto out;
 	}
 	setenv("LANGUAGE", to_chinese ? "zh_CN" : "en", 1);
 	/* Setting the locale again makes gettext forget its cached
 	 * translations. */
 	setlocale(LC_MESSAGES, "");
-	if (to_chinese && strcmp(_(probe), probe) == 0) {
+	if (to_chinese && !fkeys_chinese()) {
 		if (saved != NULL)
 			setenv("LANGUAGE", saved, 1);
 		else
 			unsetenv("LANGUAGE");
 		setlocale(LC_MESSAGES, "");
-		wizard_status(&m->w, STATUS_ERROR, _("No Chinese translation found in %s."),
-			      bindtextdomain(PACKAGE, NULL));
-		free(saved);
-		return;
+		no_chinese(m, false);
+		goto out;
 	}
-	free(saved);
 	m->w.generation++;
 	manager_validate(m);
 	manager_enter_all(m);
+out:
+	free(saved);
 }

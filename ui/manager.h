@@ -76,9 +76,16 @@ void chrome_add_hotspot(struct manager *m, int y, int x, int w, int key, int scr
 /* fkeys.c */
 void fkeys_help(struct manager *m);
 void fkeys_export(struct manager *m);
+/* F3: to Chinese, or back to English; when Chinese cannot be shown (its
+ * locale is not generated, its catalog not found), a dialog says why and
+ * how to get it instead. */
 void fkeys_language(struct manager *m);
+/* At start: a status line when the environment asks for Chinese and the
+ * wizard cannot show it. */
+void fkeys_language_notice(struct manager *m);
 void fkeys_quit(struct manager *m);
-/* Whether the messages are in Chinese now. */
+/* Whether the messages are in Chinese now (asked for, and the catalog
+ * found). */
 bool fkeys_chinese(void);
 
 #endif

@@ -757,6 +757,7 @@ int ui_run(const struct plan *plan, const char *plan_file, const struct ui_optio
 		m.state[i] = manager_screens[i]->init != NULL ? manager_screens[i]->init(&m.w)
 								: NULL;
 	manager_enter_all(&m);
+	fkeys_language_notice(&m);
 	if (m.w.opt->start_run) {
 		m.w.start_run = true;
 		wizard_goto(&m.w, "run");
