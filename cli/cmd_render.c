@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,53 +17,13 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "hexsum.h"
 #include "nls.h"
 #include "plan.h"
 #include "render.h"
 #include "stage.h"
 #include "strbuf.h"
 #include "xmalloc.h"
-
-/* Hex SHA-256 of len bytes. */
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
-		xalloc_die("EVP_Digest");
-	for (unsigned int i = 0; i < n; i++)
-		xsnprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* Hex SHA-256 of a file, or false when it cannot be read. */
-static bool sha256_file(const char *path, char out[65])
-{
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_MD_CTX *ctx = NULL;
-	FILE *f = fopen(path, "rb");
-	size_t got;
-	bool ok = false;
-
-	if (f == NULL)
-		return false;
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		xalloc_die("EVP_MD_CTX");
-	while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-		if (!EVP_DigestUpdate(ctx, buf, got))
-			xalloc_die("EVP_DigestUpdate");
-	}
-	if (!ferror(f) && EVP_DigestFinal_ex(ctx, md, &n)) {
-		for (unsigned int i = 0; i < n; i++)
-			xsnprintf(out + 2 * i, 3, "%02x", md[i]);
-		ok = true;
-	}
-	EVP_MD_CTX_free(ctx);
-	fclose(f);
-	return ok;
-}
 
 /* Open the directory rel (slash-separated, relative) under at, creating
  * each missing component with mode; no component may be a symbolic link or
@@ -203,7 +162,7 @@ static int write_host(const struct render *r, const struct render_host *h, int a
 		const char *source = "rendered";
 
 		if (f->source_type == RENDER_TEXT) {
-			sha256_hex(f->content, f->len, sum);
+			hexsum_data(f->content, f->len, sum);
 			path = xasprintf("%s%s%s", h->name, f->path[0] == '/' ? "" : "/", f->path);
 			if (write_file(at, path, f->content, f->len, f->mode) < 0) {
 				/* L10N: a directory, a path in it and the system's error message. */
@@ -215,8 +174,12 @@ static int write_host(const struct render *r, const struct render_host *h, int a
 			n->files++;
 		} else if (f->source_type == RENDER_BUNDLE) {
 			source = f->source;
-			if (!sha256_file(f->source, sum))
-				missing(n, f->source, errno);
+			char *err = NULL;
+			int got = hexsum_file(f->source, sum, &err);
+
+			if (got != 0)
+				missing(n, f->source, got == 1 ? ENOENT : errno);
+			free(err);
 		} else {
 			source = f->source;
 		}

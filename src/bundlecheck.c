@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bundlelock.h"
+#include "hexsum.h"
 #include "fileio.h"
 #include "nls.h"
 #include "strbuf.h"
@@ -162,7 +163,7 @@ static void check_item(const struct plan *p, const struct bundlelock *lock, unsi
 	if (le == NULL) {
 		it->sum = BUNDLECHECK_SUM_UNRECORDED;
 	} else if (!(flags & BUNDLECHECK_QUICK)) {
-		if (bundlelock_hash_file(path, sha, &err) != 0) {
+		if (hexsum_file(path, sha, &err) != 0) {
 			it->problem = err != NULL ? err : xstrdup(strerror(ENOENT));
 			err = NULL;
 			goto out;

@@ -21,6 +21,7 @@
 
 #include "bundle.h"
 #include "bundlelock.h"
+#include "hexsum.h"
 #include "fileio.h"
 #include "manifest.h"
 #include "nls.h"
@@ -605,7 +606,7 @@ static int extract_entry(struct archive *a, const char *path, mode_t mode, char 
 	}
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
-	bundlelock_hex(ctx, sha);
+	hexsum_final(ctx, sha);
 	rc = 0;
 	goto out;
 fail:
@@ -707,7 +708,7 @@ static bool already_there(struct fetch *f, const struct download *d)
 		int rc;
 
 		rc = e != NULL && strcmp(e->version, d->version) == 0
-			     ? bundlelock_hash_file(path, sha, &err)
+			     ? hexsum_file(path, sha, &err)
 			     : 1;
 		free(err);
 		free(path);
@@ -756,7 +757,7 @@ static int fetch_file(struct fetch *f, const struct download *d, const char *bas
 	}
 	if (get_file(f, first, url, part, why) < 0)
 		goto out;
-	if (bundlelock_hash_file(part, got, why) != 0)
+	if (hexsum_file(part, got, why) != 0)
 		goto out;
 	if (d->sum_path != NULL && strcmp(expected, got) != 0) {
 		unlink(part);
@@ -859,7 +860,7 @@ static int fetch_parts(struct fetch *f, const struct download *d, const char *ba
 	final = bundle_path(f->dir, d->items[0]);
 	if (fileio_write_atomic(final, joined, joined_len, bundle_entry(d->items[0])->mode,
 				why) < 0 ||
-	    bundlelock_hash_file(final, sha, why) != 0)
+	    hexsum_file(final, sha, why) != 0)
 		goto out;
 	rc = 0;
 out:

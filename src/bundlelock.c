@@ -4,13 +4,8 @@
 
 #include "bundlelock.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "fileio.h"
 #include "nls.h"
@@ -136,48 +131,3 @@ void bundlelock_clear(struct bundlelock *l)
 	l->n = 0;
 }
 
-void bundlelock_hex(EVP_MD_CTX *ctx, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
-		xalloc_die("EVP_DigestFinal_ex");
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		xsnprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-int bundlelock_hash_file(const char *path, char out[65], char **err)
-{
-	unsigned char buf[65536];
-	EVP_MD_CTX *ctx = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0;
-	int rc = -1;
-
-	*err = NULL;
-	if (fd < 0 && errno == ENOENT)
-		return 1;
-	if (fd < 0)
-		goto fail;
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		xalloc_die("EVP_DigestInit_ex");
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
-			xalloc_die("EVP_DigestUpdate");
-	}
-	if (n < 0)
-		goto fail;
-	bundlelock_hex(ctx, out);
-	rc = 0;
-	goto out;
-fail:
-	/* L10N: a path and the system's error message. */
-	*err = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
-out:
-	EVP_MD_CTX_free(ctx);
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}

@@ -43,12 +43,4 @@ int bundlelock_write(const char *dir, const struct bundlelock *l, char **err);
 
 void bundlelock_clear(struct bundlelock *l);
 
-/* The sha256 of a file's content, lower-case hex, into out. Returns 0; 1
- * when the file does not exist; -1 with *err set. */
-int bundlelock_hash_file(const char *path, char out[65], char **err);
-
-/* Lower-case hex of a finished digest. */
-struct evp_md_ctx_st;
-void bundlelock_hex(struct evp_md_ctx_st *ctx, char out[65]);
-
 #endif

@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "health.h"
 #include "healthapi.h"
+#include "hexsum.h"
 #include "hostpool.h"
 #include "log.h"
 #include "nls.h"
@@ -273,17 +274,6 @@ static void set_fatal(struct engine *e, char **err)
 
 /* --- steps ---------------------------------------------------------------- */
 
-static void sha256_hex(EVP_MD_CTX *ctx, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
-		xalloc_die("EVP_DigestFinal_ex");
-	for (unsigned int i = 0; i < n; i++)
-		xsnprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 static void digest_str(EVP_MD_CTX *ctx, const char *s)
 {
 	/* With its NUL, so that ("ab","c") and ("a","bc") differ. */
@@ -345,7 +335,7 @@ int engine_step_digest(const struct render_host *h, const struct render_step *s,
 		}
 	}
 	if (rc == 0)
-		sha256_hex(ctx, out);
+		hexsum_final(ctx, out);
 	EVP_MD_CTX_free(ctx);
 	return rc;
 }

@@ -7,7 +7,6 @@
 #include "health.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 
 #include "healthapi.h"
+#include "hexsum.h"
 #include "net.h"
 #include "nls.h"
 #include "shquote.h"
@@ -969,16 +969,11 @@ static enum check_status check_pki_files(struct check_env *env, char **expected,
 		goto out;
 	for (size_t i = 0; i < h->n_files; i++) {
 		const struct render_file *f = &h->files[i];
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-		char hex[65];
+		char hex[HEXSUM_LEN + 1];
 
 		if (f->phase != PHASE_PKI || f->source_type != RENDER_TEXT)
 			continue;
-		if (!EVP_Digest(f->content, f->len, md, &mdlen, EVP_sha256(), NULL))
-			xalloc_die("EVP_Digest");
-		for (unsigned int b = 0; b < mdlen; b++)
-			xsnprintf(hex + 2 * b, 3, "%02x", md[b]);
+		hexsum_data(f->content, f->len, hex);
 		if (!summed(out, hex, f->path))
 			strbuf_addf(&wrong, "%s%s", wrong.len > 0 ? ", " : "", f->path);
 	}

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hexsum.h"
 #include "nls.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -120,15 +120,14 @@ static void add_int(struct strbuf *b, int64_t v)
 	strbuf_addf(b, "\t%" PRId64, v);
 }
 
+/* The first SUM_LEN hex digits of the line's SHA-256. */
 static void checksum(const char *s, size_t len, char out[SUM_LEN + 1])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	char full[HEXSUM_LEN + 1];
 
-	if (!EVP_Digest(s, len, md, &n, EVP_sha256(), NULL))
-		xalloc_die("EVP_Digest");
-	for (int i = 0; i < SUM_LEN / 2; i++)
-		xsnprintf(out + 2 * i, 3, "%02x", md[i]);
+	hexsum_data(s, len, full);
+	memcpy(out, full, SUM_LEN);
+	out[SUM_LEN] = '\0';
 }
 
 /* Undo add_field in place. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hexsum.h"
 #include "log.h"
 #include "nls.h"
 #include "remote_int.h"
@@ -28,18 +29,11 @@ struct remote_file {
 	char sha256[65];
 };
 
-static void hex_digest(const unsigned char *digest, unsigned len, char out[65])
-{
-	for (unsigned i = 0; i < len && i < 32; i++)
-		xsnprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
 struct remote_file *remote_file_open(const char *path, char **err)
 {
 	struct remote_file *f = NULL;
 	EVP_MD_CTX *md = NULL;
-	unsigned char digest[EVP_MAX_MD_SIZE], *buf = NULL;
-	unsigned dlen = 0;
+	unsigned char *buf = NULL;
 	struct stat st;
 	ssize_t n;
 	char ebuf[128];
@@ -71,8 +65,7 @@ struct remote_file *remote_file_open(const char *path, char **err)
 		EVP_DigestUpdate(md, buf, (size_t)n);
 		f->size += (uint64_t)n;
 	}
-	EVP_DigestFinal_ex(md, digest, &dlen);
-	hex_digest(digest, dlen, f->sha256);
+	hexsum_final(md, f->sha256);
 	f->path = xstrdup(path);
 	f->name = xstrdup(path);
 out:
@@ -86,12 +79,8 @@ out:
 struct remote_file *remote_file_mem(const char *name, const void *data, size_t len)
 {
 	struct remote_file *f = xcalloc(1, sizeof *f);
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned dlen = 0;
 
-	if (EVP_Digest(data, len, digest, &dlen, EVP_sha256(), NULL) != 1)
-		xalloc_die("EVP_Digest");
-	hex_digest(digest, dlen, f->sha256);
+	hexsum_data(data, len, f->sha256);
 	f->data = data;
 	f->size = len;
 	f->name = xstrdup(name);
