@@ -226,9 +226,12 @@ static void list(struct strbuf *b, const struct bundlecheck *c, enum bundlecheck
 		if (c->items[i].state != state)
 			continue;
 		if (first)
-			strbuf_addf(b, "; %s: %s", label, bundle_entry(i)->file);
+			/* L10N: the summary so far, a label ("missing") and a
+			   file: "0 of 10 files present; missing: bin/runc". */
+			strbuf_addf(b, _("; %s: %s"), label, bundle_entry(i)->file);
 		else
-			strbuf_addf(b, ", %s", bundle_entry(i)->file);
+			/* L10N: the next file of a list. */
+			strbuf_addf(b, _(", %s"), bundle_entry(i)->file);
 		first = false;
 	}
 }
@@ -243,7 +246,8 @@ char *bundlecheck_summary(const struct bundlecheck *c)
 		    c->n_ok, needed);
 	/* Nothing there yet: the list would only repeat the table. */
 	if (c->n_missing == needed && needed > 0)
-		strbuf_addf(&b, "; %s", _("all missing"));
+		/* L10N: the summary so far, then "all missing". */
+		strbuf_addf(&b, _("; %s"), _("all missing"));
 	else
 		list(&b, c, BUNDLECHECK_MISSING, _("missing"));
 	list(&b, c, BUNDLECHECK_WRONG, _("wrong"));
