@@ -90,8 +90,10 @@ node1_in() {
 }
 check "node1 logged in and went on with its checks" node1_in
 
+# F10 once the run has ended ("Enter resume" in the footer): while a check
+# is still under way F10 asks whether to stop the install instead.
 quit() {
-	tui_keys s F10 && tui_wait s "[exited 0]"
+	tui_wait s "Enter resume" && tui_keys s F10 && tui_wait s "[exited 0]"
 }
 check "F10 quits" quit
 check "nothing after preflight ran" sh -c "! grep -rq '== step prepare' '$TUI_STATE'"
