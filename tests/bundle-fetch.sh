@@ -7,8 +7,11 @@
 # Every fetch runs with --no-official: nothing leaves the loopback.
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
-# A proxy from the environment would take even 127.0.0.1 elsewhere.
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+# 127.0.0.1 is reached directly; any other address would go through a proxy
+# on a closed loopback port and fail there, should a fetch (or --list) ever
+# try the official locations or the example mirror.
+export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
+	HTTPS_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$TMP/home" K8SW_STATE_DIR="$TMP/state"
 mkdir -p "$HOME"
