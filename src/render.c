@@ -735,6 +735,13 @@ static void add_resolv_step(struct render_host *h, enum phase phase)
 	    "then f=" RESOLVED_CONF "; else f=/etc/resolv.conf; fi; ln -sfn \"$f\" " KUBELET_RESOLV);
 }
 
+/* The tail of a step that installs the distribution's packages named in
+ * $pkgs, if any: the package lists refreshed first (a fresh host has none),
+ * another apt waited for. */
+#define INSTALL_PKGS \
+	"[ -z \"$pkgs\" ] || { apt-get -q update && DEBIAN_FRONTEND=noninteractive " \
+	"apt-get -o DPkg::Lock::Timeout=300 install -y -q $pkgs; }"
+
 /* haproxy and keepalived come from the distribution (Ubuntu's and Debian's
  * packages, with their units): installed when missing, so that a host that
  * has them (preinstalled, or from a local mirror) needs no network. */
@@ -745,10 +752,7 @@ static void add_endpoint_packages(struct render_host *h, const struct plan_host 
 
 	if (!role.haproxy)
 		return;
-	run(h, PHASE_PREPARE,
-	    "pkgs=; [ -x /usr/sbin/haproxy ] || pkgs=haproxy; %s"
-	    "[ -z \"$pkgs\" ] || { apt-get -q update && DEBIAN_FRONTEND=noninteractive "
-	    "apt-get -o DPkg::Lock::Timeout=300 install -y -q $pkgs; }",
+	run(h, PHASE_PREPARE, "pkgs=; [ -x /usr/sbin/haproxy ] || pkgs=haproxy; %s" INSTALL_PKGS,
 	    role.keepalived ? "[ -x /usr/sbin/keepalived ] || pkgs=\"$pkgs keepalived\"; " : "");
 }
 
@@ -802,9 +806,7 @@ static void add_ntp_steps(struct render_host *h, const struct plan *p)
 	    "network.ntpServers from the plan, or stop and disable $u\" >&2; exit 1; fi; done");
 	run(h, PHASE_PREPARE,
 	    "pkgs=; systemctl cat systemd-timesyncd.service >/dev/null 2>&1 || "
-	    "pkgs=systemd-timesyncd; [ -z \"$pkgs\" ] || { apt-get -q update && "
-	    "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "
-	    "$pkgs; }");
+	    "pkgs=systemd-timesyncd; " INSTALL_PKGS);
 	restart_unit(h, PHASE_PREPARE, "systemd-timesyncd");
 }
 
